@@ -2,8 +2,8 @@
 /* Common device-model plumbing. */
 #include "kvmini/device.h"
 
-void device_init(struct device *dev, const char *name, uint64_t size,
-		 const struct device_ops *ops, void *priv)
+void device_init(struct device *dev, const char *name, uint64_t size, const struct device_ops *ops,
+		 void *priv)
 {
 	dev->name = name;
 	dev->base = 0;

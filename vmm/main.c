@@ -1,8 +1,121 @@
 // SPDX-License-Identifier: MIT
-/* Placeholder until the monitor's main lands. */
+/*
+ * kvmini: the whole life of a VM, in order. Each step is one call; a student
+ * can read this function top to bottom and know where to look next.
+ */
+#include <errno.h>
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "abi/kvmini_abi.h"
+#include "kvmini/board.h"
+#include "kvmini/boot.h"
+#include "kvmini/cli.h"
+#include "kvmini/console.h"
+#include "kvmini/host_quirks.h"
+#include "kvmini/log.h"
+#include "kvmini/stats.h"
+#include "kvmini/symbols.h"
+#include "kvmini/vcpu.h"
+#include "kvmini/vm.h"
+#include "kvmini/watch.h"
+
+static uint64_t host_ram_bytes(void)
 {
-	fprintf(stderr, "kvmini: not built yet\n");
-	return 1;
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
+}
+
+/* Everything before the first KVM_RUN. Logs its own errors. 0 or -errno. */
+static int setup(struct vm *vm, const struct vm_config *cfg, struct symbols *syms)
+{
+	int ret;
+
+	vm->quirks = host_quirks_detect();
+	log_debug("KVM host kind: %s", vm->quirks->name);
+	if (cfg->symbols_path) {
+		ret = symbols_load(syms, cfg->symbols_path);
+		if (ret) {
+			log_error("cannot read symbols '%s': %s", cfg->symbols_path,
+				  ret == -EINVAL ? "no text symbols in it" : strerror(-ret));
+			return ret;
+		}
+		vm->symbols = syms;
+	}
+
+	/* 1. The VM, its RAM and interrupt controllers. */
+	if ((ret = vm_open(vm)) || (ret = vm_create_memory(vm, cfg->mem_size)) ||
+	    (ret = vm_create_irqchip(vm)))
+		return ret;
+
+	/* 2. The I/O thread's loop, and the signals and watchdog that end a run. */
+	if ((ret = event_loop_init(&vm->loop)) || (ret = watch_signals(vm)) ||
+	    (ret = watch_timeout(vm, cfg->timeout_s))) {
+		log_error("cannot set up the event loop: %s", strerror(-ret));
+		return ret;
+	}
+
+	/* 3. Devices on the buses (the board), then the vCPUs. */
+	if ((ret = board_setup(vm, cfg)) || (ret = vcpus_create(vm)))
+		return ret;
+
+	/* 4. The guest image, and the boot CPU's registers. */
+	if ((ret = boot_guest(vm, cfg)))
+		return ret;
+
+	/* 5. Input for the guest console. */
+	return board_start_console(vm, cfg);
+}
+
+int main(int argc, char **argv)
+{
+	struct vm vm = {.kvm_fd = -1, .vm_fd = -1, .loop = {.epoll_fd = -1, .wake_fd = -1}};
+	struct vm_config cfg;
+	struct symbols syms = {0};
+	char err[512];
+
+	vm.start_ns = vm_now_ns();
+	switch (cli_parse(argc, argv, host_ram_bytes(), &cfg, stdout, err, sizeof(err))) {
+	case CLI_EXIT_OK:
+		return 0;
+	case CLI_ERROR:
+		log_error("%s", err);
+		return KVMINI_STATUS_SETUP_ERROR;
+	case CLI_RUN:
+		break;
+	}
+	log_set_level(cfg.verbosity >= 2 ? LOG_DEBUG : cfg.verbosity == 1 ? LOG_INFO : LOG_WARN);
+	vm.ncpus = cfg.cpus;
+	vm.trace = cfg.trace;
+
+	int status = KVMINI_STATUS_SETUP_ERROR;
+	if (setup(&vm, &cfg, &syms) == 0) {
+		vm_mark(&vm, "VM ready", -1);
+		/* 6. Run: vCPU threads run the guest; this thread serves I/O until a stop. */
+		if (vcpus_start(&vm) == 0) {
+			int ret = event_loop_run(&vm.loop);
+			if (ret)
+				log_error("event loop failed: %s", strerror(-ret));
+			status = vm.exit_status;
+		}
+	}
+
+	/* 7. Tear down, on every path: vCPUs stopped, disks flushed, terminal restored. */
+	vm_request_stop(&vm, status);
+	vcpus_stop(&vm);
+	board_shutdown(&vm);
+	console_restore_terminal();
+	uint64_t end = vm_now_ns();
+	if (watch_stop_reason())
+		log_error("%s", watch_stop_reason());
+	if (cfg.trace)
+		stats_print_exits(&vm, end);
+	if (cfg.boot_times)
+		stats_print_boot_times(&vm, end);
+	event_loop_destroy(&vm.loop);
+	vm_destroy(&vm);
+	symbols_free(&syms);
+	return vm.exit_status;
 }

@@ -25,17 +25,17 @@
 #define KVMINI_HIGH_RAM_START  0x100000000ULL
 
 /* Boot structures the monitor writes for an ELF (tiny guest) boot. */
-#define KVMINI_BOOT_GDT       0x1000ULL  /* 4 entries: null, code64, data, code32 */
-#define KVMINI_BOOT_FDT       0x2000ULL  /* flattened device tree */
-#define KVMINI_BOOT_FDT_MAX   0xe000ULL  /* at most 56 KiB, ends at 0x10000 */
-#define KVMINI_BOOT_PML4      0x10000ULL /* identity page tables start here */
-#define KVMINI_BOOT_PT_END    0x80000ULL /* ... and end before here */
-#define KVMINI_BOOT_STACK_TOP 0x9f000ULL /* initial RSP, grows down */
+#define KVMINI_BOOT_GDT	      0x1000ULL	  /* 4 entries: null, code64, data, code32 */
+#define KVMINI_BOOT_FDT	      0x2000ULL	  /* flattened device tree */
+#define KVMINI_BOOT_FDT_MAX   0xe000ULL	  /* at most 56 KiB, ends at 0x10000 */
+#define KVMINI_BOOT_PML4      0x10000ULL  /* identity page tables start here */
+#define KVMINI_BOOT_PT_END    0x80000ULL  /* ... and end before here */
+#define KVMINI_BOOT_STACK_TOP 0x9f000ULL  /* initial RSP, grows down */
 #define KVMINI_BOOT_LOW_END   0x100000ULL /* a guest ELF may not load below this */
 
 /* Segment selectors of the monitor's GDT (index * 8). */
 #define KVMINI_SEL_CODE64 0x08
-#define KVMINI_SEL_DATA   0x10
+#define KVMINI_SEL_DATA	  0x10
 #define KVMINI_SEL_CODE32 0x18
 
 /*
@@ -51,8 +51,8 @@
 
 /* ---- legacy PC ports and interrupt lines -------------------------------- */
 
-#define KVMINI_COM1_PORT 0x3f8
-#define KVMINI_COM1_GSI  4
+#define KVMINI_COM1_PORT       0x3f8
+#define KVMINI_COM1_GSI	       4
 #define KVMINI_I8042_DATA_PORT 0x60
 #define KVMINI_I8042_CMD_PORT  0x64
 
@@ -65,32 +65,33 @@
  */
 #define KVMINI_TESTDEV_PIO_BASE 0x500
 #define KVMINI_TESTDEV_PIO_SIZE 0x10
-#define KVMINI_TESTDEV_EXIT     0x0 /* W: stop the VM; the monitor exits with (value & 0xff) */
-#define KVMINI_TESTDEV_MARKER   0x4 /* W: boot-phase marker id (0..255), timestamped by the monitor */
-#define KVMINI_TESTDEV_SCRATCH  0x8 /* R/W: 32-bit scratch register */
-#define KVMINI_TESTDEV_COUNTER  0xc /* R: returns 0, 1, 2, ... one more on every read access */
+#define KVMINI_TESTDEV_EXIT	0x0 /* W: stop the VM; the monitor exits with (value & 0xff) */
+#define KVMINI_TESTDEV_MARKER	0x4 /* W: boot-phase marker id (0..255), timestamped by the monitor \
+				     */
+#define KVMINI_TESTDEV_SCRATCH 0x8  /* R/W: 32-bit scratch register */
+#define KVMINI_TESTDEV_COUNTER 0xc  /* R: returns 0, 1, 2, ... one more on every read access */
 
 /* MMIO window: same idea, for MMIO round trips. */
 #define KVMINI_TESTDEV_MMIO_BASE    0xd1000000ULL
 #define KVMINI_TESTDEV_MMIO_SIZE    0x1000ULL
-#define KVMINI_TESTDEV_MMIO_SCRATCH 0x0  /* R/W: 64-bit scratch register */
-#define KVMINI_TESTDEV_MMIO_COUNTER 0x8  /* R: increments on every read access */
-#define KVMINI_TESTDEV_MMIO_MAGIC   0x10 /* R: KVMINI_TESTDEV_MAGIC */
-#define KVMINI_TESTDEV_MAGIC        0x544d564bU /* "KVMT" little-endian */
+#define KVMINI_TESTDEV_MMIO_SCRATCH 0x0		/* R/W: 64-bit scratch register */
+#define KVMINI_TESTDEV_MMIO_COUNTER 0x8		/* R: increments on every read access */
+#define KVMINI_TESTDEV_MMIO_MAGIC   0x10	/* R: KVMINI_TESTDEV_MAGIC */
+#define KVMINI_TESTDEV_MAGIC	    0x544d564bU /* "KVMT" little-endian */
 
 /* Well-known boot-phase markers written to KVMINI_TESTDEV_MARKER. */
 #define KVMINI_MARKER_GUEST_ENTRY 1 /* tiny guest: first instruction of C code */
 #define KVMINI_MARKER_LINUX_INIT  2 /* Linux: /init has started */
-#define KVMINI_MARKER_READY       3 /* guest says "ready" (test or workload may start) */
+#define KVMINI_MARKER_READY	  3 /* guest says "ready" (test or workload may start) */
 
 /* ---- virtio-mmio devices ------------------------------------------------ */
 
 /* virtio-mmio device n lives at BASE + n * STRIDE and raises GSI FIRST_GSI + n. */
-#define KVMINI_VIRTIO_MMIO_BASE      0xd0000000ULL
+#define KVMINI_VIRTIO_MMIO_BASE	     0xd0000000ULL
 #define KVMINI_VIRTIO_MMIO_STRIDE    0x1000ULL
-#define KVMINI_VIRTIO_MMIO_SIZE      0x200ULL
+#define KVMINI_VIRTIO_MMIO_SIZE	     0x200ULL
 #define KVMINI_VIRTIO_MMIO_FIRST_GSI 5
-#define KVMINI_VIRTIO_MMIO_MAX       8 /* GSIs 5..12 */
+#define KVMINI_VIRTIO_MMIO_MAX	     8 /* GSIs 5..12 */
 
 /* ---- the in-kernel irqchip (fixed by the PC architecture) --------------- */
 
@@ -103,11 +104,11 @@
  * The monitor's own exit status when the guest did not write one. Values
  * chosen above the usual shell range of test programs' results.
  */
-#define KVMINI_STATUS_OK          0   /* guest powered off / exited 0 */
+#define KVMINI_STATUS_OK	  0   /* guest powered off / exited 0 */
 #define KVMINI_STATUS_SETUP_ERROR 1   /* bad command line, file, or KVM setup */
 #define KVMINI_STATUS_GUEST_CRASH 125 /* triple fault, emulation failure, unknown exit */
-#define KVMINI_STATUS_PANIC       124 /* Linux guest panicked */
-#define KVMINI_STATUS_TIMEOUT     123 /* --timeout expired */
-#define KVMINI_STATUS_SIGNAL      122 /* stopped by SIGINT/SIGTERM */
+#define KVMINI_STATUS_PANIC	  124 /* Linux guest panicked */
+#define KVMINI_STATUS_TIMEOUT	  123 /* --timeout expired */
+#define KVMINI_STATUS_SIGNAL	  122 /* stopped by SIGINT/SIGTERM */
 
 #endif /* KVMINI_ABI_H */

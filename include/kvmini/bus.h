@@ -16,7 +16,7 @@
 #define BUS_MAX_DEVICES 64
 
 struct bus {
-	const char *name; /* "pio" or "mmio", for messages */
+	const char *name;			 /* "pio" or "mmio", for messages */
 	struct device *devices[BUS_MAX_DEVICES]; /* sorted by base address */
 	unsigned int count;
 };

@@ -37,8 +37,8 @@ struct device {
 };
 
 /* Fill in a device; base is set by bus_register's caller. Initialises the lock. */
-void device_init(struct device *dev, const char *name, uint64_t size,
-		 const struct device_ops *ops, void *priv);
+void device_init(struct device *dev, const char *name, uint64_t size, const struct device_ops *ops,
+		 void *priv);
 
 /* Helpers for little-endian register files (x86 and virtio are little-endian). */
 static inline uint64_t device_load_le(const uint8_t *data, uint32_t len)

@@ -18,8 +18,8 @@
 #include <stdint.h>
 
 struct guest_mem {
-	uint8_t *host;      /* start of the host mapping */
-	uint64_t size;      /* bytes of RAM in all */
+	uint8_t *host;	    /* start of the host mapping */
+	uint64_t size;	    /* bytes of RAM in all */
 	uint64_t low_size;  /* bytes mapped at guest-physical 0 */
 	uint64_t high_size; /* bytes mapped at KVMINI_HIGH_RAM_START */
 };

@@ -20,6 +20,7 @@
 #include "kvmini/irq.h"
 
 struct vcpu;
+struct virtio_board;
 struct host_quirks;
 struct symbols;
 
@@ -51,14 +52,25 @@ struct vm {
 
 	/* What this KVM offers (checked once in vm_open). */
 	bool has_irqchip;   /* KVM_CREATE_IRQCHIP done */
-	bool has_irqfd;     /* KVM_CAP_IRQFD */
+	bool has_irqfd;	    /* KVM_CAP_IRQFD */
 	bool has_ioeventfd; /* KVM_CAP_IOEVENTFD */
 
+	/*
+	 * virtio-mmio devices the board placed (vmm/board_virtio.c), for the
+	 * FDT and the Linux command line ("virtio_mmio.device=SIZE@ADDR:IRQ").
+	 */
+	struct vm_virtio_slot {
+		uint64_t base, size;
+		int gsi;
+	} virtio_slots[8];
+	unsigned int nvirtio_slots;
+	struct virtio_board *virtio; /* owned by board_virtio.c */
+
 	const struct host_quirks *quirks; /* host_quirks.c: detected once */
-	const struct symbols *symbols;    /* --symbols System.map, or NULL */
+	const struct symbols *symbols;	  /* --symbols System.map, or NULL */
 
 	/* Options that change how exits are handled. */
-	bool trace;              /* --trace: print every exit */
+	bool trace;		 /* --trace: print every exit */
 	bool shutdown_is_reboot; /* Linux: a triple fault is how reboot=t ends */
 
 	/* How the run ends: the first vm_request_stop() wins. */
@@ -67,8 +79,8 @@ struct vm {
 
 	/* Statistics and timestamps (updated by vCPU threads with atomics). */
 	uint64_t exit_counts[VM_EXIT_REASONS];
-	uint64_t ns_in_kvm_run; /* sum over vCPUs of time inside KVM_RUN */
-	uint64_t start_ns;      /* CLOCK_MONOTONIC at monitor start */
+	uint64_t ns_in_kvm_run; /* vCPU 0's time inside KVM_RUN: the rest is the monitor's */
+	uint64_t start_ns;	/* CLOCK_MONOTONIC at monitor start */
 	struct boot_mark marks[VM_MAX_MARKS];
 	unsigned int nmarks;
 };

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * An 8250/16550A UART: the PC's COM port, and the guest's console.
+ *
+ * The model follows the TI/National PC16550D datasheet ("PC16550D Universal
+ * Asynchronous Receiver/Transmitter with FIFOs", its Registers section) closely
+ * enough that Linux's 8250 driver detects it as a 16550A and runs
+ * console=ttyS0 on it. It is byte-wide: the board registers it with
+ * SERIAL_SIZE (8) ports, e.g. at KVMINI_COM1_PORT, with an irq_line on
+ * KVMINI_COM1_GSI.
+ *
+ * Timing is not modelled: a byte written to the transmitter is sent at once,
+ * so the transmitter is always empty (LSR.THRE and LSR.TEMT are always 1).
+ *
+ * Threads: guest accesses arrive through the bus, which holds dev.lock.
+ * serial_receive() and serial_rx_room() are called from the I/O thread and
+ * take dev.lock themselves.
+ */
+#ifndef KVMINI_SERIAL_H
+#define KVMINI_SERIAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kvmini/device.h"
+#include "kvmini/irq.h"
+
+#define SERIAL_SIZE	 8  /* ports: RBR/THR/DLL, IER/DLM, IIR/FCR, LCR, MCR, LSR, MSR, SCR */
+#define SERIAL_FIFO_SIZE 16 /* the 16550's receive FIFO; 1 byte (RBR) when FIFOs are off */
+
+typedef void (*serial_output_fn)(void *opaque, uint8_t byte);
+typedef void (*serial_rx_notify_fn)(void *opaque);
+
+struct serial {
+	struct device dev; /* register this on the port-I/O bus */
+
+	/* Wiring, from serial_init(). */
+	int out_fd;	      /* transmitted bytes go here; -1: discard */
+	struct irq_line *irq; /* may be NULL: interrupts are not wired */
+	serial_output_fn tap; /* optional copy of every transmitted byte */
+	void *tap_opaque;
+	serial_rx_notify_fn rx_notify; /* optional: "room in the receive FIFO again" */
+	void *rx_notify_opaque;
+
+	/* Registers (PC16550D, Registers section). */
+	uint8_t ier;	    /* interrupt enable, bits 0-3 */
+	uint8_t lcr;	    /* line control; bit 7 is DLAB */
+	uint8_t mcr;	    /* modem control, bits 0-4 */
+	uint8_t msr;	    /* modem status: inputs in bits 4-7, their deltas in bits 0-3 */
+	uint8_t scr;	    /* scratch */
+	uint8_t dll, dlm;   /* divisor latch */
+	bool fifo_enabled;  /* FCR bit 0 */
+	uint8_t rx_trigger; /* FCR bits 7:6 as a byte count: 1, 4, 8 or 14 */
+	bool overrun;	    /* LSR.OE, cleared by reading LSR */
+	bool thre_pending;  /* THR-empty interrupt not yet acknowledged */
+	uint8_t rbr;	    /* last byte handed to the guest */
+
+	/* Receive FIFO: a ring of rx_count bytes starting at rx_head. */
+	uint8_t rx_fifo[SERIAL_FIFO_SIZE];
+	unsigned int rx_head, rx_count;
+	bool rx_waiting; /* a caller was told "no room": call rx_notify when there is */
+
+	int irq_level;	      /* what we last drove on irq */
+	bool out_stalled;     /* out_fd did not drain in time; do not wait again */
+	bool out_warned;      /* log_once flag for lost output */
+	uint64_t out_dropped; /* bytes that could not be written to out_fd */
+};
+
+/*
+ * Put s in its power-on state (the PC16550D reset table, "Master Reset") and fill in
+ * s->dev; the caller then sets s->dev.base and registers s->dev on a bus.
+ * out_fd: where transmitted bytes are written, one write() per byte, at once
+ * (the monitor passes STDOUT_FILENO; -1 discards them). If out_fd is
+ * non-blocking and full, the model waits up to a second for it to drain, then
+ * drops bytes (counted in s->out_dropped, logged once) until it drains again.
+ * A closed pipe raises SIGPIPE: the monitor should ignore that signal.
+ * irq: the UART's interrupt output (may be NULL). It is driven as a level:
+ * 1 while an enabled interrupt is pending, 0 otherwise.
+ * Returns 0 (it cannot fail today; it returns int like every setup step).
+ */
+int serial_init(struct serial *s, int out_fd, struct irq_line *irq);
+
+/*
+ * Optional: call tap(opaque, byte) with every byte the guest transmits, before
+ * it is written to out_fd (e.g. to watch the console for "Kernel panic").
+ * Call before the vCPUs start. tap runs on a vCPU thread with s->dev.lock
+ * held; it must not call back into this serial.
+ */
+void serial_set_tap(struct serial *s, serial_output_fn tap, void *opaque);
+
+/*
+ * Optional: after serial_receive() refused bytes or serial_rx_room() returned
+ * 0, call notify(opaque) once as soon as the guest has made room (read RBR,
+ * reset or resized the FIFO). It runs on a vCPU thread with s->dev.lock held:
+ * it should only wake the I/O thread (e.g. write an eventfd), never call
+ * serial_receive() itself. Call before the vCPUs start.
+ */
+void serial_set_rx_notify(struct serial *s, serial_rx_notify_fn notify, void *opaque);
+
+/*
+ * How many bytes serial_receive() would accept now: free space in the
+ * receive FIFO (16 bytes when the guest enabled FIFOs, else 1). 0 when full;
+ * the rx_notify callback then fires once there is room again. Takes
+ * s->dev.lock. A caller that never wants to lose input offers at most this
+ * many bytes.
+ */
+size_t serial_rx_room(struct serial *s);
+
+/*
+ * Bytes arriving on the UART's input wire (from the I/O thread: the host's
+ * stdin). Stores buf[0..n) in the receive FIFO, where n is the returned count,
+ * and raises the received-data interrupt if enabled. Takes s->dev.lock.
+ * When the FIFO fills, the rest is not stored and, as on the real chip when a
+ * character arrives at a full FIFO, LSR.OE is set; the caller still owns
+ * buf[n..len) and may offer it again later (see serial_rx_room and
+ * rx_notify). In loopback mode (MCR bit 4) the input wire is disconnected
+ * (PC16550D, MCR bit 4): the bytes are consumed and discarded, and len is
+ * returned.
+ */
+size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len);
+
+#endif /* KVMINI_SERIAL_H */

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+/* Which kind of kernel is this? Dispatch to the loader that knows it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "abi/kvmini_abi.h"
+#include "kvmini/boot.h"
+#include "kvmini/config.h"
+#include "kvmini/log.h"
+#include "kvmini/vm.h"
+
+/* Linux boot protocol: the setup header's "HdrS" magic sits at offset 0x202. */
+static bool is_bzimage(const char *path)
+{
+	char magic[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool yes = false;
+
+	if (fd < 0)
+		return false;
+	if (pread(fd, magic, sizeof(magic), 0x202) == sizeof(magic))
+		yes = memcmp(magic, "HdrS", 4) == 0;
+	close(fd);
+	return yes;
+}
+
+int boot_guest(struct vm *vm, const struct vm_config *cfg)
+{
+	struct elf_image img;
+	char err[256];
+	int ret;
+
+	if (is_bzimage(cfg->kernel_path))
+		return boot_linux_bzimage(vm, cfg);
+
+	/*
+	 * An ELF: the tiny guest must load above the boot structures in the
+	 * first MiB; so must Linux's vmlinux (it links at 16 MiB).
+	 */
+	ret = elf_load(&vm->mem, cfg->kernel_path, KVMINI_BOOT_LOW_END, &img, err, sizeof(err));
+	if (ret) {
+		log_error("cannot load kernel '%s': %s", cfg->kernel_path, err);
+		return ret;
+	}
+	if (img.has_pvh_entry)
+		return boot_linux_pvh(vm, cfg, &img);
+	return boot_tiny_guest(vm, cfg, &img);
+}
