@@ -2,7 +2,10 @@
 /* Which kind of kernel is this? Dispatch to the loader that knows it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "abi/kvmini_abi.h"
@@ -10,6 +13,31 @@
 #include "kvmini/config.h"
 #include "kvmini/log.h"
 #include "kvmini/vm.h"
+
+int boot_check_file(const char *path, const char *what)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		int err = errno;
+		log_error("cannot open %s '%s': %s", what, path, strerror(err));
+		return -err;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		log_error("cannot open %s '%s': is a directory", what, path);
+		return -EISDIR;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_error("cannot open %s '%s': not a regular file", what, path);
+		return -EINVAL;
+	}
+	if (access(path, R_OK) < 0) {
+		int err = errno;
+		log_error("cannot open %s '%s': %s", what, path, strerror(err));
+		return -err;
+	}
+	return 0;
+}
 
 /* Linux boot protocol: the setup header's "HdrS" magic sits at offset 0x202. */
 static bool is_bzimage(const char *path)
@@ -26,13 +54,55 @@ static bool is_bzimage(const char *path)
 	return yes;
 }
 
+/* Does this ELF carry Linux's PVH entry note? Reads only the notes. */
+static bool has_pvh_note(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool yes = false;
+
+	if (fd < 0)
+		return false;
+	elf_version(EV_CURRENT);
+	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+	size_t phnum;
+	if (elf && elf_kind(elf) == ELF_K_ELF && elf_getphdrnum(elf, &phnum) == 0) {
+		for (size_t i = 0; i < phnum && !yes; i++) {
+			GElf_Phdr ph;
+			if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_NOTE)
+				continue;
+			Elf_Data *data = elf_getdata_rawchunk(elf, (int64_t)ph.p_offset,
+							      ph.p_filesz, ELF_T_NHDR);
+			size_t off = 0, name_off, desc_off;
+			GElf_Nhdr nh;
+			while (data && !yes &&
+			       (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0)
+				yes = nh.n_type == 18 /* XEN_ELFNOTE_PHYS32_ENTRY */ &&
+				      nh.n_namesz == 4 &&
+				      memcmp((const char *)data->d_buf + name_off, "Xen", 4) == 0;
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return yes;
+}
+
+enum kernel_kind boot_detect(const char *path)
+{
+	if (is_bzimage(path))
+		return KERNEL_LINUX_BZIMAGE;
+	if (has_pvh_note(path))
+		return KERNEL_LINUX_PVH;
+	return KERNEL_ELF; /* or not a kernel at all: elf_load() will say why */
+}
+
 int boot_guest(struct vm *vm, const struct vm_config *cfg)
 {
 	struct elf_image img;
 	char err[256];
 	int ret;
 
-	if (is_bzimage(cfg->kernel_path))
+	if (boot_detect(cfg->kernel_path) == KERNEL_LINUX_BZIMAGE)
 		return boot_linux_bzimage(vm, cfg);
 
 	/*

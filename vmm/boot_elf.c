@@ -176,6 +176,17 @@ int elf_load(const struct guest_mem *mem, const char *path, uint64_t min_addr,
 			   elf_errmsg(-1));
 		goto out;
 	}
+	/*
+	 * libelf quietly reports fewer program headers when the table runs
+	 * past the end of the file; check the header's own numbers instead.
+	 */
+	if (eh.e_phoff > (uint64_t)st.st_size ||
+	    (uint64_t)eh.e_phnum * eh.e_phentsize > (uint64_t)st.st_size - eh.e_phoff) {
+		ret = fail(err, errlen, -ENOEXEC,
+			   "truncated: the program headers end past the file's %lld bytes",
+			   (long long)st.st_size);
+		goto out;
+	}
 	ret = check_segments(elf, phnum, (uint64_t)st.st_size, mem, min_addr, img, err, errlen);
 	if (ret)
 		goto out;

@@ -33,6 +33,11 @@ static int setup(struct vm *vm, const struct vm_config *cfg, struct symbols *sym
 {
 	int ret;
 
+	/* 0. Input files exist and are readable: say so before touching KVM. */
+	if ((ret = boot_check_file(cfg->kernel_path, "kernel")) ||
+	    (cfg->initrd_path && (ret = boot_check_file(cfg->initrd_path, "initrd"))))
+		return ret;
+
 	vm->quirks = host_quirks_detect();
 	log_debug("KVM host kind: %s", vm->quirks->name);
 	if (cfg->symbols_path) {
@@ -45,9 +50,15 @@ static int setup(struct vm *vm, const struct vm_config *cfg, struct symbols *sym
 		vm->symbols = syms;
 	}
 
-	/* 1. The VM, its RAM and interrupt controllers. */
+	/*
+	 * 1. The VM, its RAM and interrupt controllers. Linux needs the whole
+	 * PC (APICs and the PIT); the tiny guest needs interrupts only for
+	 * virtio devices.
+	 */
+	bool is_linux = boot_detect(cfg->kernel_path) != KERNEL_ELF;
+	bool has_virtio = cfg->ndisks || cfg->console != CONSOLE_NONE || cfg->rng;
 	if ((ret = vm_open(vm)) || (ret = vm_create_memory(vm, cfg->mem_size)) ||
-	    (ret = vm_create_irqchip(vm)))
+	    ((is_linux || has_virtio) && (ret = vm_create_irqchip(vm, is_linux))))
 		return ret;
 
 	/* 2. The I/O thread's loop, and the signals and watchdog that end a run. */

@@ -122,7 +122,7 @@ int vm_create_memory(struct vm *vm, uint64_t size)
 	return ret;
 }
 
-int vm_create_irqchip(struct vm *vm)
+int vm_create_irqchip(struct vm *vm, bool with_pit)
 {
 	/*
 	 * KVM_CREATE_IRQCHIP gives the PC's interrupt controllers in the kernel:
@@ -143,6 +143,8 @@ int vm_create_irqchip(struct vm *vm)
 		return -err;
 	}
 	vm->has_irqchip = true;
+	if (!with_pit)
+		return 0;
 
 	/* The 8254 PIT on ports 0x40-0x43 (and speaker port 0x61), in the kernel. */
 	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
@@ -181,6 +183,8 @@ int vm_irq_line_init(struct vm *vm, struct irq_line *line, int gsi)
 {
 	memset(line, 0, sizeof(*line));
 	line->gsi = gsi;
+	if (!vm->has_irqchip)
+		return 0; /* nothing to deliver interrupts to */
 	/* Level-driven lines (the UART) always use KVM_IRQ_LINE. */
 	line->set_level = irq_line_ioctl_level;
 	line->opaque = vm;

@@ -34,6 +34,22 @@ int elf_load(const struct guest_mem *mem, const char *path, uint64_t min_addr,
 struct vm;
 struct vm_config;
 
+enum kernel_kind {
+	KERNEL_ELF,	      /* the tiny guest (or anything else: elf_load judges) */
+	KERNEL_LINUX_BZIMAGE, /* Linux boot protocol image ("HdrS" at 0x202) */
+	KERNEL_LINUX_PVH,     /* an ELF with a XEN_ELFNOTE_PHYS32_ENTRY note: vmlinux */
+};
+
+/*
+ * Fail early, before any KVM work, on a file that cannot be a kernel or an
+ * initrd: missing, a directory, unreadable. Logs "cannot open <what> '<path>':
+ * <reason>". 0 or -errno.
+ */
+int boot_check_file(const char *path, const char *what);
+
+/* What kind of kernel the file at path is, from its first bytes and notes. */
+enum kernel_kind boot_detect(const char *path);
+
 /*
  * Load cfg->kernel_path, whatever it is, and set up the boot vCPU (boot.c):
  *   a bzImage (Linux boot protocol "HdrS" header)  -> boot_linux_bzimage()

@@ -97,12 +97,19 @@ int vm_open(struct vm *vm);
 /* Map size bytes of guest RAM and register them with KVM. 0 or -errno. */
 int vm_create_memory(struct vm *vm, uint64_t size);
 
-/* In-kernel IOAPIC/PIC/LAPIC and PIT. 0 or -errno. */
-int vm_create_irqchip(struct vm *vm);
+/*
+ * In-kernel PICs, IOAPIC and local APICs; with_pit adds the 8254 timer.
+ * Without an irqchip a guest has no interrupts and a HLT exits to us,
+ * which is all the tiny guest needs unless it has virtio devices. Both
+ * cost time at VM creation and teardown (measured in docs/benchmarks.md),
+ * so main.c asks only for what the guest uses. 0 or -errno.
+ */
+int vm_create_irqchip(struct vm *vm, bool with_pit);
 
 /*
  * Wire line to GSI gsi: through an irqfd when KVM has them (no ioctl per
- * interrupt), else through KVM_IRQ_LINE. 0 or -errno.
+ * interrupt), else through KVM_IRQ_LINE. Without an irqchip the line is
+ * left unwired (raising it does nothing). 0 or -errno.
  */
 int vm_irq_line_init(struct vm *vm, struct irq_line *line, int gsi);
 

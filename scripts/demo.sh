@@ -1,0 +1,40 @@
+#!/bin/bash
+# Set up everything and boot the default guests (README, command 1).
+#   scripts/demo.sh              boot the tiny test guest, then Linux: an
+#                                interactive shell if stdin is a terminal
+#                                (leave it with `poweroff` or Ctrl-D),
+#                                else `uname -a`
+#   scripts/demo.sh -- CMD...    boot Linux and run CMD in it
+# The first run builds the Linux guest kernel (a few minutes); later runs
+# reuse it from the cache (guest/linux/build.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command=()
+if [ "${1:-}" = "--" ]; then
+	shift
+	command=("$@")
+elif [ $# -gt 0 ]; then
+	echo "usage: scripts/demo.sh [-- COMMAND...]" >&2
+	exit 2
+fi
+
+scripts/install-deps.sh
+[ -f build/build.ninja ] || meson setup build >/dev/null
+ninja -C build >/dev/null
+
+echo "== kvmini: the tiny test guest (build/guest/hello.elf)"
+build/vmm/kvmini run --kernel build/guest/hello.elf
+
+echo "== kvmini: building (or reusing) the minimal Linux guest"
+linux=$(guest/linux/build.sh | tail -n 1)
+
+cmdline="console=ttyS0"
+if [ ${#command[@]} -gt 0 ]; then
+	cmdline+=" -- ${command[*]}"
+elif [ ! -t 0 ]; then
+	cmdline+=" -- uname -a"
+fi
+echo "== kvmini: booting Linux ($linux/bzImage) with: $cmdline"
+exec build/vmm/kvmini run --kernel "$linux/bzImage" --initrd "$linux/initramfs.cpio" \
+	--mem 256M --cmdline "$cmdline"

@@ -1,0 +1,34 @@
+#!/bin/bash
+# Install every Debian 12 package kvmini's build, tests, guest kernel and
+# benchmarks use. Idempotent: does nothing (and needs no network) when all
+# are present. Run as root.
+set -euo pipefail
+
+packages=(
+	# build
+	gcc make meson ninja-build pkg-config binutils clang-format
+	libfdt-dev libelf-dev check libseccomp-dev
+	# fuzzing (libFuzzer ships with clang's runtime)
+	clang libclang-rt-14-dev
+	# the minimal Linux guest (guest/linux/build.sh)
+	linux-source-6.1 bc bison flex libssl-dev busybox-static e2fsprogs cpio xz-utils
+	# benchmarks: peers to measure against
+	qemu-system-x86 runc crun python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}" >&2
+	echo "install-deps: run as root (or install them with apt-get)" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
