@@ -10,6 +10,7 @@
 
 #include "abi/kvmini_abi.h"
 #include "kvmini/board.h"
+#include "kvmini/board_virtio.h"
 #include "kvmini/config.h"
 #include "kvmini/console.h"
 #include "kvmini/i8042.h"
@@ -37,11 +38,15 @@ static void on_guest_marker(void *opaque, unsigned int id)
 	vm_mark(opaque, NULL, (int)id);
 }
 
-/* i8042 command 0xfe pulses the CPU reset line: Linux's "reboot=k". */
+/*
+ * i8042 command 0xfe pulses the CPU reset line: Linux's "reboot=k", and its
+ * default reboot on a PC without ACPI. A reset right after a kernel panic
+ * (panic=-1) ends the run as a panic.
+ */
 static void on_guest_reset(void *opaque)
 {
 	log_info("guest reset the CPU through the keyboard controller");
-	vm_request_stop(opaque, KVMINI_STATUS_OK);
+	vm_request_stop(opaque, vm_reset_status(opaque));
 }
 
 static int register_at(struct vm *vm, struct bus *bus, struct device *dev, uint64_t base)
@@ -59,12 +64,11 @@ int board_setup(struct vm *vm, const struct vm_config *cfg)
 {
 	int ret;
 
-	(void)cfg;
 	bus_init(&vm->pio, "port-I/O");
 	bus_init(&vm->mmio, "MMIO");
 
 	/* COM1: 8 ports at 0x3f8, interrupt on ISA IRQ 4 (the PC's assignment). */
-	if ((ret = vm_irq_line_init(vm, &board.com1_irq, KVMINI_COM1_GSI)))
+	if ((ret = vm_irq_line_init_level(vm, &board.com1_irq, KVMINI_COM1_GSI)))
 		return ret;
 	serial_init(&board.com1, STDOUT_FILENO, &board.com1_irq);
 	if ((ret = register_at(vm, &vm->pio, &board.com1.dev, KVMINI_COM1_PORT)))
@@ -79,7 +83,9 @@ int board_setup(struct vm *vm, const struct vm_config *cfg)
 	if ((ret = register_at(vm, &vm->pio, &board.i8042.data, KVMINI_I8042_DATA_PORT)) ||
 	    (ret = register_at(vm, &vm->pio, &board.i8042.cmd, KVMINI_I8042_CMD_PORT)))
 		return ret;
-	return 0;
+
+	/* virtio-mmio devices: disks, console, rng (vmm/board_virtio.c). */
+	return board_virtio_setup(vm, cfg);
 }
 
 /* stdin -> UART: offer only what fits, so nothing is dropped (no overrun). */
@@ -92,14 +98,25 @@ static size_t serial_sink(void *opaque, const uint8_t *buf, size_t len)
 
 int board_start_console(struct vm *vm, const struct vm_config *cfg)
 {
-	(void)cfg;
-	int ret = console_input_start(vm, STDIN_FILENO, serial_sink, &board.com1);
+	int ret;
+
+	/* stdin belongs to the virtio-console when it is on stdio, else to COM1. */
+	if (cfg->console == CONSOLE_STDIO)
+		ret = console_input_start(vm, STDIN_FILENO, board_virtio_console_input, vm);
+	else
+		ret = console_input_start(vm, STDIN_FILENO, serial_sink, &board.com1);
 	if (ret)
 		log_error("cannot read stdin for the guest console: %s", strerror(-ret));
 	return ret;
 }
 
+void board_set_console_tap(serial_output_fn tap, void *opaque)
+{
+	serial_set_tap(&board.com1, tap, opaque);
+}
+
 void board_shutdown(struct vm *vm)
 {
-	(void)vm;
+	board_virtio_flush(vm);
+	board_virtio_destroy(vm);
 }

@@ -39,8 +39,9 @@ void cli_usage(FILE *out)
 		"  -V, --version          print the version\n"
 		"\n"
 		"Exit status: the code the guest wrote to the test device; 0 after a guest\n"
-		"poweroff or reboot; 1 for a setup error; 122 interrupted by a signal;\n"
-		"123 timeout; 124 guest kernel panic; 125 guest crash (details on stderr).\n",
+		"poweroff or reboot; 1 for a setup error; 121 the monitor broke its own\n"
+		"seccomp filter; 122 interrupted by a signal; 123 timeout; 124 guest kernel\n"
+		"panic; 125 guest crash (details on stderr).\n",
 		CLI_MAX_CPUS, CONFIG_MAX_DISKS, 123);
 }
 

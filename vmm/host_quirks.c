@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include <asm/kvm_para.h> /* KVM_FEATURE_* */
+
 #include "kvmini/host_quirks.h"
 #include "kvmini/log.h"
 #include "kvmini/vcpu.h"
@@ -25,12 +27,27 @@ static const struct host_quirks hardware = {
  * alternatives patching, STAC/CLAC (smap), cmpxchg16b in SLUB (cx16),
  * and byte-wise string copies that are very slow when emulated (erms,
  * fsrm). rodata=off avoids page-table splitting work at boot.
+ * GLIBC_TUNABLES is not a kernel parameter: Linux hands it to init as an
+ * environment variable. With noxsave the kernel does not manage AVX state,
+ * but user mode still runs with the host's XCR0, so glibc must not use AVX
+ * (the vector registers would leak between processes).
  */
 static const struct host_quirks pvm_native = {
 	.name = "pvm-native",
 	.emulated_kernel_mode = true,
-	.linux_cmdline = "noxsave clearcpuid=popcnt,smap,erms,fsrm,cx16 rodata=off",
+	.linux_cmdline = "noxsave clearcpuid=popcnt,smap,erms,fsrm,cx16 rodata=off "
+			 "GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX,-AVX2,-AVX512F,-AVX512VL,-AVX512BW,"
+			 "-AVX512DQ,-AVX512CD,-AVX_Fast_Unaligned_Load",
 	.inject_int3 = true,
+	/*
+	 * A Linux guest with 2+ vCPUs hangs at its first hypercall: the vCPU
+	 * stays on the VMCALL of a PV IPI (KVM_HC_SEND_IPI) forever (QEMU
+	 * -smp 2 hangs the same way). Without these three features Linux
+	 * uses plain APIC IPIs, halts in native spinlocks and yields without
+	 * hypercalls (arch/x86/kernel/kvm.c).
+	 */
+	.hidden_kvm_features = (1u << KVM_FEATURE_PV_UNHALT) | (1u << KVM_FEATURE_PV_SEND_IPI) |
+			       (1u << KVM_FEATURE_PV_SCHED_YIELD),
 };
 
 static bool sysfs_is_yes(const char *path)

@@ -11,11 +11,13 @@
 
 #include "abi/kvmini_abi.h"
 #include "kvmini/board.h"
+#include "kvmini/board_labs.h"
 #include "kvmini/boot.h"
 #include "kvmini/cli.h"
 #include "kvmini/console.h"
 #include "kvmini/host_quirks.h"
 #include "kvmini/log.h"
+#include "kvmini/seccomp.h"
 #include "kvmini/stats.h"
 #include "kvmini/symbols.h"
 #include "kvmini/vcpu.h"
@@ -53,12 +55,14 @@ static int setup(struct vm *vm, const struct vm_config *cfg, struct symbols *sym
 	/*
 	 * 1. The VM, its RAM and interrupt controllers. Linux needs the whole
 	 * PC (APICs and the PIT); the tiny guest needs interrupts only for
-	 * virtio devices.
+	 * virtio devices, and local APICs only to keep extra vCPUs waiting
+	 * for a startup IPI (without one they would run from the reset vector).
 	 */
 	bool is_linux = boot_detect(cfg->kernel_path) != KERNEL_ELF;
 	bool has_virtio = cfg->ndisks || cfg->console != CONSOLE_NONE || cfg->rng;
+	bool need_irqchip = is_linux || has_virtio || cfg->cpus > 1;
 	if ((ret = vm_open(vm)) || (ret = vm_create_memory(vm, cfg->mem_size)) ||
-	    ((is_linux || has_virtio) && (ret = vm_create_irqchip(vm, is_linux))))
+	    (need_irqchip && (ret = vm_create_irqchip(vm, is_linux))))
 		return ret;
 
 	/* 2. The I/O thread's loop, and the signals and watchdog that end a run. */
@@ -68,8 +72,9 @@ static int setup(struct vm *vm, const struct vm_config *cfg, struct symbols *sym
 		return ret;
 	}
 
-	/* 3. Devices on the buses (the board), then the vCPUs. */
-	if ((ret = board_setup(vm, cfg)) || (ret = vcpus_create(vm)))
+	/* 3. Devices on the buses (the board; kvmini-lab adds the labs'), then the vCPUs. */
+	if ((ret = board_setup(vm, cfg)) || (ret = board_labs_setup(vm)) ||
+	    (ret = vcpus_create(vm)))
 		return ret;
 
 	/* 4. The guest image, and the boot CPU's registers. */
@@ -104,8 +109,11 @@ int main(int argc, char **argv)
 	int status = KVMINI_STATUS_SETUP_ERROR;
 	if (setup(&vm, &cfg, &syms) == 0) {
 		vm_mark(&vm, "VM ready", -1);
-		/* 6. Run: vCPU threads run the guest; this thread serves I/O until a stop. */
-		if (vcpus_start(&vm) == 0) {
+		/*
+		 * 6. Run: vCPU threads run the guest; this thread serves I/O until a
+		 * stop. First the system-call filter, which the threads inherit.
+		 */
+		if ((!cfg.seccomp || seccomp_install() == 0) && vcpus_start(&vm) == 0) {
 			int ret = event_loop_run(&vm.loop);
 			if (ret)
 				log_error("event loop failed: %s", strerror(-ret));

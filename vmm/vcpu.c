@@ -112,6 +112,7 @@ int vcpus_start(struct vm *vm)
 	sigdelset(&block, SIGFPE);
 	sigdelset(&block, SIGILL);
 	sigdelset(&block, SIGABRT);
+	sigdelset(&block, SIGSYS); /* seccomp.c reports forbidden system calls with it */
 	pthread_sigmask(SIG_SETMASK, &block, &old);
 
 	int ret = 0;

@@ -84,11 +84,11 @@ static enum exit_action handle_system_event(struct vcpu *vcpu)
 	switch (vcpu->run->system_event.type) {
 	case KVM_SYSTEM_EVENT_SHUTDOWN:
 		log_info("guest powered off");
-		vm_request_stop(vcpu->vm, KVMINI_STATUS_OK);
+		vm_request_stop(vcpu->vm, vm_reset_status(vcpu->vm));
 		return EXIT_STOP;
 	case KVM_SYSTEM_EVENT_RESET:
 		log_info("guest reset");
-		vm_request_stop(vcpu->vm, KVMINI_STATUS_OK);
+		vm_request_stop(vcpu->vm, vm_reset_status(vcpu->vm));
 		return EXIT_STOP;
 	default:
 		return crash(vcpu, "unexpected system event");
@@ -123,7 +123,7 @@ enum exit_action vcpu_handle_exit(struct vcpu *vcpu)
 		 */
 		if (vm->shutdown_is_reboot) {
 			log_info("guest rebooted (triple fault)");
-			vm_request_stop(vm, KVMINI_STATUS_OK);
+			vm_request_stop(vm, vm_reset_status(vm)); /* panic=-1 resets too */
 			return EXIT_STOP;
 		}
 		return crash(vcpu, "guest triple fault (KVM_EXIT_SHUTDOWN)");

@@ -185,7 +185,7 @@ int vm_irq_line_init(struct vm *vm, struct irq_line *line, int gsi)
 	line->gsi = gsi;
 	if (!vm->has_irqchip)
 		return 0; /* nothing to deliver interrupts to */
-	/* Level-driven lines (the UART) always use KVM_IRQ_LINE. */
+	/* Without irqfds, pulses are two KVM_IRQ_LINE calls (irq_pulse()). */
 	line->set_level = irq_line_ioctl_level;
 	line->opaque = vm;
 	if (!vm->has_irqfd)
@@ -204,6 +204,21 @@ int vm_irq_line_init(struct vm *vm, struct irq_line *line, int gsi)
 	line->pulse = irqfd_pulse;
 	line->set_level = NULL;
 	line->opaque = (void *)(intptr_t)fd;
+	return 0;
+}
+
+int vm_irq_line_init_level(struct vm *vm, struct irq_line *line, int gsi)
+{
+	memset(line, 0, sizeof(*line));
+	line->gsi = gsi;
+	if (!vm->has_irqchip)
+		return 0;
+	/*
+	 * An irqfd can only pulse its GSI, so a line that must stay asserted
+	 * (the UART's, until the guest reads IIR) always uses KVM_IRQ_LINE.
+	 */
+	line->set_level = irq_line_ioctl_level;
+	line->opaque = vm;
 	return 0;
 }
 

@@ -34,10 +34,11 @@ static void on_signal(void *opaque, uint32_t events)
 	(void)events;
 	if (read(w->fd, &si, sizeof(si)) != sizeof(si))
 		return;
-	if (!vm_stopping(w->vm))
-		snprintf(stop_reason, sizeof(stop_reason), "stopped by %s",
-			 sigabbrev_np((int)si.ssi_signo) ? sigabbrev_np((int)si.ssi_signo)
-							 : "signal");
+	if (!vm_stopping(w->vm)) {
+		const char *abbrev = sigabbrev_np((int)si.ssi_signo); /* "INT" for SIGINT */
+		snprintf(stop_reason, sizeof(stop_reason), "stopped by SIG%s",
+			 abbrev ? abbrev : "?");
+	}
 	vm_request_stop(w->vm, KVMINI_STATUS_SIGNAL);
 }
 

@@ -66,10 +66,11 @@
 #define KVMINI_TESTDEV_PIO_BASE 0x500
 #define KVMINI_TESTDEV_PIO_SIZE 0x10
 #define KVMINI_TESTDEV_EXIT	0x0 /* W: stop the VM; the monitor exits with (value & 0xff) */
-#define KVMINI_TESTDEV_MARKER	0x4 /* W: boot-phase marker id (0..255), timestamped by the monitor \
-				     */
-#define KVMINI_TESTDEV_SCRATCH 0x8  /* R/W: 32-bit scratch register */
-#define KVMINI_TESTDEV_COUNTER 0xc  /* R: returns 0, 1, 2, ... one more on every read access */
+#define KVMINI_TESTDEV_MARKER                                                                      \
+	0x4			   /* W: boot-phase marker id (0..255), timestamped by the monitor \
+				    */
+#define KVMINI_TESTDEV_SCRATCH 0x8 /* R/W: 32-bit scratch register */
+#define KVMINI_TESTDEV_COUNTER 0xc /* R: returns 0, 1, 2, ... one more on every read access */
 
 /* MMIO window: same idea, for MMIO round trips. */
 #define KVMINI_TESTDEV_MMIO_BASE    0xd1000000ULL
@@ -110,5 +111,6 @@
 #define KVMINI_STATUS_PANIC	  124 /* Linux guest panicked */
 #define KVMINI_STATUS_TIMEOUT	  123 /* --timeout expired */
 #define KVMINI_STATUS_SIGNAL	  122 /* stopped by SIGINT/SIGTERM */
+#define KVMINI_STATUS_SECCOMP	  121 /* the monitor made a forbidden system call (seccomp) */
 
 #endif /* KVMINI_ABI_H */

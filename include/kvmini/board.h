@@ -10,6 +10,8 @@
 #ifndef KVMINI_BOARD_H
 #define KVMINI_BOARD_H
 
+#include "kvmini/serial.h"
+
 struct vm;
 struct vm_config;
 
@@ -21,6 +23,13 @@ int board_setup(struct vm *vm, const struct vm_config *cfg);
 
 /* Start reading stdin for the guest console (after the vCPUs exist). 0 or -errno. */
 int board_start_console(struct vm *vm, const struct vm_config *cfg);
+
+/*
+ * Also hand every byte the guest sends to the serial console to tap(opaque,
+ * byte), e.g. to watch a Linux guest for a panic (see serial_set_tap()).
+ * Call after board_setup(), before the vCPUs start.
+ */
+void board_set_console_tap(serial_output_fn tap, void *opaque);
 
 /* Called on every way out of a run: flush disks so nothing acknowledged is lost. */
 void board_shutdown(struct vm *vm);

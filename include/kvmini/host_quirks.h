@@ -12,6 +12,7 @@
 #define KVMINI_HOST_QUIRKS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct vcpu;
 
@@ -26,6 +27,12 @@ struct host_quirks {
 	const char *linux_cmdline;
 	/* An int3 the emulator cannot run is turned into an injected #BP. */
 	bool inject_int3;
+	/*
+	 * KVM paravirtual features (KVM_FEATURE_* bits of CPUID 0x40000001
+	 * EAX) hidden from the guest, because they need hypercalls
+	 * (VMCALL/VMMCALL) that this host does not complete (cpuid.c).
+	 */
+	uint32_t hidden_kvm_features;
 };
 
 /*

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "abi/kvmini_abi.h"
 #include "kvmini/bus.h"
 #include "kvmini/event_loop.h"
 #include "kvmini/guest_mem.h"
@@ -72,6 +73,7 @@ struct vm {
 	/* Options that change how exits are handled. */
 	bool trace;		 /* --trace: print every exit */
 	bool shutdown_is_reboot; /* Linux: a triple fault is how reboot=t ends */
+	bool guest_panicked;	 /* Linux: "Kernel panic" seen on the console (boot_linux.c) */
 
 	/* How the run ends: the first vm_request_stop() wins. */
 	int stop_requested;
@@ -107,11 +109,19 @@ int vm_create_memory(struct vm *vm, uint64_t size);
 int vm_create_irqchip(struct vm *vm, bool with_pit);
 
 /*
- * Wire line to GSI gsi: through an irqfd when KVM has them (no ioctl per
- * interrupt), else through KVM_IRQ_LINE. Without an irqchip the line is
- * left unwired (raising it does nothing). 0 or -errno.
+ * Wire an edge-triggered line (irq_pulse(), e.g. virtio) to GSI gsi: through
+ * an irqfd when KVM has them (no ioctl per interrupt), else through
+ * KVM_IRQ_LINE. Without an irqchip the line is left unwired (raising it does
+ * nothing). 0 or -errno.
  */
 int vm_irq_line_init(struct vm *vm, struct irq_line *line, int gsi);
+
+/*
+ * Wire a level-driven line (the UART's) to GSI gsi through KVM_IRQ_LINE:
+ * irq_set_level() works, whether or not KVM has irqfds (an irqfd can only
+ * pulse). Without an irqchip the line is left unwired. 0 or -errno.
+ */
+int vm_irq_line_init_level(struct vm *vm, struct irq_line *line, int gsi);
 
 /*
  * Ask KVM to signal the returned eventfd, instead of exiting to user space,
@@ -130,6 +140,16 @@ void vm_request_stop(struct vm *vm, int status);
 
 /* True once a stop was requested. */
 bool vm_stopping(const struct vm *vm);
+
+/*
+ * The exit status for a guest reset, halt or power-off: KVMINI_STATUS_PANIC
+ * once the guest kernel reported a panic, else KVMINI_STATUS_OK. Thread-safe.
+ */
+static inline int vm_reset_status(const struct vm *vm)
+{
+	return __atomic_load_n(&vm->guest_panicked, __ATOMIC_SEQ_CST) ? KVMINI_STATUS_PANIC
+								      : KVMINI_STATUS_OK;
+}
 
 /* Record a boot-phase timestamp (thread-safe). name NULL: guest marker. */
 void vm_mark(struct vm *vm, const char *name, int guest_marker);

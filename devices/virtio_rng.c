@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+/*
+ * virtio-rng (virtio 1.2 section 5.4): the driver posts device-writable
+ * buffers on the single requestq; the device fills them with entropy and
+ * returns them with the number of bytes written. No features, no config.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/random.h>
+
+#include "kvmini/log.h"
+#include "kvmini/virtio_rng.h"
+
+struct virtio_rng {
+	struct virtio_mmio vmio;
+	bool logged_error;
+	struct virtq_chain chain;
+};
+
+/* Fill buf from the host's pool; returns the bytes filled (short only on error). */
+static size_t rng_fill(struct virtio_rng *rng, uint8_t *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = getrandom(buf + done, len - done, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_once(&rng->logged_error, LOG_WARN, "virtio-rng: getrandom failed");
+			break;
+		}
+		done += (size_t)n;
+	}
+	return done;
+}
+
+static void rng_queue_notify(struct virtio_mmio *vmio, unsigned int q)
+{
+	struct virtio_rng *rng = vmio->priv;
+	struct virtq_chain *c = &rng->chain;
+	bool completed = false;
+
+	while (virtio_mmio_pop(vmio, q, c) > 0) {
+		size_t filled = 0;
+		/* Readable buffers carry nothing for this device; they are ignored. */
+		for (unsigned int i = c->nread; i < c->nread + c->nwrite; i++) {
+			size_t want = c->bufs[i].iov_len;
+			if (want > VIRTIO_RNG_MAX_REQUEST - filled)
+				want = VIRTIO_RNG_MAX_REQUEST - filled;
+			size_t got = rng_fill(rng, c->bufs[i].iov_base, want);
+			filled += got;
+			if (got < want)
+				break;
+		}
+		virtio_mmio_push(vmio, q, c->head, (uint32_t)filled);
+		completed = true;
+	}
+	if (completed)
+		virtio_mmio_notify_used(vmio, q);
+}
+
+static const struct virtio_device_ops rng_ops = {
+	.device_id = VIRTIO_ID_RNG,
+	.num_queues = 1,
+	.queue_num_max = VIRTIO_RNG_QUEUE_SIZE,
+	.queue_notify = rng_queue_notify,
+};
+
+int virtio_rng_create(struct virtio_rng **out, const struct guest_mem *mem, struct irq_line *irq)
+{
+	struct virtio_rng *rng = calloc(1, sizeof(*rng));
+
+	if (!rng)
+		return -ENOMEM;
+	virtio_mmio_init(&rng->vmio, "virtio-rng", &rng_ops, rng, 0, mem, irq);
+	*out = rng;
+	return 0;
+}
+
+struct virtio_mmio *virtio_rng_mmio(struct virtio_rng *rng)
+{
+	return &rng->vmio;
+}
+
+void virtio_rng_destroy(struct virtio_rng *rng)
+{
+	if (!rng)
+		return;
+	pthread_mutex_destroy(&rng->vmio.dev.lock);
+	free(rng);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Lab 4 (docs/labs/lab4-virtio.md): a virtio echo device on the virtio-mmio
+ * transport (devices/virtio_mmio.c). What it does is in
+ * include/abi/kvmini_labs.h; kvmini-lab puts it in the next free virtio-mmio
+ * slot (vmm/board_labs.c).
+ *
+ * This header is given; devices/lab_echo.c is the student's to write, in
+ * the shape of devices/virtio_rng.c.
+ */
+#ifndef KVMINI_LAB_ECHO_H
+#define KVMINI_LAB_ECHO_H
+
+#include "kvmini/guest_mem.h"
+#include "kvmini/irq.h"
+#include "kvmini/virtio_mmio.h"
+
+struct lab_echo;
+
+/*
+ * Create the device: device ID LAB_ECHO_DEVICE_ID, one queue of
+ * LAB_ECHO_QUEUE_SIZE entries, feature LAB_ECHO_F_UPPER offered, a
+ * LAB_ECHO_CONFIG_SIZE-byte configuration space. Returns 0 and *out, or
+ * -ENOMEM.
+ */
+int lab_echo_create(struct lab_echo **out, const struct guest_mem *mem, struct irq_line *irq);
+
+/* The transport, for the board to place on the MMIO bus. */
+struct virtio_mmio *lab_echo_mmio(struct lab_echo *echo);
+
+/* Free the device. NULL is allowed. */
+void lab_echo_destroy(struct lab_echo *echo);
+
+#endif /* KVMINI_LAB_ECHO_H */

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * virtio-console with a single port, no multiport (virtio 1.2 section 5.3).
+ *
+ * Queue 0 (receiveq) carries input to the guest, queue 1 (transmitq) output
+ * from it. Output is written to a file descriptor (stdout, or a file for
+ * --console file:PATH). Input comes from the monitor's I/O thread through
+ * virtio_console_receive(); bytes that arrive while the guest has no receive
+ * buffers posted wait in a small FIFO. VIRTIO_CONSOLE_F_EMERG_WRITE is
+ * offered, so a driver can also print one character with a config write.
+ */
+#ifndef KVMINI_VIRTIO_CONSOLE_H
+#define KVMINI_VIRTIO_CONSOLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kvmini/guest_mem.h"
+#include "kvmini/irq.h"
+#include "kvmini/virtio_mmio.h"
+
+#define VIRTIO_CONSOLE_QUEUE_SIZE 64
+#define VIRTIO_CONSOLE_FIFO_SIZE  4096 /* input held while the guest posts no buffers */
+
+struct virtio_console;
+
+/*
+ * Create a console whose output goes to out_fd (not closed by the device).
+ * Returns 0 and *out, or -ENOMEM.
+ */
+int virtio_console_create(struct virtio_console **out, int out_fd, const struct guest_mem *mem,
+			  struct irq_line *irq);
+
+/* The transport, for the board to place on the MMIO bus. */
+struct virtio_mmio *virtio_console_mmio(struct virtio_console *con);
+
+/*
+ * Input for the guest, e.g. bytes read from stdin on the I/O thread. Takes the
+ * device lock. Bytes go straight into posted receive buffers when there are
+ * some, else into the FIFO. Returns the number of bytes accepted: fewer than
+ * len when the FIFO is full; the caller offers the rest again later (the
+ * console_sink contract of kvmini/console.h), so nothing is lost.
+ */
+size_t virtio_console_receive(struct virtio_console *con, const uint8_t *buf, size_t len);
+
+/* Free the device. */
+void virtio_console_destroy(struct virtio_console *con);
+
+#endif /* KVMINI_VIRTIO_CONSOLE_H */

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The virtio-mmio transport, modern (Version 2) register layout
+ * (virtio 1.2 section 4.2.2).
+ *
+ * virtio_mmio.c implements the register file, feature negotiation, the device
+ * status state machine and queue setup once. Each virtio device (blk,
+ * console, rng) supplies only what differs through struct virtio_device_ops.
+ * The transport is a plain struct device, registered on the MMIO bus by the
+ * board (vmm/board_virtio.c); it knows nothing of KVM.
+ *
+ * Locking: every entry point below runs with vmio->dev.lock held, either by
+ * the bus (guest MMIO accesses) or by the caller (virtio_mmio_kick() takes
+ * it for the I/O thread). Device ops callbacks are called with it held.
+ */
+#ifndef KVMINI_VIRTIO_MMIO_H
+#define KVMINI_VIRTIO_MMIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kvmini/device.h"
+#include "kvmini/guest_mem.h"
+#include "kvmini/irq.h"
+#include "kvmini/virtqueue.h"
+
+#define VIRTIO_MMIO_MAX_QUEUES 4
+#define VIRTIO_MMIO_VENDOR     0x494d564bU /* "KVMI" little-endian */
+
+struct virtio_mmio;
+
+/* What one kind of virtio device adds to the transport. */
+struct virtio_device_ops {
+	uint32_t device_id;	 /* VIRTIO_ID_* (section 5) */
+	unsigned int num_queues; /* <= VIRTIO_MMIO_MAX_QUEUES */
+	uint16_t queue_num_max;	 /* QueueNumMax of every queue, power of 2, <= VIRTQ_CHAIN_MAX */
+	uint32_t config_size;	 /* bytes of device configuration at 0x100 */
+
+	/* Read len bytes of configuration at offset (in range); NULL: zeros. */
+	void (*config_read)(struct virtio_mmio *vmio, uint32_t offset, uint8_t *data, uint32_t len);
+	/* Driver write to configuration (in range); NULL: ignored. */
+	void (*config_write)(struct virtio_mmio *vmio, uint32_t offset, const uint8_t *data,
+			     uint32_t len);
+	/*
+	 * The driver made buffers available on queue q. Called only while the
+	 * device is live (DRIVER_OK, not NEEDS_RESET) and q is ready.
+	 */
+	void (*queue_notify)(struct virtio_mmio *vmio, unsigned int q);
+	/* Device reset (status written 0): drop per-driver state. May be NULL. */
+	void (*reset)(struct virtio_mmio *vmio);
+};
+
+struct virtio_mmio {
+	struct device dev; /* the MMIO register window; dev.priv points here */
+	const struct virtio_device_ops *ops;
+	void *priv; /* the device model's state */
+	const struct guest_mem *mem;
+	struct irq_line *irq;
+
+	uint64_t device_features; /* offered: the device's bits + VERSION_1 + INDIRECT_DESC */
+	uint64_t driver_features; /* written by the driver */
+	uint32_t device_features_sel, driver_features_sel;
+	uint32_t queue_sel;
+	uint32_t shm_sel;
+	uint32_t status;	   /* section 2.1 device status */
+	uint32_t interrupt_status; /* VIRTIO_MMIO_INT_* */
+	uint32_t config_generation;
+	struct virtq queues[VIRTIO_MMIO_MAX_QUEUES];
+
+	bool logged_broken; /* log_once flags: a guest can repeat these forever */
+	bool logged_bad_access;
+	bool logged_bad_driver;
+};
+
+/*
+ * Set up the transport for one device: name for messages, device ops and
+ * state, the device's own feature bits, guest RAM, and the interrupt line.
+ * The board then sets vmio->dev.base and registers &vmio->dev on the MMIO bus.
+ */
+void virtio_mmio_init(struct virtio_mmio *vmio, const char *name,
+		      const struct virtio_device_ops *ops, void *priv, uint64_t features,
+		      const struct guest_mem *mem, struct irq_line *irq);
+
+/*
+ * The guest wrote queue index q to QueueNotify. Ignored unless the device is
+ * live and q is ready (section 2.1.2: no buffers are consumed before
+ * DRIVER_OK). Caller holds dev.lock.
+ */
+void virtio_mmio_notify(struct virtio_mmio *vmio, unsigned int q);
+
+/* virtio_mmio_notify() for callers off the bus (the I/O thread's ioeventfd): takes dev.lock. */
+void virtio_mmio_kick(struct virtio_mmio *vmio, unsigned int q);
+
+/* DRIVER_OK is set and DEVICE_NEEDS_RESET is not. */
+bool virtio_mmio_live(const struct virtio_mmio *vmio);
+
+/*
+ * Take the next chain from queue q for a device handler. Returns 1 with
+ * chain filled, 0 when the queue is empty or the device is not live, -1 when
+ * the ring is broken (the device is then marked DEVICE_NEEDS_RESET).
+ */
+int virtio_mmio_pop(struct virtio_mmio *vmio, unsigned int q, struct virtq_chain *chain);
+
+/* Return a chain on queue q (virtq_push). */
+void virtio_mmio_push(struct virtio_mmio *vmio, unsigned int q, uint16_t head, uint32_t len);
+
+/*
+ * Send a used buffer notification for queue q, unless the driver suppressed
+ * it (VIRTQ_AVAIL_F_NO_INTERRUPT). Call once after a batch of pushes.
+ */
+void virtio_mmio_notify_used(struct virtio_mmio *vmio, unsigned int q);
+
+/*
+ * The device found something a reset must fix (a broken ring, a malformed
+ * request): set DEVICE_NEEDS_RESET, send a configuration change notification
+ * when DRIVER_OK is set (section 2.1.2), log why (once per device). Nothing
+ * is processed until the driver resets the device.
+ */
+void virtio_mmio_set_broken(struct virtio_mmio *vmio, const char *why);
+
+/* Configuration changed: bump ConfigGeneration, notify if DRIVER_OK (section 2.5.1). */
+void virtio_mmio_config_changed(struct virtio_mmio *vmio);
+
+#endif /* KVMINI_VIRTIO_MMIO_H */

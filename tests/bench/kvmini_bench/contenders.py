@@ -1,0 +1,261 @@
+# SPDX-License-Identifier: MIT
+"""The contenders: what each one runs, what "ready" means for it, and why it
+may be skipped. build_contenders() returns every known contender; one that
+cannot run here has .skip set to a reason and is never run."""
+import glob
+import os
+import shutil
+
+from . import oci
+
+# The tiny guest's first console line (guest/tests/hello.c).
+TINY_READY_LINE = "Hello from the kvmini tiny guest!"
+# Printed by the Linux guest's /init through the ` -- COMMAND` convention
+# (guest/linux/init.sh): the first thing user space prints.
+LINUX_READY_LINE = oci.READY_LINE
+# Kernel command line of both Linux contenders, on every host. quiet: the
+# boot log costs time on a serial console; panic=-1 turns a panic into a
+# reboot (a triple fault with reboot=t), which ends QEMU -no-reboot too.
+LINUX_CMDLINE = "console=ttyS0 reboot=t panic=-1 quiet"
+# On hosts where KVM emulates guest kernel mode, kvmini appends these itself
+# (vmm/host_quirks.c); QEMU gets them from the bench.
+PVM_CMDLINE = "noxsave clearcpuid=popcnt,smap,erms,fsrm,cx16 rodata=off"
+GUEST_MEM = 128 << 20
+
+NAMES = ["kvmini-tiny", "kvmini-linux", "qemu-microvm", "runc-true", "runc-init",
+         "crun-true", "crun-init", "namespace", "process", "kvm-floor"]
+
+
+class Contender:
+    """One way of starting something. argv(tag) gives the command of one run
+    (tag makes per-run names unique, e.g. container ids)."""
+
+    def __init__(self, name, kind, title):
+        self.name = name
+        self.kind = kind  # "vm", "container" or "floor"
+        self.title = title
+        self.skip = None  # reason, if it cannot run here
+        self.argv = None  # function tag -> command
+        self.probe_argv = None  # command of the memory-probe run (default argv)
+        self.hold_stdin = False  # the probe command waits for stdin to close
+        self.cleanup = None  # function tag -> None, after a failed run
+        self.ready_line = None  # None: ready = exit
+        self.ready = ""  # what "ready" means, for the reports
+        self.total = "until the process exited"
+        self.kernel = ""  # which kernel runs it: the "what is shared" column
+        self.image = []  # [(label, path)]: what was booted or started
+        self.image_note = ""
+        self.image_alt = None  # (label, path): the same thing packed another way
+        self.host_program = None  # the host executable that starts it
+        self.guest_ram = None  # bytes of guest RAM (VMs): for the memory probe
+        self.slow = False  # takes seconds per run: fewer runs by default
+        self.parse_marks = False  # stderr holds kvmini --boot-times lines
+
+
+def pvm_native_host():
+    """True on a KVM host that emulates guest kernel mode (docs/host-notes)."""
+    try:
+        with open("/sys/module/kvm_pvm/parameters/pvm_native") as f:
+            return f.read(1) in ("Y", "1")
+    except OSError:
+        return False
+
+
+def kvm_problem():
+    """None if /dev/kvm can be opened read-write, else the reason."""
+    try:
+        os.close(os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC))
+        return None
+    except OSError as e:
+        return "/dev/kvm: %s" % e.strerror
+
+
+def find_linux_dir(explicit):
+    """(dir, None) with the newest complete guest/linux/build.sh output,
+    or (None, reason)."""
+    need = ("vmlinux", "initramfs.cpio")
+    if explicit:
+        missing = [f for f in need if not os.path.exists(os.path.join(explicit, f))]
+        if missing:
+            return None, "--linux-dir %s lacks %s" % (explicit, ", ".join(missing))
+        return explicit, None
+    roots = [os.environ.get("KVMINI_CACHE", "/var/cache/kvmini"),
+             os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")),
+                          "kvmini")]
+    # build.sh writes the manifest last: a directory with one is complete.
+    found = [d for r in roots for d in glob.glob(os.path.join(r, "linux-*"))
+             if all(os.path.exists(os.path.join(d, f)) for f in need + ("manifest",))]
+    if not found:
+        return None, ("no built Linux guest in %s (run guest/linux/build.sh, "
+                      "or pass --linux-dir)" % " or ".join(roots))
+    return max(found, key=lambda d: os.path.getmtime(os.path.join(d, "manifest"))), None
+
+
+def _reasons(*reasons):
+    """Every reason that is not None, joined; None if there is none."""
+    given = [r for r in reasons if r]
+    return "; ".join(given) if given else None
+
+
+def _need(path, what):
+    if not path:
+        return "%s not given" % what
+    if not os.path.exists(path):
+        return "%s %s not found (build it first)" % (what, path)
+    return None
+
+
+def _vm_tiny(o, kvm):
+    c = Contender("kvmini-tiny", "vm", "kvmini, tiny guest")
+    c.skip = _reasons(_need(o.kvmini, "kvmini"), _need(o.tiny_elf, "tiny guest"), kvm)
+    c.argv = lambda tag: [o.kvmini, "run", "--kernel", o.tiny_elf, "--boot-times"]
+    c.ready_line = TINY_READY_LINE
+    c.ready = "the guest's first console line (%r) was read from kvmini's stdout" % TINY_READY_LINE
+    c.total = "until kvmini exited (the guest ran to its end)"
+    c.kernel = "own kernel: the tiny test kernel"
+    c.image = [("hello.elf", o.tiny_elf)]
+    c.host_program = o.kvmini
+    c.guest_ram = GUEST_MEM
+    c.parse_marks = True
+    return c
+
+
+def _vm_linux(o, kvm, linux_dir, linux_skip, qemu):
+    """kvmini-linux or qemu-microvm: the same kernel, initramfs and command line."""
+    kernel = os.path.join(linux_dir or "", "vmlinux")
+    initrd = os.path.join(linux_dir or "", "initramfs.cpio")
+    cmdline = LINUX_CMDLINE + " -- echo " + LINUX_READY_LINE
+    if qemu:
+        c = Contender("qemu-microvm", "vm", "QEMU -M microvm, Linux guest")
+        binary = shutil.which("qemu-system-x86_64")
+        c.skip = _reasons(None if binary else
+                          "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)",
+                          kvm, linux_skip)
+        cpu = "host,-arch-capabilities" if pvm_native_host() else "host"
+        full = cmdline if not pvm_native_host() else \
+            LINUX_CMDLINE + " " + PVM_CMDLINE + " -- echo " + LINUX_READY_LINE
+        c.argv = lambda tag: [binary, "-M", "microvm", "-enable-kvm", "-cpu", cpu,
+                              "-m", "%dM" % (GUEST_MEM >> 20), "-smp", "1", "-nodefaults",
+                              "-no-user-config", "-display", "none", "-serial", "stdio",
+                              "-no-reboot", "-kernel", kernel, "-initrd", initrd,
+                              "-append", full]
+        c.total = "until QEMU exited (the guest rebooted, which -no-reboot turns into an exit)"
+        c.host_program = binary
+    else:
+        c = Contender("kvmini-linux", "vm", "kvmini, Linux guest")
+        c.skip = _reasons(_need(o.kvmini, "kvmini"), kvm, linux_skip)
+        c.argv = lambda tag: [o.kvmini, "run", "--kernel", kernel, "--initrd", initrd,
+                              "--mem", "%dM" % (GUEST_MEM >> 20), "--cmdline", cmdline,
+                              "--boot-times"]
+        c.total = "until kvmini exited (/init wrote its status to the test device)"
+        c.host_program = o.kvmini
+        c.parse_marks = True
+    c.ready_line = LINUX_READY_LINE
+    c.ready = ("the line %r, printed by /init (`-- echo %s` on the kernel command line), "
+               "was read from the monitor's stdout" % (LINUX_READY_LINE, LINUX_READY_LINE))
+    c.kernel = "own kernel: Linux guest"
+    c.image = [("vmlinux", kernel), ("initramfs.cpio", initrd)]
+    bz = os.path.join(linux_dir or "", "bzImage")
+    if os.path.exists(bz):
+        c.image_note = ("vmlinux is the uncompressed, unstripped ELF (PVH entry); the same "
+                        "kernel as an LZ4 bzImage is %d bytes" % os.path.getsize(bz))
+        c.image_alt = ("bzImage", bz)
+    c.guest_ram = GUEST_MEM
+    c.slow = True
+    return c
+
+
+def _containers(o, runtime, rootfs, busybox_skip):
+    """<runtime>-true and <runtime>-init, started by `<runtime> run`."""
+    binary = shutil.which(runtime)
+    skip = ("%s not installed (apt-get install %s)" % (runtime, runtime) if not binary
+            else "needs root (this bench does not set up rootless containers)"
+            if os.geteuid() != 0 else busybox_skip)
+    out = []
+    for variant in ("true", "init"):
+        c = Contender("%s-%s" % (runtime, variant), "container",
+                      "%s, busybox container%s" % (runtime, ", /bin/true" if variant == "true"
+                                                   else ", init script"))
+        c.skip = skip
+        bundles = {}
+
+        def bundle(kind, args, c=c, bundles=bundles):
+            if kind not in bundles:
+                bundles[kind] = oci.make_bundle(binary, o.workdir, rootfs, kind, args)
+            return bundles[kind]
+
+        if variant == "true":
+            c.argv = lambda tag, bundle=bundle: [
+                binary, "run", "--bundle", bundle("true", ["/bin/true"]), tag]
+            c.ready = "ready = exit: /bin/true prints nothing"
+        else:
+            c.argv = lambda tag, bundle=bundle: [
+                binary, "run", "--bundle", bundle("init", ["/init.sh"]), tag]
+            c.probe_argv = lambda tag, bundle=bundle: [
+                binary, "run", "--bundle", bundle("hold", ["/init.sh", "hold"]), tag]
+            c.hold_stdin = True
+            c.ready_line = oci.READY_LINE
+            c.ready = ("the line %r, printed by the container's /init.sh, was read from "
+                       "%s's stdout" % (oci.READY_LINE, runtime))
+        c.total = "until `%s run` exited (it also deletes the container)" % runtime
+        c.cleanup = lambda tag, b=binary: oci.container_cleanup(b, tag)
+        c.kernel = "host kernel, shared"
+        c.image = [("busybox rootfs", rootfs)]
+        c.host_program = binary
+        out.append(c)
+    return out
+
+
+def _floors(o, kvm, rootfs, busybox_skip):
+    ns = Contender("namespace", "container", "namespaces + pivot_root (ns_floor)")
+    ns.skip = _reasons(_need(o.ns_floor, "ns_floor"),
+                       "needs root (CAP_SYS_ADMIN for new namespaces)" if os.geteuid() else None,
+                       busybox_skip)
+    ns.argv = lambda tag: [o.ns_floor, rootfs, "/init.sh"]
+    ns.probe_argv = lambda tag: [o.ns_floor, rootfs, "/init.sh", "hold"]
+    ns.hold_stdin = True
+    ns.ready_line = oci.READY_LINE
+    ns.ready = "the line %r, printed by /init.sh, was read from ns_floor's stdout" % \
+        oci.READY_LINE
+    ns.kernel = "host kernel, shared"
+    ns.image = [("busybox rootfs", rootfs)]
+    ns.host_program = o.ns_floor
+
+    proc = Contender("process", "floor", "fork/exec of /bin/true")
+    proc.skip = None if os.path.exists("/bin/true") else "/bin/true not found"
+    proc.argv = lambda tag: ["/bin/true"]
+    proc.ready = "ready = exit: /bin/true prints nothing"
+    proc.kernel = "host kernel, shared (no isolation)"
+    proc.image = [("/bin/true", "/bin/true")]
+    proc.image_note = "dynamically linked: the C library is the host's"
+    proc.host_program = "/bin/true"
+
+    floor = Contender("kvm-floor", "floor", "KVM floor: VM to HLT (kvm_floor)")
+    floor.skip = _reasons(_need(o.kvm_floor, "kvm_floor"), kvm)
+    floor.argv = lambda tag: [o.kvm_floor]
+    floor.ready = "ready = exit: the guest (5 bytes of real-mode code) halts at once"
+    floor.kernel = "no guest kernel"
+    floor.image = [("kvm_floor", o.kvm_floor)]
+    floor.host_program = o.kvm_floor
+    return [ns, proc, floor]
+
+
+def build_contenders(o):
+    """Every contender, in report order. o: the parsed options (paths,
+    workdir); the busybox root file system is built in o.workdir if any
+    container contender is selected."""
+    kvm = kvm_problem()
+    linux_dir, linux_skip = find_linux_dir(o.linux_dir)
+    o.linux_dir_used = linux_dir
+    busybox, busybox_skip = oci.find_busybox()
+    rootfs = os.path.join(o.workdir, "rootfs")
+    wants_rootfs = any(n in o.only for n in NAMES[3:8])
+    if busybox and wants_rootfs:
+        rootfs = oci.make_rootfs(o.workdir, busybox)
+    out = [_vm_tiny(o, kvm), _vm_linux(o, kvm, linux_dir, linux_skip, qemu=False),
+           _vm_linux(o, kvm, linux_dir, linux_skip, qemu=True)]
+    out += _containers(o, "runc", rootfs, busybox_skip)
+    out += _containers(o, "crun", rootfs, busybox_skip)
+    out += _floors(o, kvm, rootfs, busybox_skip)
+    assert [c.name for c in out] == NAMES
+    return out

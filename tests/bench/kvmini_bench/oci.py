@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: MIT
+"""The container side: a busybox root file system and OCI bundles for it.
+
+The root file system is the smallest useful one: a static busybox, three
+symlinks to it and an init-like script. The same directory is the root of
+every container contender (runc, crun, and the ns_floor helper), so they
+all exec the same bytes.
+
+Bundles are made by the runtime's own `spec` command (the default config a
+user of `runc spec` gets: PID, network, IPC, UTS and mount namespaces; /proc,
+/dev, /dev/pts, /dev/shm, /dev/mqueue, /sys and /sys/fs/cgroup mounts; a
+read-only root; three capabilities; a cgroup; no seccomp filter) and edited
+only where a benchmark must: no terminal, our command, and an absolute path
+to the shared root file system.
+"""
+import json
+import os
+import shutil
+import struct
+import subprocess
+
+# The line the init-like script prints when it runs: the containers' "ready".
+READY_LINE = "KVMINI-READY"
+
+INIT_SCRIPT = """#!/bin/sh
+# PID 1 of the kvmini-bench container: an init-like script. The runtime has
+# already mounted /proc, /dev and /sys (a VM's /init mounts them itself).
+export PATH=/bin
+echo %s
+# `init.sh hold` stays alive until stdin closes: the bench measures memory
+# at this point, then closes it.
+[ "$1" = hold ] && read -r _
+exit 0
+""" % READY_LINE
+
+PT_INTERP = 3  # ELF program header type of a dynamic loader request
+
+
+def is_static_elf(path):
+    """True if path is an ELF64 executable without a PT_INTERP header."""
+    try:
+        with open(path, "rb") as f:
+            ident = f.read(64)
+            if len(ident) < 64 or ident[:4] != b"\x7fELF" or ident[4] != 2:
+                return False
+            phoff, = struct.unpack_from("<Q", ident, 32)
+            phentsize, phnum = struct.unpack_from("<HH", ident, 54)
+            f.seek(phoff)
+            table = f.read(phentsize * phnum)
+    except OSError:
+        return False
+    for i in range(phnum):
+        p_type, = struct.unpack_from("<I", table, i * phentsize)
+        if p_type == PT_INTERP:
+            return False
+    return True
+
+
+def find_busybox():
+    """(path, None) of a static busybox, or (None, reason)."""
+    for path in (shutil.which("busybox"), "/bin/busybox", "/usr/bin/busybox"):
+        if path and os.path.exists(path):
+            if is_static_elf(path):
+                return os.path.realpath(path), None
+            return None, "%s is not statically linked (apt-get install busybox-static)" % path
+    return None, "no busybox found (apt-get install busybox-static)"
+
+
+def make_rootfs(workdir, busybox):
+    """Build workdir/rootfs; return its path."""
+    root = os.path.join(workdir, "rootfs")
+    for d in ("bin", "proc", "dev", "sys", "tmp"):
+        os.makedirs(os.path.join(root, d), exist_ok=True)
+    shutil.copy2(busybox, os.path.join(root, "bin", "busybox"))
+    for applet in ("sh", "true", "echo"):
+        link = os.path.join(root, "bin", applet)
+        if not os.path.lexists(link):
+            os.symlink("busybox", link)
+    init = os.path.join(root, "init.sh")
+    with open(init, "w") as f:
+        f.write(INIT_SCRIPT)
+    os.chmod(init, 0o755)
+    return root
+
+
+def tree_bytes(path):
+    """Bytes of the regular files under path (what `du --apparent-size` adds)."""
+    total = 0
+    for dirpath, _, files in os.walk(path):
+        for name in files:
+            full = os.path.join(dirpath, name)
+            if not os.path.islink(full):
+                total += os.path.getsize(full)
+    return total
+
+
+def make_bundle(runtime, workdir, rootfs, name, args):
+    """Create workdir/bundle-<name>/config.json for `runtime run`.
+
+    Returns the bundle directory. Raises RuntimeError with the runtime's
+    message if its `spec` command fails.
+    """
+    bundle = os.path.join(workdir, "bundle-%s-%s" % (os.path.basename(runtime), name))
+    os.makedirs(bundle, exist_ok=True)
+    config = os.path.join(bundle, "config.json")
+    if os.path.exists(config):
+        os.unlink(config)
+    proc = subprocess.run([runtime, "spec"], cwd=bundle, capture_output=True, text=True)
+    if proc.returncode != 0 or not os.path.exists(config):
+        raise RuntimeError("`%s spec` failed: %s" % (runtime, proc.stderr.strip()[-300:]))
+    with open(config) as f:
+        spec = json.load(f)
+    spec["process"]["terminal"] = False
+    spec["process"]["args"] = args
+    spec["root"] = {"path": rootfs, "readonly": True}
+    spec["hostname"] = "kvmini-bench"
+    with open(config, "w") as f:
+        json.dump(spec, f, indent=1)
+    return bundle
+
+
+def container_cleanup(runtime, container_id):
+    """Remove a container left behind by a killed run (ignore errors)."""
+    subprocess.run([runtime, "delete", "--force", container_id],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

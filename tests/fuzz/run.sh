@@ -1,0 +1,67 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# Build the virtio device-model fuzzer (tests/fuzz/fuzz_virtio.c) with clang's
+# libFuzzer, AddressSanitizer and UBSan, and run it for a while.
+#
+# usage: tests/fuzz/run.sh [-o WORKDIR] [SECONDS] [-- LIBFUZZER-ARGS...]
+#   WORKDIR   build output, growing corpus and crash artifacts
+#             (default: $KVMINI_FUZZ_DIR or /tmp/kvmini-fuzz)
+#   SECONDS   how long to fuzz (default 60); 0 builds only
+# Exit status: 0 no crash, 1 a crash/leak/timeout (the input is saved as
+# WORKDIR/crash-* and printed), 77 clang or libFuzzer missing (Meson: skip).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+work=${KVMINI_FUZZ_DIR:-${TMPDIR:-/tmp}/kvmini-fuzz}
+seconds=60
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	-o) work=$2; shift 2 ;;
+	--) shift; break ;;
+	*) seconds=$1; shift ;;
+	esac
+done
+
+cc=${CLANG:-clang}
+if ! command -v "$cc" >/dev/null 2>&1; then
+	echo "SKIP: $cc not found (Debian: apt-get install clang libclang-rt-14-dev)"
+	exit 77
+fi
+
+mkdir -p "$work/corpus"
+bin=$work/fuzz_virtio
+srcs="$here/fuzz_virtio.c
+$root/devices/device.c
+$root/devices/virtqueue.c
+$root/devices/virtio_mmio.c
+$root/devices/virtio_blk.c
+$root/devices/virtio_console.c
+$root/devices/virtio_rng.c
+$root/vmm/mem.c
+$root/vmm/log.c"
+
+# shellcheck disable=SC2086 # srcs is a newline-separated list of paths without spaces
+if ! "$cc" -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Werror \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer -I"$root/include" $srcs -o "$bin" 2>"$work/build.log"; then
+	if grep -q "libclang_rt.fuzzer\|cannot find.*fuzzer" "$work/build.log"; then
+		echo "SKIP: libFuzzer runtime missing (Debian: apt-get install libclang-rt-14-dev)"
+		exit 77
+	fi
+	cat "$work/build.log" >&2
+	echo "fuzz: build failed" >&2
+	exit 1
+fi
+[ "$seconds" -eq 0 ] && { echo "built $bin"; exit 0; }
+
+# New inputs go to the first corpus directory; the checked-in seeds are read only.
+seeds=
+[ -d "$here/corpus" ] && seeds=$here/corpus
+echo "fuzz: running $bin for ${seconds}s (corpus $work/corpus)"
+# libFuzzer's own default error exit code is 77, which Meson reads as "skipped".
+# shellcheck disable=SC2086
+"$bin" -max_total_time="$seconds" -error_exitcode=1 -timeout=10 -timeout_exitcode=1 \
+	-print_final_stats=1 -artifact_prefix="$work/" "$@" "$work/corpus" $seeds

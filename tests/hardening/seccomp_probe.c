@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+/*
+ * seccomp_probe: install the monitor's own system-call filter
+ * (seccomp_install() from vmm/seccomp.c, the function main.c calls) and then
+ * make one kind of system call, chosen by the argument:
+ *
+ *   allowed        every kind of call the monitor makes at run time (I/O on
+ *                  descriptors opened before, epoll, timerfd, getrandom,
+ *                  threads, signals between threads, malloc); exits 0
+ *   socket | execve | open | fork | exec-memory | kvm-ioctl | kill |
+ *   thread-socket | int80 | terminal
+ *                  one call the filter must refuse (see below); the process
+ *                  must die with KVMINI_STATUS_SECCOMP and the message
+ *                  "kvmini: seccomp: forbidden system call N (name)"
+ *
+ * tests/hardening/seccomp.sh runs every mode and checks status and message.
+ * The probe needs no /dev/kvm: the filter refuses a KVM ioctl whatever the
+ * file descriptor is.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kvmini/console.h"
+#include "kvmini/event_loop.h"
+#include "kvmini/seccomp.h"
+#include "kvmini/vm.h"
+
+static int failures;
+
+static void check(int ok, const char *what)
+{
+	printf("%s: %s\n", ok ? "ok" : "FAILED", what);
+	if (!ok)
+		failures++;
+}
+
+/*
+ * The "Seccomp:" mode in /proc/self/status (2: a filter), read through a
+ * descriptor opened before the filter (opening files is forbidden after).
+ */
+static int filter_mode(int status_fd)
+{
+	char buf[4096];
+	ssize_t n = read(status_fd, buf, sizeof(buf) - 1); /* once: the offset is 0 */
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	const char *line = strstr(buf, "\nSeccomp:");
+	return line ? atoi(line + strlen("\nSeccomp:")) : -1;
+}
+
+/* After seccomp_install(): exit 77 (skip) if this build installs no filter. */
+static void skip_without_filter(int status_fd)
+{
+	int mode = filter_mode(status_fd);
+	if (mode == 0) {
+		printf("SKIP: seccomp_install() installed no filter (a sanitizer build)\n");
+		exit(77);
+	}
+	if (mode != 2) {
+		printf("seccomp_probe: FAILED: Seccomp mode %d after seccomp_install()\n", mode);
+		exit(1);
+	}
+}
+
+static volatile sig_atomic_t kicked;
+
+static void on_kick(int sig)
+{
+	(void)sig;
+	kicked = 1;
+}
+
+static void *thread_spin_for_kick(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&kicked, __ATOMIC_SEQ_CST))
+		;
+	return NULL;
+}
+
+/* The system calls of a running monitor, each on a descriptor made before the filter. */
+static int probe_allowed(void)
+{
+	int pipefd[2], efd, tfd, file;
+	char path[] = "/tmp/kvmini-seccomp-probe.XXXXXX";
+
+	if (pipe(pipefd) < 0 || (efd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    (tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC)) < 0 ||
+	    (file = mkstemp(path)) < 0) {
+		perror("seccomp_probe: setup");
+		return 1;
+	}
+	unlink(path);
+	struct sigaction sa = {.sa_handler = on_kick};
+	sigemptyset(&sa.sa_mask);
+	setvbuf(stdout, NULL, _IOLBF, 0); /* allocates now: fstat happens before the filter */
+	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	printf("seccomp_probe: installing the filter\n");
+	if (seccomp_install())
+		return 1;
+	skip_without_filter(status_fd);
+
+	/* Signals between our own threads (the vCPU kick), and thread creation. */
+	check(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction (vcpus_start's kick handler)");
+	pthread_t t;
+	check(pthread_create(&t, NULL, thread_spin_for_kick, NULL) == 0, "pthread_create");
+	check(pthread_kill(t, SIGUSR1) == 0, "pthread_kill (tgkill within the process)");
+	check(pthread_join(t, NULL) == 0 && kicked, "the kicked thread ended; pthread_join");
+
+	/* I/O on descriptors opened during setup. */
+	struct epoll_event ev = {.events = EPOLLIN};
+	check(epoll_ctl(efd, EPOLL_CTL_ADD, pipefd[0], &ev) == 0, "epoll_ctl");
+	check(write(pipefd[1], "x", 1) == 1, "write");
+	check(epoll_wait(efd, &ev, 1, 1000) == 1, "epoll_wait");
+	char c;
+	check(read(pipefd[0], &c, 1) == 1 && c == 'x', "read");
+	struct itimerspec its = {.it_value = {.tv_nsec = 1000}};
+	check(timerfd_settime(tfd, 0, &its, NULL) == 0, "timerfd_settime");
+	uint8_t rnd[16];
+	check(getrandom(rnd, sizeof(rnd), 0) == sizeof(rnd), "getrandom");
+	char block[512] = "kvmini", back[512] = "";
+	struct iovec wv = {block, sizeof(block)}, rv = {back, sizeof(back)};
+	check(pwritev(file, &wv, 1, 4096) == sizeof(block), "pwritev");
+	check(preadv(file, &rv, 1, 4096) == sizeof(back) && strcmp(back, "kvmini") == 0, "preadv");
+	check(fdatasync(file) == 0, "fdatasync");
+	struct timespec ts;
+	check(clock_gettime(CLOCK_MONOTONIC, &ts) == 0, "clock_gettime");
+
+	/* malloc: a large block is its own mmap, freed with munmap. */
+	char *big = malloc(64 << 20);
+	check(big != NULL, "malloc of 64 MiB (mmap)");
+	if (big)
+		memset(big, 1, 1 << 20);
+	free(big);
+	check(close(file) == 0 && close(tfd) == 0 && close(efd) == 0, "close");
+	printf("seccomp_probe: %s\n", failures ? "FAILED" : "every allowed call worked");
+	return failures ? 1 : 0;
+}
+
+static void *thread_socket(void *arg)
+{
+	(void)arg;
+	socket(AF_INET, SOCK_STREAM, 0);
+	return NULL;
+}
+
+static size_t discard(void *opaque, const uint8_t *buf, size_t len)
+{
+	(void)opaque;
+	(void)buf;
+	return len;
+}
+
+/* Make the forbidden call of this mode. Returns only if the filter let it through. */
+static void forbidden(const char *mode)
+{
+	if (strcmp(mode, "socket") == 0) {
+		socket(AF_INET, SOCK_STREAM, 0);
+	} else if (strcmp(mode, "execve") == 0) {
+		char *argv[] = {"true", NULL};
+		execve("/bin/true", argv, NULL);
+	} else if (strcmp(mode, "open") == 0) {
+		open("/etc/passwd", O_RDONLY);
+	} else if (strcmp(mode, "fork") == 0) {
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(0); /* the child of a broken filter */
+	} else if (strcmp(mode, "exec-memory") == 0) {
+		mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+		     -1, 0);
+	} else if (strcmp(mode, "kvm-ioctl") == 0) {
+		/* Creating a VM is setup work: refused at run time. */
+		ioctl(STDIN_FILENO, KVM_CREATE_VM, 0);
+	} else if (strcmp(mode, "kill") == 0) {
+		kill(1, 0);
+	} else if (strcmp(mode, "thread-socket") == 0) {
+		/* Like a vCPU thread: every signal blocked but SIGSYS and the faults. */
+		sigset_t set;
+		pthread_t t;
+		sigfillset(&set);
+		sigdelset(&set, SIGSYS);
+		pthread_sigmask(SIG_SETMASK, &set, NULL);
+		if (pthread_create(&t, NULL, thread_socket, NULL) == 0)
+			pthread_join(t, NULL);
+	} else if (strcmp(mode, "int80") == 0) {
+		/* getpid through the 32-bit ABI: number 20 there, not 39. */
+		long ret;
+		asm volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: seccomp_probe allowed|MODE (see the source)\n");
+		return 2;
+	}
+	if (strcmp(argv[1], "allowed") == 0)
+		return probe_allowed();
+
+	const char *mode = argv[1];
+	struct vm vm = {.loop = {.epoll_fd = -1, .wake_fd = -1}};
+	if (strcmp(mode, "terminal") == 0) {
+		/* Raw mode as a running monitor has it; the handler must undo it. */
+		struct termios t;
+		if (event_loop_init(&vm.loop) ||
+		    console_input_start(&vm, STDIN_FILENO, discard, NULL))
+			return 2;
+		if (tcgetattr(STDIN_FILENO, &t) || (t.c_lflag & ICANON)) {
+			fprintf(stderr, "seccomp_probe: stdin is not a terminal in raw mode\n");
+			return 2;
+		}
+		fprintf(stderr, "seccomp_probe: the terminal is in raw mode\n");
+		mode = "socket";
+	}
+	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	fprintf(stderr, "seccomp_probe: installing the filter, then: %s\n", argv[1]);
+	if (seccomp_install())
+		return 2;
+	skip_without_filter(status_fd);
+	forbidden(mode);
+	fprintf(stderr, "seccomp_probe: FAILED: the forbidden call returned (errno %d: %s)\n",
+		errno, strerror(errno));
+	return 3;
+}

@@ -1,0 +1,237 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# linux-test.sh: boot the minimal Linux guest (guest/linux/) under kvmini
+# and check what it did, one scenario per run.
+#
+# Usage: linux-test.sh CASE KVMINI SOURCE-ROOT
+#   bzimage     bzImage + initramfs: `uname -a` runs, /init's marker shows up
+#               in --boot-times, /init ends the run through the test device
+#   pvh-smp     vmlinux (PVH entry) + initramfs, 2 vCPUs: the guest counts
+#               2 CPUs, writes to hvc0 (virtio-console into a file), then
+#               `reboot`: the reboot ends the run with status 0
+#   root-disk   vmlinux, root file system on virtio-blk: the guest writes a
+#               file and syncs, then `poweroff`: the halt ends the run
+#               with status 0, and the host reads the file from the image
+#   panic       init exits (rdinit=/bin/busybox: busybox without an applet
+#               name exits at once): the kernel panics, the run ends with
+#               124 (KVMINI_STATUS_PANIC)
+#   bad-inputs  not a kernel, truncated bzImage, initrd larger than RAM,
+#               command line too long, missing initrd, too little RAM:
+#               each refused at setup with status 1 and a clear message
+#   crash-dump  (hosts that emulate guest kernel mode only) booting without
+#               kvmini's host workarounds dies on an instruction the
+#               emulator lacks; the dump names the guest function
+#
+# The guest artefacts come from $KVMINI_LINUX_DIR (scripts/test.sh sets it),
+# else from guest/linux/build.sh, which prints its cache directory last and
+# builds the guest first if it is not cached yet (minutes).
+#
+# Exit status, as Meson reads it: 0 pass, 77 skip (with the reason), 1 fail.
+set -u
+
+case_name=${1:?usage: linux-test.sh CASE KVMINI SOURCE-ROOT}
+kvmini=${2:?usage: linux-test.sh CASE KVMINI SOURCE-ROOT}
+srcdir=${3:?usage: linux-test.sh CASE KVMINI SOURCE-ROOT}
+
+# A Linux boot takes tens of seconds where KVM emulates guest kernel code
+# (more when other work shares the host); under a second on hardware KVM.
+TIMEOUT=${KVMINI_LINUX_TIMEOUT:-330}
+
+say() { echo "linux-test[$case_name]: $*"; }
+fail() {
+	say "FAILED: $*"
+	exit 1
+}
+skip() {
+	say "SKIP: $*"
+	exit 77
+}
+
+if [ ! -e /dev/kvm ]; then
+	skip "/dev/kvm does not exist (no KVM on this machine)"
+fi
+if ! (: <>/dev/kvm) 2>/dev/null; then
+	skip "cannot open /dev/kvm read-write (are you in the kvm group?)"
+fi
+
+# ---- the guest artefacts -----------------------------------------------------
+
+needed="bzImage vmlinux System.map initramfs.cpio rootfs.ext4"
+if [ -n "${KVMINI_LINUX_DIR:-}" ]; then
+	linux=$KVMINI_LINUX_DIR
+	for f in $needed; do
+		[ -s "$linux/$f" ] || fail "KVMINI_LINUX_DIR=$linux has no $f"
+	done
+else
+	say "KVMINI_LINUX_DIR is not set: asking guest/linux/build.sh"
+	linux=$("$srcdir/guest/linux/build.sh" | tail -n 1) ||
+		skip "the Linux guest is not built and guest/linux/build.sh failed"
+	for f in $needed; do
+		[ -s "$linux/$f" ] || skip "guest/linux/build.sh gave '$linux', which has no $f"
+	done
+fi
+say "Linux guest from $linux"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kvmini-linux.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+log=$tmp/log
+
+# run [kvmini run options...]: boot, keep console and monitor output in $log
+# (and show it), set $status. Stdin is closed: nothing types at the guest.
+run() {
+	local shown="" a
+	for a in "$@"; do # long arguments (a huge --cmdline) are shortened for the log
+		[ ${#a} -le 120 ] || a="${a:0:60}...(${#a} characters)"
+		shown="$shown $a"
+	done
+	say "kvmini run$shown"
+	local start=$SECONDS
+	timeout --kill-after=10 "$((TIMEOUT + 30))" "$kvmini" run --timeout "$TIMEOUT" "$@" \
+		</dev/null >"$log" 2>&1
+	status=$?
+	# The serial console ends lines with CR LF: keep plain lines for grep.
+	sed -i 's/\r$//' "$log"
+	cat "$log"
+	say "kvmini exit status $status after $((SECONDS - start)) s"
+}
+
+expect_status() {
+	[ "$status" -eq "$1" ] || fail "expected exit status $1 ($2), got $status"
+}
+
+# expect_line REGEX WHY: some output line matches the extended regex.
+expect_line() {
+	grep -Eq -- "$1" "$log" || fail "no output line matching '$1' ($2)"
+	say "ok: $2"
+}
+
+expect_no_line() {
+	! grep -Eq -- "$1" "$log" || fail "unexpected output line matching '$1' ($2)"
+	say "ok: $2"
+}
+
+release=$(cat "$linux/kernelrelease" 2>/dev/null || echo "[0-9][^ ]*")
+
+# ---- the cases -------------------------------------------------------------
+
+case_bzimage() {
+	run --kernel "$linux/bzImage" --initrd "$linux/initramfs.cpio" --boot-times \
+		--cmdline "-- uname -a"
+	expect_status 0 "/init wrote 0 to the test device"
+	expect_line "^Linux [^ ]+ $release " "uname -a printed the guest kernel's release"
+	expect_line "^KVMINI-EXIT: 0" "/init reached its end and reported status 0"
+	expect_line "^kvmini: +[0-9.]+  Linux /init \(marker 2\)$" \
+		"--boot-times shows the /init marker"
+	expect_line "Command line: .*console=ttyS0 .*-- uname -a" \
+		"kvmini added console=ttyS0 before the user's ' -- '"
+}
+
+case_pvh_smp() {
+	local word="kvmini-hvc-$$-$RANDOM"
+	run --kernel "$linux/vmlinux" --initrd "$linux/initramfs.cpio" --cpus 2 \
+		--console "file:$tmp/hvc.txt" \
+		--cmdline "-- echo cpus=\$(nproc); uname -a; echo $word > /dev/hvc0; reboot"
+	expect_status 0 "a guest reboot ends the run with 0"
+	expect_line "smp: Brought up 1 node, 2 CPUs" "the kernel started both vCPUs"
+	expect_line "^cpus=2$" "nproc in the guest counts 2 CPUs"
+	expect_line "^Linux [^ ]+ $release " "the PVH-booted kernel runs user space"
+	expect_line "reboot: Restarting system" "the guest rebooted"
+	expect_no_line "^KVMINI-EXIT:" "the run ended by the reboot, not through /init's exit"
+	# hvc0 is a terminal: its output has CR LF line ends.
+	tr -d '\r' <"$tmp/hvc.txt" 2>/dev/null | grep -qxF "$word" ||
+		fail "'$word' written to /dev/hvc0 is not in the console file"
+	say "ok: what the guest wrote to /dev/hvc0 is in the --console file"
+}
+
+case_root_disk() {
+	local word="kvmini-disk-$$-$RANDOM"
+	cp "$linux/rootfs.ext4" "$tmp/root.img" || fail "cannot copy rootfs.ext4"
+	run --kernel "$linux/vmlinux" --disk "$tmp/root.img" \
+		--cmdline "root=/dev/vda rw rootfstype=ext4 -- echo $word > /kvmini-test.txt; sync; poweroff"
+	expect_status 0 "a guest poweroff ends the run with 0"
+	expect_line "VFS: Mounted root \(ext4 filesystem\)" "root is the ext4 image on virtio-blk"
+	expect_line "reboot: (System halted|Power down)" "the guest powered off"
+	expect_no_line "^KVMINI-EXIT:" "the run ended by the poweroff, not through /init's exit"
+	command -v debugfs >/dev/null || PATH=$PATH:/sbin:/usr/sbin
+	local got
+	got=$(debugfs -R "cat /kvmini-test.txt" "$tmp/root.img" 2>/dev/null)
+	[ "$got" = "$word" ] || fail "the image holds '$got' in /kvmini-test.txt, not '$word'"
+	say "ok: the host reads back from the image what the guest wrote"
+}
+
+case_panic() {
+	run --kernel "$linux/vmlinux" --initrd "$linux/initramfs.cpio" --cmdline "rdinit=/bin/busybox"
+	expect_status 124 "a guest kernel panic ends the run with KVMINI_STATUS_PANIC"
+	expect_line "Kernel panic - not syncing: Attempted to kill init" "the kernel panicked"
+}
+
+# refuse WHY PATTERN [kvmini run options...]: setup fails with status 1 and a message.
+refuse() {
+	local why=$1 pattern=$2
+	shift 2
+	run "$@"
+	[ "$status" -eq 1 ] || fail "$why: expected exit status 1, got $status"
+	grep -Eq -- "$pattern" "$log" || fail "$why: no message matching '$pattern'"
+	say "ok: $why"
+}
+
+case_bad_inputs() {
+	echo "this is not a kernel" >"$tmp/not-a-kernel"
+	refuse "a text file is not a kernel" "cannot load kernel .*not an ELF" \
+		--kernel "$tmp/not-a-kernel"
+
+	head -c 1000000 "$linux/bzImage" >"$tmp/truncated"
+	refuse "a truncated bzImage" "cannot boot kernel .*truncated" --kernel "$tmp/truncated"
+
+	truncate -s 200M "$tmp/huge.cpio"
+	refuse "an initrd larger than guest RAM" "initrd .*does not fit in guest RAM" \
+		--kernel "$linux/bzImage" --mem 128M --initrd "$tmp/huge.cpio"
+	refuse "the same with a vmlinux" "initrd .*does not fit in guest RAM" \
+		--kernel "$linux/vmlinux" --mem 128M --initrd "$tmp/huge.cpio"
+
+	refuse "a missing initrd" "cannot open initrd .*No such file" \
+		--kernel "$linux/bzImage" --initrd "$tmp/no-such-file"
+
+	local long
+	long=$(printf 'x%.0s' $(seq 1 3000))
+	refuse "a command line longer than the kernel's cmdline_size" \
+		"command line is [0-9]+ bytes, but this kernel takes at most 2047" \
+		--kernel "$linux/bzImage" --cmdline "a=$long"
+	refuse "the same with a vmlinux (x86 COMMAND_LINE_SIZE)" "takes at most 2047" \
+		--kernel "$linux/vmlinux" --cmdline "a=$long"
+
+	refuse "too little RAM for the kernel" "needs [0-9]+ MiB of guest RAM" \
+		--kernel "$linux/bzImage" --mem 16M
+}
+
+case_crash_dump() {
+	local native
+	native=$(cat /sys/module/kvm_pvm/parameters/pvm_native 2>/dev/null)
+	case "$native" in
+	Y | 1) ;;
+	*) skip "only a host that emulates guest kernel mode can be made to fail this way" ;;
+	esac
+	# KVMINI_HOST=hardware drops the command-line workarounds: SLUB's
+	# cmpxchg16b (or another instruction the emulator lacks) kills the boot.
+	KVMINI_HOST=hardware run --kernel "$linux/vmlinux" --symbols "$linux/System.map" \
+		--cmdline "console=ttyS0"
+	expect_status 125 "an emulation failure is a guest crash"
+	expect_line "KVM_INTERNAL_ERROR_EMULATION" "the dump says why"
+	local fn
+	fn=$(sed -nE 's/^kvmini: +RIP [0-9a-f]+ <([^+>]+)\+0x[0-9a-f]+>.*/\1/p' "$log" | head -n 1)
+	[ -n "$fn" ] || fail "the register dump names no function at RIP"
+	grep -Eq " [tT] $fn\$" "$linux/System.map" || fail "'$fn' is not a text symbol of System.map"
+	say "ok: the dump names the guest function at RIP: $fn"
+}
+
+case "$case_name" in
+bzimage) case_bzimage ;;
+pvh-smp) case_pvh_smp ;;
+root-disk) case_root_disk ;;
+panic) case_panic ;;
+bad-inputs) case_bad_inputs ;;
+crash-dump) case_crash_dump ;;
+*) fail "unknown case '$case_name'" ;;
+esac
+say "PASSED"

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The board's virtio devices (vmm/board_virtio.c) on a VM without KVM: slot
+ * placement and GSIs, the Linux command-line entries, the console file, and
+ * error and teardown paths. Without an irqchip or ioeventfd the board falls
+ * back to unwired interrupt lines and MMIO-exit notifications, which is all
+ * these checks need.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "abi/kvmini_abi.h"
+#include "kvmini/board_virtio.h"
+#include "kvmini/virtio_spec.h"
+
+static struct vm vm;
+static struct vm_config cfg;
+static uint8_t *ram;
+static char dir[64], disk0[96], disk1[96], console_file[96];
+
+static void make_file(const char *path, off_t size)
+{
+	int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, size), 0);
+	close(fd);
+}
+
+static void setup(void)
+{
+	memset(&vm, 0, sizeof(vm));
+	memset(&cfg, 0, sizeof(cfg));
+	vm.kvm_fd = vm.vm_fd = -1;
+	ram = calloc(1, 1 << 20);
+	guest_mem_layout(&vm.mem, ram, 1 << 20);
+	bus_init(&vm.pio, "pio");
+	bus_init(&vm.mmio, "mmio");
+	ck_assert_int_eq(event_loop_init(&vm.loop), 0);
+
+	strcpy(dir, "/tmp/kvmini-test-board-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(disk0, sizeof(disk0), "%s/d0.img", dir);
+	snprintf(disk1, sizeof(disk1), "%s/d1.img", dir);
+	snprintf(console_file, sizeof(console_file), "%s/console.txt", dir);
+	make_file(disk0, 1 << 20);
+	make_file(disk1, 4096);
+}
+
+static void teardown(void)
+{
+	board_virtio_destroy(&vm);
+	event_loop_destroy(&vm.loop);
+	unlink(disk0);
+	unlink(disk1);
+	unlink(console_file);
+	rmdir(dir);
+	free(ram);
+}
+
+static uint32_t mmio_rd(uint64_t addr)
+{
+	uint8_t b[4];
+	ck_assert(bus_read(&vm.mmio, addr, b, 4));
+	return (uint32_t)device_load_le(b, 4);
+}
+
+START_TEST(test_all_devices)
+{
+	cfg.disks[0] = (struct disk_config){.path = disk0};
+	cfg.disks[1] = (struct disk_config){.path = disk1, .read_only = true};
+	cfg.ndisks = 2;
+	cfg.console = CONSOLE_FILE;
+	cfg.console_path = console_file;
+	cfg.rng = true;
+	ck_assert_int_eq(board_virtio_setup(&vm, &cfg), 0);
+
+	/* Disks first, then the console, then the rng; one stride and one GSI apart. */
+	const uint32_t ids[] = {VIRTIO_ID_BLOCK, VIRTIO_ID_BLOCK, VIRTIO_ID_CONSOLE, VIRTIO_ID_RNG};
+	ck_assert_uint_eq(vm.nvirtio_slots, 4);
+	for (unsigned int i = 0; i < 4; i++) {
+		uint64_t base = KVMINI_VIRTIO_MMIO_BASE + i * KVMINI_VIRTIO_MMIO_STRIDE;
+		ck_assert_uint_eq(vm.virtio_slots[i].base, base);
+		ck_assert_uint_eq(vm.virtio_slots[i].size, KVMINI_VIRTIO_MMIO_SIZE);
+		ck_assert_int_eq(vm.virtio_slots[i].gsi, KVMINI_VIRTIO_MMIO_FIRST_GSI + (int)i);
+		ck_assert_uint_eq(mmio_rd(base + VIRTIO_MMIO_MAGIC_VALUE), VIRTIO_MMIO_MAGIC);
+		ck_assert_uint_eq(mmio_rd(base + VIRTIO_MMIO_DEVICE_ID), ids[i]);
+	}
+	/* The second disk is 8 sectors and read-only. */
+	uint64_t d1 = vm.virtio_slots[1].base;
+	ck_assert_uint_eq(mmio_rd(d1 + VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CFG_CAPACITY), 8);
+	ck_assert(mmio_rd(d1 + VIRTIO_MMIO_DEVICE_FEATURES) & (1u << VIRTIO_BLK_F_RO));
+
+	/* The console writes to the file: an emergency write through the bus. */
+	uint8_t c[4] = {'K', 0, 0, 0};
+	uint64_t con = vm.virtio_slots[2].base;
+	ck_assert(bus_write(&vm.mmio, con + VIRTIO_MMIO_CONFIG + VIRTIO_CONSOLE_CFG_EMERG_WRITE, c,
+			    4));
+	char got[8] = {0};
+	int fd = open(console_file, O_RDONLY);
+	ck_assert_int_eq(read(fd, got, sizeof(got)), 1);
+	close(fd);
+	ck_assert_int_eq(got[0], 'K');
+	/* Its input is not stdin: board_virtio_console_input reaches the device anyway. */
+	ck_assert_uint_eq(board_virtio_console_input(&vm, (const uint8_t *)"ab", 2), 2);
+
+	board_virtio_flush(&vm);
+}
+END_TEST
+
+START_TEST(test_cmdline)
+{
+	char buf[256] = "console=ttyS0";
+
+	cfg.disks[0] = (struct disk_config){.path = disk0};
+	cfg.ndisks = 1;
+	cfg.rng = true;
+	ck_assert_int_eq(board_virtio_setup(&vm, &cfg), 0);
+	ck_assert_int_eq(board_virtio_cmdline(&vm, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "console=ttyS0 virtio_mmio.device=0x200@0xd0000000:5"
+			      " virtio_mmio.device=0x200@0xd0001000:6");
+
+	char small[40] = "root=/dev/vda";
+	ck_assert_int_eq(board_virtio_cmdline(&vm, small, sizeof(small)), -ENOSPC);
+	ck_assert_str_eq(small, "root=/dev/vda");
+}
+END_TEST
+
+START_TEST(test_no_devices)
+{
+	char buf[16] = "x";
+
+	ck_assert_int_eq(board_virtio_setup(&vm, &cfg), 0);
+	ck_assert_uint_eq(vm.nvirtio_slots, 0);
+	ck_assert_int_eq(board_virtio_cmdline(&vm, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "x");
+	ck_assert_uint_eq(board_virtio_console_input(&vm, (const uint8_t *)"a", 1), 0);
+}
+END_TEST
+
+START_TEST(test_bad_disk)
+{
+	cfg.disks[0] = (struct disk_config){.path = disk0};
+	cfg.disks[1] = (struct disk_config){.path = "/nonexistent/kvmini.img"};
+	cfg.ndisks = 2;
+	ck_assert_int_eq(board_virtio_setup(&vm, &cfg), -ENOENT);
+	/* Flush and destroy are safe after a failed setup, and twice. */
+	board_virtio_flush(&vm);
+	board_virtio_destroy(&vm);
+	board_virtio_destroy(&vm);
+	ck_assert_ptr_null(vm.virtio);
+}
+END_TEST
+
+START_TEST(test_bad_console_file)
+{
+	cfg.console = CONSOLE_FILE;
+	cfg.console_path = "/nonexistent/console.txt";
+	ck_assert_int_eq(board_virtio_setup(&vm, &cfg), -ENOENT);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("board_virtio");
+	TCase *tc = tcase_create("board");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_all_devices);
+	tcase_add_test(tc, test_cmdline);
+	tcase_add_test(tc, test_no_devices);
+	tcase_add_test(tc, test_bad_disk);
+	tcase_add_test(tc, test_bad_console_file);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

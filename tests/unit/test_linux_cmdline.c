@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A Linux guest's command line (vmm/linux_cmdline.c) and the console watch
+ * that recognises the kernel's panic and halt messages (vmm/linux_console.c).
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvmini/linux_cmdline.h"
+#include "kvmini/linux_console.h"
+
+static char out[256];
+
+START_TEST(test_compose_appends)
+{
+	ck_assert_int_eq(
+		linux_cmdline_compose(out, sizeof(out), "root=/dev/vda rw", "console=ttyS0"),
+		(int)strlen("root=/dev/vda rw console=ttyS0"));
+	ck_assert_str_eq(out, "root=/dev/vda rw console=ttyS0");
+	/* No user command line, no additions. */
+	linux_cmdline_compose(out, sizeof(out), NULL, "console=ttyS0 noxsave");
+	ck_assert_str_eq(out, "console=ttyS0 noxsave");
+	linux_cmdline_compose(out, sizeof(out), "  quiet  ", NULL);
+	ck_assert_str_eq(out, "quiet");
+	ck_assert_int_eq(linux_cmdline_compose(out, sizeof(out), NULL, NULL), 0);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+/* The additions are kernel parameters: they must come before "--", or init gets them. */
+START_TEST(test_compose_before_dashes)
+{
+	linux_cmdline_compose(out, sizeof(out), "quiet -- uname -a", "console=ttyS0");
+	ck_assert_str_eq(out, "quiet console=ttyS0 -- uname -a");
+	linux_cmdline_compose(out, sizeof(out), "-- echo a -- b", "console=ttyS0");
+	ck_assert_str_eq(out, "console=ttyS0 -- echo a -- b");
+	linux_cmdline_compose(out, sizeof(out), "-- ls", NULL);
+	ck_assert_str_eq(out, "-- ls");
+	/* "--" inside a word, or inside quotes, is not the separator. */
+	linux_cmdline_compose(out, sizeof(out), "a=--x b=\"x -- y\"", "c");
+	ck_assert_str_eq(out, "a=--x b=\"x -- y\" c");
+	linux_cmdline_compose(out, sizeof(out), "a --x", "c");
+	ck_assert_str_eq(out, "a --x c");
+}
+END_TEST
+
+START_TEST(test_compose_too_long)
+{
+	char small[16];
+
+	ck_assert_int_eq(linux_cmdline_compose(small, sizeof(small), "0123456789", "abcd"), 16 - 1);
+	ck_assert_int_eq(linux_cmdline_compose(small, sizeof(small), "0123456789", "abcde"),
+			 -ENOSPC);
+}
+END_TEST
+
+START_TEST(test_has_param)
+{
+	ck_assert(linux_cmdline_has_param("root=/dev/vda console=hvc0", "console"));
+	ck_assert(linux_cmdline_has_param("console", "console"));
+	ck_assert(!linux_cmdline_has_param("consoleblank=0", "console"));
+	ck_assert(!linux_cmdline_has_param("xconsole=1", "console"));
+	ck_assert(!linux_cmdline_has_param("-- console=ttyS0", "console")); /* init's argument */
+	ck_assert(!linux_cmdline_has_param("a=\"console=x\"", "console"));
+	ck_assert(!linux_cmdline_has_param(NULL, "console"));
+	ck_assert(!linux_cmdline_has_param("", "console"));
+}
+END_TEST
+
+/* ---- the console watch ------------------------------------------------- */
+
+static int events[8];
+static int nevents;
+
+static void record(void *opaque, enum linux_console_event ev)
+{
+	ck_assert_ptr_eq(opaque, events);
+	if (nevents < 8)
+		events[nevents++] = (int)ev;
+}
+
+static void feed(struct linux_console *w, const char *text)
+{
+	for (const char *p = text; *p; p++)
+		linux_console_feed(w, (uint8_t)*p);
+}
+
+START_TEST(test_console_events)
+{
+	struct linux_console w;
+
+	nevents = 0;
+	linux_console_init(&w, record, events);
+	feed(&w, "[    0.000000] Linux version 6.1\r\n");
+	ck_assert_int_eq(nevents, 0);
+	feed(&w, "[   98.7] Kernel panic - not syncing: Attempted to kill init!");
+	ck_assert_int_eq(nevents, 0); /* only at the end of the line */
+	feed(&w, "\r\n");
+	ck_assert_int_eq(nevents, 1);
+	ck_assert_int_eq(events[0], LINUX_CONSOLE_PANIC);
+	feed(&w, "[   98.8] ---[ end Kernel panic - not syncing: Attempted to kill init! ]---\r\n");
+	ck_assert_int_eq(nevents, 2);
+	ck_assert_int_eq(events[1], LINUX_CONSOLE_PANIC_END);
+	feed(&w, "[   40.8] reboot: System halted\r\n[   41.0] reboot: Power down\n");
+	ck_assert_int_eq(nevents, 4);
+	ck_assert_int_eq(events[2], LINUX_CONSOLE_HALTED);
+	ck_assert_int_eq(events[3], LINUX_CONSOLE_HALTED);
+	/* Restarting is not an end: the reset that follows is. */
+	feed(&w, "[   41.1] reboot: Restarting system\r\n");
+	ck_assert_int_eq(nevents, 4);
+}
+END_TEST
+
+START_TEST(test_console_long_and_odd_lines)
+{
+	struct linux_console w;
+	char line[1000];
+
+	nevents = 0;
+	linux_console_init(&w, record, events);
+	/* A NUL in the middle does not hide the rest of the line. */
+	feed(&w, "junk");
+	linux_console_feed(&w, 0);
+	feed(&w, "reboot: System halted\n");
+	ck_assert_int_eq(nevents, 1);
+	/* A very long line is cut, not overflowed; the next line still works. */
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	feed(&w, line);
+	feed(&w, "Kernel panic - not syncing\n");
+	ck_assert_int_eq(nevents, 1);
+	feed(&w, "Kernel panic - not syncing: Fatal exception\n");
+	ck_assert_int_eq(nevents, 2);
+	ck_assert_int_eq(events[1], LINUX_CONSOLE_PANIC);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("linux_cmdline");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_compose_appends);
+	tcase_add_test(tc, test_compose_before_dashes);
+	tcase_add_test(tc, test_compose_too_long);
+	tcase_add_test(tc, test_has_param);
+	tcase_add_test(tc, test_console_events);
+	tcase_add_test(tc, test_console_long_and_odd_lines);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
