@@ -31,7 +31,7 @@ static void clock_read(struct device *dev, uint64_t offset, uint8_t *data, uint3
 {
 	struct lab_clock *clk = dev->priv;
 	uint64_t reg;
-	unsigned int shift;
+	unsigned int shift = 0; /* 0 when decode() refuses the access */
 	uint32_t value = 0;
 
 	if (decode(offset, len, &reg, &shift)) {

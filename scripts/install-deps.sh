@@ -11,7 +11,7 @@ packages=(
 	# fuzzing (libFuzzer ships with clang's runtime)
 	clang libclang-rt-14-dev
 	# the minimal Linux guest (guest/linux/build.sh)
-	linux-source-6.1 bc bison flex libssl-dev busybox-static e2fsprogs cpio xz-utils
+	linux-source-6.1 bc bison flex libssl-dev busybox-static e2fsprogs xz-utils lz4 patch
 	# benchmarks: peers to measure against
 	qemu-system-x86 runc crun python3
 )

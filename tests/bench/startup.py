@@ -14,6 +14,12 @@ interleaved (the order rotates every round), each from process exec to exit:
               entry marker, exit, time outside KVM_RUN)
   version     kvmini --version: exec, dynamic linking and exit of the
               monitor binary, with no VM at all
+With --more, three more commands join the rounds, to price single costs:
+  no-seccomp  kvmini run ... --boot-times --seccomp off (compare it with
+              boot-times: the cost of setting up the system-call filter)
+  devnull     kvmini run ... with stdout on /dev/null instead of a pipe that
+              this script reads (the serial console's write() per byte)
+  true        /bin/true (exec and exit of a program linked only to libc)
 Prints the medians, the kvmini/floor ratio (target: at most 1.3), and a
 breakdown of kvmini's time into process start, monitor setup, guest
 execution and teardown, so that guest time (emulated, and so ~100x slower,
@@ -39,6 +45,8 @@ def parse_args():
     p.add_argument("--build", default="build", help="build directory (build)")
     p.add_argument("--runs", type=int, default=30, help="rounds (30)")
     p.add_argument("--warmup", type=int, default=3, help="untimed rounds first (3)")
+    p.add_argument("--more", action="store_true",
+                   help="also time --seccomp off, stdout on /dev/null, and /bin/true")
     o = p.parse_args()
     o.kvmini = os.path.abspath(os.path.join(o.build, "vmm/kvmini"))
     o.elf = os.path.abspath(os.path.join(o.build, "guest/hello.elf"))
@@ -46,9 +54,9 @@ def parse_args():
     return o
 
 
-def timed(argv):
+def timed(argv, devnull=False):
     """(total ms, stderr text) of one run that must exit 0."""
-    res = runner.run_once(argv, None, timeout_s=60)
+    res = runner.run_once(argv, None, timeout_s=60, stdout_devnull=devnull)
     err = res.error()
     if err:
         sys.exit("startup: %s: %s" % (" ".join(argv), err))
@@ -70,25 +78,36 @@ def main():
         "boot-times": [o.kvmini, "run", "--kernel", o.elf, "--boot-times"],
         "version": [o.kvmini, "--version"],
     }
+    if o.more:
+        commands["no-seccomp"] = commands["boot-times"] + ["--seccomp", "off"]
+        commands["devnull"] = commands["kvmini"]
+        commands["true"] = ["/bin/true"]
     names = list(commands)
     times = {n: [] for n in names}
-    marks = []
+    marks, marks_no_seccomp = [], []
     load = host.loadavg()
     for r in range(-o.warmup, o.runs):
         k = r % len(names)
         for name in names[k:] + names[:k]:
-            ms, stderr = timed(commands[name])
+            ms, stderr = timed(commands[name], devnull=(name == "devnull"))
             if r < 0:
                 continue
             times[name].append(ms)
             if name == "boot-times":
                 marks.append((ms, parse_marks(stderr)))
+            elif name == "no-seccomp":
+                marks_no_seccomp.append((ms, parse_marks(stderr)))
         if sys.stderr.isatty() and r >= 0:
             print("\rstartup: round %d/%d" % (r + 1, o.runs), end="", file=sys.stderr,
                   flush=True)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     report(o, times, marks, load)
+    if marks_no_seccomp:
+        gap = [m["first KVM_RUN"] - m["VM ready"] for m in (x for _, x in marks)]
+        gap_off = [m["first KVM_RUN"] - m["VM ready"] for m in (x for _, x in marks_no_seccomp)]
+        print("VM ready -> first KVM_RUN: %s with the seccomp filter, %s with --seccomp off" % (
+            format_ms(median_of(gap)), format_ms(median_of(gap_off))))
     return 0
 
 
@@ -106,8 +125,13 @@ def report(o, times, marks, load):
     labels = {"kvmini": "kvmini run --kernel hello.elf",
               "floor": "KVM floor (kvm_floor)",
               "boot-times": "kvmini run ... --boot-times",
-              "version": "kvmini --version (no VM)"}
+              "version": "kvmini --version (no VM)",
+              "no-seccomp": "kvmini run ... --boot-times --seccomp off",
+              "devnull": "kvmini run ..., stdout on /dev/null",
+              "true": "/bin/true"}
     for name, label in labels.items():
+        if name not in times:
+            continue
         s = summarize(times[name])
         print("%-44s %10s %10s %10s" % (label, format_ms(s["median"]), format_ms(s["p10"]),
                                         format_ms(s["p90"])))

@@ -9,10 +9,13 @@
 #               in --boot-times, /init ends the run through the test device
 #   pvh-smp     vmlinux (PVH entry) + initramfs, 2 vCPUs: the guest counts
 #               2 CPUs, writes to hvc0 (virtio-console into a file), then
-#               `reboot`: the reboot ends the run with status 0
+#               reboots (the kernel's own reboot: `busybox reboot -f`, not
+#               /init's `reboot`, which ends the run through the test
+#               device): the reboot ends the run with status 0
 #   root-disk   vmlinux, root file system on virtio-blk: the guest writes a
-#               file and syncs, then `poweroff`: the halt ends the run
-#               with status 0, and the host reads the file from the image
+#               file and syncs, then powers off (`busybox poweroff -f`: the
+#               kernel halts, having no ACPI): the halt ends the run with
+#               status 0, and the host reads the file from the image
 #   panic       init exits (rdinit=/bin/busybox: busybox without an applet
 #               name exits at once): the kernel panics, the run ends with
 #               124 (KVMINI_STATUS_PANIC)
@@ -131,7 +134,7 @@ case_pvh_smp() {
 	local word="kvmini-hvc-$$-$RANDOM"
 	run --kernel "$linux/vmlinux" --initrd "$linux/initramfs.cpio" --cpus 2 \
 		--console "file:$tmp/hvc.txt" \
-		--cmdline "-- echo cpus=\$(nproc); uname -a; echo $word > /dev/hvc0; reboot"
+		--cmdline "-- echo cpus=\$(nproc); uname -a; echo $word > /dev/hvc0; busybox reboot -f"
 	expect_status 0 "a guest reboot ends the run with 0"
 	expect_line "smp: Brought up 1 node, 2 CPUs" "the kernel started both vCPUs"
 	expect_line "^cpus=2$" "nproc in the guest counts 2 CPUs"
@@ -148,7 +151,7 @@ case_root_disk() {
 	local word="kvmini-disk-$$-$RANDOM"
 	cp "$linux/rootfs.ext4" "$tmp/root.img" || fail "cannot copy rootfs.ext4"
 	run --kernel "$linux/vmlinux" --disk "$tmp/root.img" \
-		--cmdline "root=/dev/vda rw rootfstype=ext4 -- echo $word > /kvmini-test.txt; sync; poweroff"
+		--cmdline "root=/dev/vda rw rootfstype=ext4 -- echo $word > /kvmini-test.txt; sync; busybox poweroff -f"
 	expect_status 0 "a guest poweroff ends the run with 0"
 	expect_line "VFS: Mounted root \(ext4 filesystem\)" "root is the ext4 image on virtio-blk"
 	expect_line "reboot: (System halted|Power down)" "the guest powered off"

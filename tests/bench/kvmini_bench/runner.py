@@ -67,7 +67,8 @@ def _keep(buf):
     return buf[:half] + b"\n[... output cut ...]\n" + buf[-half:]
 
 
-def run_once(argv, ready_line=None, timeout_s=600.0, env=None, hold_stdin=False, probe=None):
+def run_once(argv, ready_line=None, timeout_s=600.0, env=None, hold_stdin=False, probe=None,
+             stdout_devnull=False):
     """Spawn argv (argv[0] an absolute path), time it, wait for it to exit.
 
     ready_line: the stdout line (compared without the line end, \\r
@@ -77,6 +78,8 @@ def run_once(argv, ready_line=None, timeout_s=600.0, env=None, hold_stdin=False,
     stay alive while it is measured); otherwise stdin is /dev/null.
     probe: called as probe(pid) right after the ready line is seen; its
     result goes to RunResult.probe. It may pause the run (memory probes do).
+    stdout_devnull: stdout goes to /dev/null instead of the pipe (to see what
+    a reader on the pipe costs the program); then there is no ready line.
     """
     res = RunResult()
     res.ready_line = ready_line
@@ -86,6 +89,10 @@ def run_once(argv, ready_line=None, timeout_s=600.0, env=None, hold_stdin=False,
         in_r, in_w = os.pipe()
     else:
         in_r, in_w = os.open(os.devnull, os.O_RDONLY), None
+    if stdout_devnull:
+        assert ready_line is None
+        os.close(out_w)
+        out_w = os.open(os.devnull, os.O_WRONLY)
     actions = [
         (os.POSIX_SPAWN_DUP2, in_r, 0),
         (os.POSIX_SPAWN_DUP2, out_w, 1),
