@@ -30,34 +30,43 @@ static void kick_handler(int sig)
 
 int vcpus_create(struct vm *vm)
 {
+	int ret = 0;
+
 	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < vm->ncpus; i++)
 		vm->vcpus[i].fd = -1; /* so that vcpus_stop() after a failure closes only ours */
-	for (unsigned int i = 0; i < vm->ncpus; i++) {
+
+	/* One look at what KVM supports serves every vCPU's CPUID table. */
+	struct kvm_cpuid2 *supported = cpuid_supported(vm->kvm_fd);
+	if (!supported) {
+		ret = errno ? -errno : -ENOMEM;
+		log_error("KVM_GET_SUPPORTED_CPUID failed: %s", strerror(-ret));
+		return ret;
+	}
+	for (unsigned int i = 0; i < vm->ncpus && !ret; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
 		vcpu->vm = vm;
 		vcpu->id = i;
 		vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
 		if (vcpu->fd < 0) {
-			int err = errno;
-			log_error("KVM_CREATE_VCPU %u failed: %s", i, strerror(err));
-			return -err;
+			ret = -errno;
+			log_error("KVM_CREATE_VCPU %u failed: %s", i, strerror(errno));
+			break;
 		}
 		vcpu->run = mmap(NULL, (size_t)vm->vcpu_mmap_size, PROT_READ | PROT_WRITE,
 				 MAP_SHARED, vcpu->fd, 0);
 		if (vcpu->run == MAP_FAILED) {
-			int err = errno;
+			ret = -errno;
 			vcpu->run = NULL;
-			log_error("mmap of vCPU %u's kvm_run failed: %s", i, strerror(err));
-			return -err;
+			log_error("mmap of vCPU %u's kvm_run failed: %s", i, strerror(errno));
+			break;
 		}
-		int ret = cpuid_setup(vcpu);
-		if (ret)
-			return ret;
+		ret = cpuid_setup(vcpu, supported);
 	}
-	return 0;
+	free(supported);
+	return ret;
 }
 
 static void *vcpu_thread(void *arg)

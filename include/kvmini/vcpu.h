@@ -52,8 +52,14 @@ void vcpu_dump(struct vcpu *vcpu, const char *why);
  */
 unsigned int vcpu_read_code(struct vcpu *vcpu, uint8_t *buf, unsigned int len);
 
-/* Install the CPUID table KVM supports, with this vCPU's APIC ID (cpuid.c). 0 or -errno. */
-int cpuid_setup(struct vcpu *vcpu);
+/* What KVM can offer a guest (KVM_GET_SUPPORTED_CPUID); free() it. NULL with errno set. */
+struct kvm_cpuid2 *cpuid_supported(int kvm_fd);
+
+/*
+ * Install supported (from cpuid_supported()) on vcpu, with its APIC ID and
+ * the VM's topology filled in (cpuid.c). 0 or -errno.
+ */
+int cpuid_setup(struct vcpu *vcpu, const struct kvm_cpuid2 *supported);
 
 /*
  * Register setup (cpu_setup.c). Both write a GDT at KVMINI_BOOT_GDT.
