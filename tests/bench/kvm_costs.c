@@ -13,6 +13,7 @@
  *     E2BIG retry), KVM_SET_CPUID2;
  *   - starting and joining a thread (a monitor's vCPU thread);
  *   - the first KVM_RUN of a guest that halts at once;
+ *   - KVM_CREATE_IRQCHIP and KVM_CREATE_PIT2 (what a Linux guest needs);
  *   - closing the VM, which is when KVM tears it down, without an
  *     in-kernel irqchip, with KVM_CREATE_IRQCHIP, and with the PIT as well;
  *   - 90 one-byte write()s to stdout against one 90-byte write(): what a
@@ -45,6 +46,8 @@ enum step {
 	CPUID_ONE_CALL,
 	CPUID_E2BIG_FIRST,
 	SET_CPUID,
+	CREATE_IRQCHIP,
+	CREATE_PIT,
 	THREAD,
 	FIRST_RUN,
 	CLOSE_PLAIN,
@@ -64,6 +67,8 @@ static const char *const step_names[NSTEPS] = {
 	[CPUID_ONE_CALL] = "KVM_GET_SUPPORTED_CPUID, 256 entries at once",
 	[CPUID_E2BIG_FIRST] = "KVM_GET_SUPPORTED_CPUID, 64 (E2BIG) then 128",
 	[SET_CPUID] = "KVM_SET_CPUID2",
+	[CREATE_IRQCHIP] = "KVM_CREATE_IRQCHIP (PIC, IOAPIC, local APICs)",
+	[CREATE_PIT] = "KVM_CREATE_PIT2",
 	[THREAD] = "pthread_create + pthread_join (empty thread)",
 	[FIRST_RUN] = "first KVM_RUN to HLT (real mode, 3 instructions)",
 	[CLOSE_PLAIN] = "close VM + vCPU, no irqchip (teardown)",
@@ -150,10 +155,11 @@ static void one_vm(int kvm, int run_size, int irqchip, int r)
 	double ignore;
 	int vm = timed_ioctl(kvm, KVM_CREATE_VM, 0, irqchip ? NULL : &samples[CREATE_VM][r]);
 	if (irqchip) {
-		timed_ioctl(vm, KVM_CREATE_IRQCHIP, 0, NULL);
+		timed_ioctl(vm, KVM_CREATE_IRQCHIP, 0,
+			    irqchip == 1 ? &samples[CREATE_IRQCHIP][r] : NULL);
 		if (irqchip == 2) {
 			struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
-			timed_ioctl(vm, KVM_CREATE_PIT2, &pit, NULL);
+			timed_ioctl(vm, KVM_CREATE_PIT2, &pit, &samples[CREATE_PIT][r]);
 		}
 	}
 	uint8_t *mem = add_slot(vm, 2 << 20, irqchip ? &ignore : &samples[SLOT_2M][r]);

@@ -3,7 +3,7 @@
  * The KVM floor: the least a process can do to run a guest to HLT. Open
  * /dev/kvm, create a VM with 2 MiB of RAM and one vCPU, run four bytes of
  * real-mode code (out to a port, hlt), exit. kvmini's own startup is
- * measured against this (tests/bench/startup.sh).
+ * measured against this (tests/bench/startup.py).
  */
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -24,14 +24,15 @@ int main(void)
 	if (vm < 0 || mem == MAP_FAILED)
 		return perror("kvm_floor: setup"), 1;
 	memcpy(mem + 0x1000, code, sizeof(code));
-	struct kvm_userspace_memory_region region = {
-		.memory_size = 2 << 20, .userspace_addr = (uintptr_t)mem};
-	int vcpu = ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0 ? -1
-								      : ioctl(vm, KVM_CREATE_VCPU, 0);
+	struct kvm_userspace_memory_region region = {.memory_size = 2 << 20,
+						     .userspace_addr = (uintptr_t)mem};
+	int vcpu = ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0
+			   ? -1
+			   : ioctl(vm, KVM_CREATE_VCPU, 0);
 	int run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	struct kvm_run *run = vcpu < 0 ? MAP_FAILED
-				       : mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-					      vcpu, 0);
+	struct kvm_run *run =
+		vcpu < 0 ? MAP_FAILED
+			 : mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	struct kvm_sregs sregs;
 	if (run == MAP_FAILED || ioctl(vcpu, KVM_GET_SREGS, &sregs) < 0)
 		return perror("kvm_floor: vcpu"), 1;

@@ -30,6 +30,8 @@ import argparse
 import os
 import sys
 
+# No __pycache__ in the source tree.
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 
 from kvmini_bench import host, runner  # noqa: E402
