@@ -35,6 +35,6 @@ if [ ${#command[@]} -gt 0 ]; then
 elif [ ! -t 0 ]; then
 	cmdline+=" -- uname -a"
 fi
-echo "== kvmini: booting Linux ($linux/bzImage) with: $cmdline"
-exec build/vmm/kvmini run --kernel "$linux/bzImage" --initrd "$linux/initramfs.cpio" \
+echo "== kvmini: booting Linux ($linux/vmlinux, PVH entry) with: $cmdline"
+exec build/vmm/kvmini run --kernel "$linux/vmlinux" --initrd "$linux/initramfs.cpio" \
 	--mem 256M --cmdline "$cmdline"
