@@ -9,6 +9,7 @@
 
 #include "abi/kvmini_labs.h"
 #include "kvmini/lab_clock.h"
+#include "../unit/unit_run.h"
 
 static uint64_t fake_ns;
 
@@ -126,9 +127,5 @@ int main(void)
 	tcase_add_test(tc, test_ignored_writes);
 	tcase_add_test(tc, test_bad_reads);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

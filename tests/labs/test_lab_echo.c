@@ -10,6 +10,7 @@
 #include "abi/kvmini_labs.h"
 #include "kvmini/lab_echo.h"
 #include "virtio_test.h"
+#include "../unit/unit_run.h"
 
 #define IN_GPA	VT_DATA_GPA
 #define OUT_GPA (VT_DATA_GPA + 0x1000)
@@ -140,9 +141,5 @@ int main(void)
 	tcase_add_test(tc, test_bytes_echoed);
 	tcase_add_test(tc, test_broken_chain);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

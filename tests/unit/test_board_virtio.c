@@ -17,6 +17,7 @@
 #include "abi/kvmini_abi.h"
 #include "kvmini/board_virtio.h"
 #include "kvmini/virtio_spec.h"
+#include "unit_run.h"
 
 static struct vm vm;
 static struct vm_config cfg;
@@ -176,9 +177,5 @@ int main(void)
 	tcase_add_test(tc, test_bad_disk);
 	tcase_add_test(tc, test_bad_console_file);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

@@ -14,6 +14,7 @@
 #include "kvmini/boot_params.h"
 #include "kvmini/e820.h"
 #include "kvmini/pvh.h"
+#include "unit_run.h"
 
 #define IMAGE_SIZE  (64 * 1024)
 #define SETUP_SECTS 3 /* setup code = (3 + 1) * 512 bytes */
@@ -326,9 +327,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(suite());
 }

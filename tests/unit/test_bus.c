@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kvmini/bus.h"
+#include "unit_run.h"
 
 /* A device that records the last access it saw and answers reads with a pattern. */
 struct probe {
@@ -248,9 +249,5 @@ int main(void)
 	tcase_add_test(tc, test_straddle_not_dispatched);
 	suite_add_tcase(s, tc);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kvmini/cli.h"
+#include "unit_run.h"
 
 #define GIB (1ull << 30)
 #define MIB (1ull << 20)
@@ -157,9 +158,5 @@ int main(void)
 	tcase_add_test(tc, bad_values);
 	tcase_add_test(tc, help_and_version);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

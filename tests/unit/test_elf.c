@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "kvmini/boot.h"
+#include "unit_run.h"
 
 #define MEM_SIZE (4u << 20)
 static uint8_t *ram;
@@ -205,9 +206,5 @@ int main(void)
 	tcase_add_test(tc, segment_outside_memory);
 	tcase_add_test(tc, not_a_file);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

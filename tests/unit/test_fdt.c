@@ -8,6 +8,7 @@
 #include "abi/kvmini_abi.h"
 #include "kvmini/fdt_build.h"
 #include "kvmini/vm.h"
+#include "unit_run.h"
 
 /* Property values are only 4-byte aligned: copy before reading 64 bits. */
 static uint64_t reg_cell(const fdt64_t *reg, int i)
@@ -105,9 +106,5 @@ int main(void)
 	tcase_add_test(tc, large_guest_has_two_ranges);
 	tcase_add_test(tc, too_small_buffer);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

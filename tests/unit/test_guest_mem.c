@@ -6,6 +6,7 @@
 
 #include "abi/kvmini_abi.h"
 #include "kvmini/guest_mem.h"
+#include "unit_run.h"
 
 #define GIB (1ull << 30)
 
@@ -70,9 +71,5 @@ int main(void)
 	tcase_add_test(tc, large_layout_skips_hole);
 	tcase_add_test(tc, read_write_copy);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

@@ -6,6 +6,7 @@
 #include "abi/kvmini_abi.h"
 #include "kvmini/bus.h"
 #include "kvmini/i8042.h"
+#include "unit_run.h"
 
 #define STR_OBF	    0x01
 #define STR_IBF	    0x02
@@ -174,9 +175,5 @@ int main(void)
 	tcase_add_test(tc, test_output_buffer_loops);
 	suite_add_tcase(s, tc);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

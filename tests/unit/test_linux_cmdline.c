@@ -10,6 +10,7 @@
 
 #include "kvmini/linux_cmdline.h"
 #include "kvmini/linux_console.h"
+#include "unit_run.h"
 
 static char out[256];
 
@@ -154,9 +155,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(suite());
 }

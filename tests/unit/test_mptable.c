@@ -12,6 +12,7 @@
 
 #include "abi/kvmini_abi.h"
 #include "kvmini/mptable.h"
+#include "unit_run.h"
 
 #define GPA 0xf0000u
 
@@ -182,9 +183,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(suite());
 }

@@ -13,6 +13,7 @@
 
 #include "kvmini/bus.h"
 #include "kvmini/serial.h"
+#include "unit_run.h"
 
 #define BASE 0x3f8
 #define RBR  0 /* also THR, DLL */
@@ -414,9 +415,5 @@ int main(void)
 	tcase_add_test(tc, test_wide_access_is_bytewise);
 	suite_add_tcase(s, tc);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

@@ -7,6 +7,7 @@
 #include "abi/kvmini_abi.h"
 #include "kvmini/bus.h"
 #include "kvmini/testdev.h"
+#include "unit_run.h"
 
 static struct bus pio, mmio;
 static struct testdev td;
@@ -211,9 +212,5 @@ int main(void)
 	tcase_add_test(tc, test_mmio_counter_and_unknown);
 	suite_add_tcase(s, tc);
 
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

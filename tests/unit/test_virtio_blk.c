@@ -13,6 +13,7 @@
 
 #include "kvmini/virtio_blk.h"
 #include "virtio_test.h"
+#include "unit_run.h"
 
 #define SECTORS	   64
 #define HDR_GPA	   (VT_DATA_GPA)
@@ -443,9 +444,5 @@ static Suite *virtio_blk_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(virtio_blk_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(virtio_blk_suite());
 }

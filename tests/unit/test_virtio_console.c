@@ -10,6 +10,7 @@
 
 #include "kvmini/virtio_console.h"
 #include "virtio_test.h"
+#include "unit_run.h"
 
 static struct guest_mem mem;
 static struct vt_irq irq;
@@ -138,9 +139,5 @@ int main(void)
 	tcase_add_test(tc, test_fifo_limit);
 	tcase_add_test(tc, test_emergency_write);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

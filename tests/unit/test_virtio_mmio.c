@@ -9,6 +9,7 @@
 #include "abi/kvmini_abi.h"
 #include "kvmini/virtio_mmio.h"
 #include "virtio_test.h"
+#include "unit_run.h"
 
 #define FAKE_FEATURE_BIT 3
 #define FAKE_QUEUE_MAX	 16
@@ -365,9 +366,5 @@ static Suite *virtio_mmio_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(virtio_mmio_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(virtio_mmio_suite());
 }

@@ -4,6 +4,7 @@
 
 #include "kvmini/virtio_rng.h"
 #include "virtio_test.h"
+#include "unit_run.h"
 
 static struct guest_mem mem;
 static struct vt_irq irq;
@@ -81,9 +82,5 @@ int main(void)
 	tcase_add_test(tc, test_readable_buffer_untouched);
 	tcase_add_test(tc, test_request_capped);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s);
 }

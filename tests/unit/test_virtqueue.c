@@ -11,6 +11,7 @@
 #include "abi/kvmini_abi.h"
 #include "kvmini/virtqueue.h"
 #include "virtio_test.h"
+#include "unit_run.h"
 
 #define NUM 8
 
@@ -494,9 +495,5 @@ static Suite *virtqueue_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(virtqueue_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(virtqueue_suite());
 }
