@@ -2,8 +2,6 @@
 /* Which kind of kernel is this? Dispatch to the loader that knows it. */
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -54,55 +52,22 @@ static bool is_bzimage(const char *path)
 	return yes;
 }
 
-/* Does this ELF carry Linux's PVH entry note? Reads only the notes. */
-static bool has_pvh_note(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	bool yes = false;
-
-	if (fd < 0)
-		return false;
-	elf_version(EV_CURRENT);
-	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
-	size_t phnum;
-	if (elf && elf_kind(elf) == ELF_K_ELF && elf_getphdrnum(elf, &phnum) == 0) {
-		for (size_t i = 0; i < phnum && !yes; i++) {
-			GElf_Phdr ph;
-			if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_NOTE)
-				continue;
-			Elf_Data *data = elf_getdata_rawchunk(elf, (int64_t)ph.p_offset,
-							      ph.p_filesz, ELF_T_NHDR);
-			size_t off = 0, name_off, desc_off;
-			GElf_Nhdr nh;
-			while (data && !yes &&
-			       (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0)
-				yes = nh.n_type == 18 /* XEN_ELFNOTE_PHYS32_ENTRY */ &&
-				      nh.n_namesz == 4 &&
-				      memcmp((const char *)data->d_buf + name_off, "Xen", 4) == 0;
-		}
-	}
-	if (elf)
-		elf_end(elf);
-	close(fd);
-	return yes;
-}
-
 enum kernel_kind boot_detect(const char *path)
 {
 	if (is_bzimage(path))
 		return KERNEL_LINUX_BZIMAGE;
-	if (has_pvh_note(path))
+	if (elf_has_pvh_entry(path))
 		return KERNEL_LINUX_PVH;
 	return KERNEL_ELF; /* or not a kernel at all: elf_load() will say why */
 }
 
-int boot_guest(struct vm *vm, const struct vm_config *cfg)
+int boot_guest(struct vm *vm, const struct vm_config *cfg, enum kernel_kind kind)
 {
 	struct elf_image img;
 	char err[256];
 	int ret;
 
-	if (boot_detect(cfg->kernel_path) == KERNEL_LINUX_BZIMAGE)
+	if (kind == KERNEL_LINUX_BZIMAGE)
 		return boot_linux_bzimage(vm, cfg);
 
 	/*

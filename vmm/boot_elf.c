@@ -54,6 +54,37 @@ static void find_pvh_note(Elf *elf, const GElf_Phdr *ph, struct elf_image *img)
 	}
 }
 
+/* Look at every PT_NOTE segment that lies inside the file for the PVH entry. */
+static void find_pvh_notes(Elf *elf, size_t phnum, uint64_t file_size, struct elf_image *img)
+{
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_NOTE &&
+		    ph.p_offset <= file_size && ph.p_filesz <= file_size - ph.p_offset)
+			find_pvh_note(elf, &ph, img);
+	}
+}
+
+bool elf_has_pvh_entry(const char *path)
+{
+	struct elf_image img = {0};
+	struct stat st;
+	size_t phnum;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	elf_version(EV_CURRENT);
+	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (elf && elf_kind(elf) == ELF_K_ELF && fstat(fd, &st) == 0 &&
+	    elf_getphdrnum(elf, &phnum) == 0)
+		find_pvh_notes(elf, phnum, (uint64_t)st.st_size, &img);
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return img.has_pvh_entry;
+}
+
 /* Check every program header before copying anything. */
 static int check_segments(Elf *elf, size_t phnum, uint64_t file_size, const struct guest_mem *mem,
 			  uint64_t min_addr, struct elf_image *img, char *err, size_t errlen)
@@ -67,9 +98,6 @@ static int check_segments(Elf *elf, size_t phnum, uint64_t file_size, const stru
 		if (!gelf_getphdr(elf, (int)i, &ph))
 			return fail(err, errlen, -ENOEXEC, "unreadable program header %zu: %s", i,
 				    elf_errmsg(-1));
-		if (ph.p_type == PT_NOTE && ph.p_offset <= file_size &&
-		    ph.p_filesz <= file_size - ph.p_offset)
-			find_pvh_note(elf, &ph, img);
 		if (ph.p_type != PT_LOAD)
 			continue;
 		loads++;
@@ -97,6 +125,7 @@ static int check_segments(Elf *elf, size_t phnum, uint64_t file_size, const stru
 	}
 	if (loads == 0)
 		return fail(err, errlen, -ENOEXEC, "no loadable (PT_LOAD) segment");
+	find_pvh_notes(elf, phnum, file_size, img);
 	return 0;
 }
 

@@ -58,7 +58,8 @@ static int setup(struct vm *vm, const struct vm_config *cfg, struct symbols *sym
 	 * virtio devices, and local APICs only to keep extra vCPUs waiting
 	 * for a startup IPI (without one they would run from the reset vector).
 	 */
-	bool is_linux = boot_detect(cfg->kernel_path) != KERNEL_ELF;
+	enum kernel_kind kind = boot_detect(cfg->kernel_path);
+	bool is_linux = kind != KERNEL_ELF;
 	bool has_virtio = cfg->ndisks || cfg->console != CONSOLE_NONE || cfg->rng;
 	bool need_irqchip = is_linux || has_virtio || cfg->cpus > 1;
 	if ((ret = vm_open(vm)) || (ret = vm_create_memory(vm, cfg->mem_size)) ||
@@ -78,7 +79,7 @@ static int setup(struct vm *vm, const struct vm_config *cfg, struct symbols *sym
 		return ret;
 
 	/* 4. The guest image, and the boot CPU's registers. */
-	if ((ret = boot_guest(vm, cfg)))
+	if ((ret = boot_guest(vm, cfg, kind)))
 		return ret;
 
 	/* 5. Input for the guest console. */

@@ -31,6 +31,13 @@ struct elf_image {
 int elf_load(const struct guest_mem *mem, const char *path, uint64_t min_addr,
 	     struct elf_image *img, char *err, size_t errlen);
 
+/*
+ * Does the ELF file at path carry a XEN_ELFNOTE_PHYS32_ENTRY note (Linux's
+ * vmlinux with CONFIG_PVH)? Reads only headers and notes; false for anything
+ * that is not a readable ELF.
+ */
+bool elf_has_pvh_entry(const char *path);
+
 struct vm;
 struct vm_config;
 
@@ -51,13 +58,14 @@ int boot_check_file(const char *path, const char *what);
 enum kernel_kind boot_detect(const char *path);
 
 /*
- * Load cfg->kernel_path, whatever it is, and set up the boot vCPU (boot.c):
+ * Load cfg->kernel_path, of the kind boot_detect() found, and set up the
+ * boot vCPU (boot.c):
  *   a bzImage (Linux boot protocol "HdrS" header)  -> boot_linux_bzimage()
  *   an ELF with a PVH entry note (Linux vmlinux)     -> boot_linux_pvh()
  *   any other x86-64 ELF (the tiny guest)            -> boot_tiny_guest()
  * Logs the reason on failure. 0 or -errno.
  */
-int boot_guest(struct vm *vm, const struct vm_config *cfg);
+int boot_guest(struct vm *vm, const struct vm_config *cfg, enum kernel_kind kind);
 
 /* The tiny guest, already loaded as img: device tree and long mode (boot_tiny.c). */
 int boot_tiny_guest(struct vm *vm, const struct vm_config *cfg, const struct elf_image *img);
