@@ -49,14 +49,13 @@ static void on_guest_reset(void *opaque)
 	vm_request_stop(opaque, vm_reset_status(opaque));
 }
 
-static int register_at(struct vm *vm, struct bus *bus, struct device *dev, uint64_t base)
+int board_register(struct bus *bus, struct device *dev, uint64_t base)
 {
 	dev->base = base;
 	int ret = bus_register(bus, dev);
 	if (ret)
 		log_error("cannot place %s at %#llx on the %s bus: %s", dev->name,
 			  (unsigned long long)base, bus->name, strerror(-ret));
-	(void)vm;
 	return ret;
 }
 
@@ -71,17 +70,17 @@ int board_setup(struct vm *vm, const struct vm_config *cfg)
 	if ((ret = vm_irq_line_init_level(vm, &board.com1_irq, KVMINI_COM1_GSI)))
 		return ret;
 	serial_init(&board.com1, STDOUT_FILENO, &board.com1_irq);
-	if ((ret = register_at(vm, &vm->pio, &board.com1.dev, KVMINI_COM1_PORT)))
+	if ((ret = board_register(&vm->pio, &board.com1.dev, KVMINI_COM1_PORT)))
 		return ret;
 
 	testdev_init(&board.testdev, on_guest_exit, on_guest_marker, vm);
-	if ((ret = register_at(vm, &vm->pio, &board.testdev.pio, KVMINI_TESTDEV_PIO_BASE)) ||
-	    (ret = register_at(vm, &vm->mmio, &board.testdev.mmio, KVMINI_TESTDEV_MMIO_BASE)))
+	if ((ret = board_register(&vm->pio, &board.testdev.pio, KVMINI_TESTDEV_PIO_BASE)) ||
+	    (ret = board_register(&vm->mmio, &board.testdev.mmio, KVMINI_TESTDEV_MMIO_BASE)))
 		return ret;
 
 	i8042_init(&board.i8042, on_guest_reset, vm);
-	if ((ret = register_at(vm, &vm->pio, &board.i8042.data, KVMINI_I8042_DATA_PORT)) ||
-	    (ret = register_at(vm, &vm->pio, &board.i8042.cmd, KVMINI_I8042_CMD_PORT)))
+	if ((ret = board_register(&vm->pio, &board.i8042.data, KVMINI_I8042_DATA_PORT)) ||
+	    (ret = board_register(&vm->pio, &board.i8042.cmd, KVMINI_I8042_CMD_PORT)))
 		return ret;
 
 	/* virtio-mmio devices: disks, console, rng (vmm/board_virtio.c). */

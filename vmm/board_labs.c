@@ -12,6 +12,7 @@
 
 #include "abi/kvmini_abi.h"
 #include "abi/kvmini_labs.h"
+#include "kvmini/board.h"
 #include "kvmini/board_labs.h"
 #include "kvmini/lab_clock.h"
 #include "kvmini/lab_echo.h"
@@ -25,12 +26,7 @@ static struct lab_clock clock_device;
 static int add_clock(struct vm *vm)
 {
 	lab_clock_init(&clock_device, vm_now_ns);
-	clock_device.dev.base = LAB_CLOCK_PORT;
-	int ret = bus_register(&vm->pio, &clock_device.dev);
-	if (ret)
-		log_error("lab 2: cannot place the clock at port %#x: %s", LAB_CLOCK_PORT,
-			  strerror(-ret));
-	return ret;
+	return board_register(&vm->pio, &clock_device.dev, LAB_CLOCK_PORT);
 }
 #else
 static int add_clock(struct vm *vm)
@@ -69,13 +65,10 @@ static int add_echo(struct vm *vm)
 	    (ret = lab_echo_create(&echo_device, &vm->mem, &echo_irq)))
 		return ret;
 	struct virtio_mmio *vmio = lab_echo_mmio(echo_device);
-	vmio->dev.base = KVMINI_VIRTIO_MMIO_BASE + n * KVMINI_VIRTIO_MMIO_STRIDE;
-	ret = bus_register(&vm->mmio, &vmio->dev);
-	if (ret) {
-		log_error("lab 4: cannot place the echo device at %#llx: %s",
-			  (unsigned long long)vmio->dev.base, strerror(-ret));
+	ret = board_register(&vm->mmio, &vmio->dev,
+			     KVMINI_VIRTIO_MMIO_BASE + n * KVMINI_VIRTIO_MMIO_STRIDE);
+	if (ret)
 		return ret;
-	}
 	vm->virtio_slots[n].base = vmio->dev.base;
 	vm->virtio_slots[n].size = vmio->dev.size;
 	vm->virtio_slots[n].gsi = gsi;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "abi/kvmini_abi.h"
+#include "kvmini/board.h"
 #include "kvmini/board_virtio.h"
 #include "kvmini/log.h"
 #include "kvmini/virtio_blk.h"
@@ -120,18 +121,15 @@ static int slot_place(struct vm *vm, struct virtio_board *b, struct board_slot *
 
 	s->vmio = vmio;
 	b->nslots++; /* owned by the board from here on, for board_virtio_destroy() */
-	vmio->dev.base = KVMINI_VIRTIO_MMIO_BASE + n * KVMINI_VIRTIO_MMIO_STRIDE;
 	err = vm_irq_line_init(vm, &s->irq, gsi);
 	if (err) {
 		log_error("%s: cannot wire GSI %d: %s", vmio->dev.name, gsi, strerror(-err));
 		return err;
 	}
-	err = bus_register(&vm->mmio, &vmio->dev);
-	if (err) {
-		log_error("%s: cannot place it at %#llx: %s", vmio->dev.name,
-			  (unsigned long long)vmio->dev.base, strerror(-err));
+	err = board_register(&vm->mmio, &vmio->dev,
+			     KVMINI_VIRTIO_MMIO_BASE + n * KVMINI_VIRTIO_MMIO_STRIDE);
+	if (err)
 		return err;
-	}
 	err = slot_add_notify(vm, b, s);
 	if (err)
 		return err;

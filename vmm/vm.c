@@ -179,17 +179,27 @@ static void irq_line_ioctl_level(struct irq_line *line, int level)
 		log_warn("KVM_IRQ_LINE %d failed: %s", line->gsi, strerror(errno));
 }
 
-int vm_irq_line_init(struct vm *vm, struct irq_line *line, int gsi)
+int vm_irq_line_init_level(struct vm *vm, struct irq_line *line, int gsi)
 {
 	memset(line, 0, sizeof(*line));
 	line->gsi = gsi;
 	if (!vm->has_irqchip)
 		return 0; /* nothing to deliver interrupts to */
-	/* Without irqfds, pulses are two KVM_IRQ_LINE calls (irq_pulse()). */
+	/*
+	 * An irqfd can only pulse its GSI, so a line that must stay asserted
+	 * (the UART's, until the guest reads IIR) always uses KVM_IRQ_LINE.
+	 */
 	line->set_level = irq_line_ioctl_level;
 	line->opaque = vm;
-	if (!vm->has_irqfd)
-		return 0;
+	return 0;
+}
+
+int vm_irq_line_init(struct vm *vm, struct irq_line *line, int gsi)
+{
+	/* Without irqfds, a pulse is two KVM_IRQ_LINE calls (irq_pulse()). */
+	int ret = vm_irq_line_init_level(vm, line, gsi);
+	if (ret || !vm->has_irqchip || !vm->has_irqfd)
+		return ret;
 
 	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fd < 0)
@@ -204,21 +214,6 @@ int vm_irq_line_init(struct vm *vm, struct irq_line *line, int gsi)
 	line->pulse = irqfd_pulse;
 	line->set_level = NULL;
 	line->opaque = (void *)(intptr_t)fd;
-	return 0;
-}
-
-int vm_irq_line_init_level(struct vm *vm, struct irq_line *line, int gsi)
-{
-	memset(line, 0, sizeof(*line));
-	line->gsi = gsi;
-	if (!vm->has_irqchip)
-		return 0;
-	/*
-	 * An irqfd can only pulse its GSI, so a line that must stay asserted
-	 * (the UART's, until the guest reads IIR) always uses KVM_IRQ_LINE.
-	 */
-	line->set_level = irq_line_ioctl_level;
-	line->opaque = vm;
 	return 0;
 }
 

@@ -10,8 +10,9 @@
 #ifndef KVMINI_BOARD_H
 #define KVMINI_BOARD_H
 
-#include "kvmini/serial.h"
+#include "kvmini/serial.h" /* struct device, uint64_t */
 
+struct bus;
 struct vm;
 struct vm_config;
 
@@ -20,6 +21,13 @@ struct vm_config;
  * host's stdin to the guest console. Needs the irqchip. 0 or -errno (logged).
  */
 int board_setup(struct vm *vm, const struct vm_config *cfg);
+
+/*
+ * Put dev at base on bus (bus_register()), logging which device did not fit
+ * where if that fails. Every device the monitor places goes through here.
+ * 0 or -errno.
+ */
+int board_register(struct bus *bus, struct device *dev, uint64_t base);
 
 /* Start reading stdin for the guest console (after the vCPUs exist). 0 or -errno. */
 int board_start_console(struct vm *vm, const struct vm_config *cfg);
