@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kvmini/cli.h"
+#include "cli.h"
 
 void cli_usage(FILE *out)
 {

@@ -10,19 +10,19 @@
 #include <unistd.h>
 
 #include "abi/kvmini_abi.h"
-#include "kvmini/board.h"
-#include "kvmini/board_labs.h"
-#include "kvmini/boot.h"
-#include "kvmini/cli.h"
-#include "kvmini/console.h"
-#include "kvmini/host_quirks.h"
+#include "board/board.h"
+#include "board/board_labs.h"
+#include "boot/boot.h"
+#include "cli.h"
+#include "host/stdin_console.h"
+#include "kvm/host_quirks.h"
 #include "kvmini/log.h"
-#include "kvmini/seccomp.h"
-#include "kvmini/stats.h"
-#include "kvmini/symbols.h"
-#include "kvmini/vcpu.h"
-#include "kvmini/vm.h"
-#include "kvmini/watch.h"
+#include "host/seccomp.h"
+#include "host/stats.h"
+#include "host/symbols.h"
+#include "kvm/vcpu.h"
+#include "kvm/vm.h"
+#include "host/watch.h"
 
 static uint64_t host_ram_bytes(void)
 {
@@ -126,7 +126,7 @@ int main(int argc, char **argv)
 	vm_request_stop(&vm, status);
 	vcpus_stop(&vm);
 	board_shutdown(&vm);
-	console_restore_terminal();
+	stdin_console_restore();
 	uint64_t end = vm_now_ns();
 	if (watch_stop_reason())
 		log_error("%s", watch_stop_reason());

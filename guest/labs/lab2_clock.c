@@ -2,7 +2,7 @@
 /*
  * Lab 2 check, guest side (docs/labs/lab2-port-device.md): the lab clock
  * (include/abi/kvmini_labs.h) seen from a guest under kvmini-lab. Given to
- * the students with the lab: their part is the device, devices/lab_clock.c.
+ * the students with the lab: their part is the device, devices/labs/lab_clock.c.
  */
 #include <stdint.h>
 

@@ -2,7 +2,7 @@
 /*
  * Lab 4 check, guest side (docs/labs/lab4-virtio.md): the student's echo
  * driver (lab4_echo_driver.c) against the student's echo device
- * (devices/lab_echo.c) under kvmini-lab. Given to the students.
+ * (devices/labs/lab_echo.c) under kvmini-lab. Given to the students.
  */
 #include <stdint.h>
 #include <string.h>

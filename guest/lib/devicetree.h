@@ -3,7 +3,7 @@
  * Reading the monitor's flattened device tree (FDT) with libfdt.
  *
  * The monitor passes the FDT's address in RDI (boot_info.fdt_addr). Layout
- * of the nodes kvmini writes: vmm/fdt.c; binding rules: Devicetree
+ * of the nodes kvmini writes: vmm/board/fdt_build.c; binding rules: Devicetree
  * Specification v0.4, chapters 2 and 3. Everything is checked: a missing
  * node or a malformed property is an error result, never a crash.
  */

@@ -6,7 +6,7 @@
  *
  * Wiring: GSI n of the I/O APIC is delivered as vector IRQ_VECTOR_BASE + n,
  * edge-triggered, active high, to this CPU (virtio-mmio devices pulse their
- * line once per event, see devices/virtio_mmio.c). The local APIC timer
+ * line once per event, see devices/virtio/virtio_mmio.c). The local APIC timer
  * ticks every IRQ_TICK_MS and bounds every wait, so that a lost interrupt is
  * a test failure, not a hung VM. The legacy 8259 PICs are masked, so the only way
  * in is through the I/O APIC.

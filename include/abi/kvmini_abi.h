@@ -6,37 +6,12 @@
  * guest kernel (guest/). It holds only plain constants: no types that depend
  * on a C library, so that freestanding guest code can use it too.
  *
- * Guest-physical address map (x86-64):
- *
- *   0x0000_0000 .. 0x000f_ffff   low 1 MiB, reserved for boot structures
- *                                (GDT, FDT, page tables, initial stack)
- *   0x0010_0000 .. low_ram_top   RAM; the tiny guest ELF is linked at 1 MiB
- *   0xc000_0000 .. 0xffff_ffff   MMIO hole (1 GiB): never RAM, so a guest
- *                                with more memory still sees its devices
- *   0x1_0000_0000 ..             RAM above 4 GiB when --mem exceeds 3 GiB
+ * The guest-physical memory map is in abi/memory_map.h.
  */
 #ifndef KVMINI_ABI_H
 #define KVMINI_ABI_H
 
-/* ---- memory layout ---------------------------------------------------- */
-
-#define KVMINI_MMIO_HOLE_START 0xc0000000ULL
-#define KVMINI_MMIO_HOLE_END   0x100000000ULL /* exclusive: 4 GiB */
-#define KVMINI_HIGH_RAM_START  0x100000000ULL
-
-/* Boot structures the monitor writes for an ELF (tiny guest) boot. */
-#define KVMINI_BOOT_GDT	      0x1000ULL	  /* 4 entries: null, code64, data, code32 */
-#define KVMINI_BOOT_FDT	      0x2000ULL	  /* flattened device tree */
-#define KVMINI_BOOT_FDT_MAX   0xe000ULL	  /* at most 56 KiB, ends at 0x10000 */
-#define KVMINI_BOOT_PML4      0x10000ULL  /* identity page tables start here */
-#define KVMINI_BOOT_PT_END    0x80000ULL  /* ... and end before here */
-#define KVMINI_BOOT_STACK_TOP 0x9f000ULL  /* initial RSP, grows down */
-#define KVMINI_BOOT_LOW_END   0x100000ULL /* a guest ELF may not load below this */
-
-/* Segment selectors of the monitor's GDT (index * 8). */
-#define KVMINI_SEL_CODE64 0x08
-#define KVMINI_SEL_DATA	  0x10
-#define KVMINI_SEL_CODE32 0x18
+#include "abi/memory_map.h"
 
 /*
  * Tiny-guest entry contract: the vCPU starts in 64-bit long mode, paging on,

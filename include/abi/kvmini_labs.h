@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The guest <-> monitor ABI of the coursework labs (docs/labs/): the devices
- * that only kvmini-lab has (vmm/board_labs.c). Like kvmini_abi.h, plain
+ * that only kvmini-lab has (vmm/board/board_labs.c). Like kvmini_abi.h, plain
  * constants only, for the monitor AND the tiny guest.
  */
 #ifndef KVMINI_LABS_ABI_H
 #define KVMINI_LABS_ABI_H
 
-/* ---- lab 2: a clock on the port-I/O bus (devices/lab_clock.c) ----------- */
+/* ---- lab 2: a clock on the port-I/O bus (devices/labs/lab_clock.c) ----------- */
 
 /*
  * Four 32-bit little-endian registers. An access may be 1, 2 or 4 bytes wide
@@ -36,7 +36,7 @@
 #define LAB_CLOCK_MAGIC	  0x314b4c43U /* "CLK1" little-endian */
 #define LAB_CLOCK_LATCH	  0x1
 
-/* ---- lab 4: a virtio echo device (devices/lab_echo.c) ------------------- */
+/* ---- lab 4: a virtio echo device (devices/labs/lab_echo.c) ------------------- */
 
 /*
  * A virtio device (virtio 1.2 section 2) with one queue, the requestq. A

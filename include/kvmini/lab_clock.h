@@ -2,9 +2,9 @@
 /*
  * Lab 2 (docs/labs/lab2-port-device.md): a clock that the guest reads
  * through port I/O. Its registers are in include/abi/kvmini_labs.h; the
- * board of kvmini-lab puts it at LAB_CLOCK_PORT (vmm/board_labs.c).
+ * board of kvmini-lab puts it at LAB_CLOCK_PORT (vmm/board/board_labs.c).
  *
- * This header is given; devices/lab_clock.c is the student's to write.
+ * This header is given; devices/labs/lab_clock.c is the student's to write.
  */
 #ifndef KVMINI_LAB_CLOCK_H
 #define KVMINI_LAB_CLOCK_H

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Lab 4 (docs/labs/lab4-virtio.md): a virtio echo device on the virtio-mmio
- * transport (devices/virtio_mmio.c). What it does is in
+ * transport (devices/virtio/virtio_mmio.c). What it does is in
  * include/abi/kvmini_labs.h; kvmini-lab puts it in the next free virtio-mmio
- * slot (vmm/board_labs.c).
+ * slot (vmm/board/board_labs.c).
  *
- * This header is given; devices/lab_echo.c is the student's to write, in
- * the shape of devices/virtio_rng.c.
+ * This header is given; devices/labs/lab_echo.c is the student's to write, in
+ * the shape of devices/virtio/virtio_rng.c.
  */
 #ifndef KVMINI_LAB_ECHO_H
 #define KVMINI_LAB_ECHO_H

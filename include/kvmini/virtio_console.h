@@ -39,7 +39,7 @@ struct virtio_mmio *virtio_console_mmio(struct virtio_console *con);
  * device lock. Bytes go straight into posted receive buffers when there are
  * some, else into the FIFO. Returns the number of bytes accepted: fewer than
  * len when the FIFO is full; the caller offers the rest again later (the
- * console_sink contract of kvmini/console.h), so nothing is lost.
+ * stdin_console_sink contract of kvmini/console.h), so nothing is lost.
  */
 size_t virtio_console_receive(struct virtio_console *con, const uint8_t *buf, size_t len);
 

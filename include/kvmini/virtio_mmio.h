@@ -7,7 +7,7 @@
  * status state machine and queue setup once. Each virtio device (blk,
  * console, rng) supplies only what differs through struct virtio_device_ops.
  * The transport is a plain struct device, registered on the MMIO bus by the
- * board (vmm/board_virtio.c); it knows nothing of KVM.
+ * board (vmm/board/board_virtio.c); it knows nothing of KVM.
  *
  * Locking: every entry point below runs with vmio->dev.lock held, either by
  * the bus (guest MMIO accesses) or by the caller (virtio_mmio_kick() takes

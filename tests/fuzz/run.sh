@@ -34,14 +34,14 @@ fi
 mkdir -p "$work/corpus"
 bin=$work/fuzz_virtio
 srcs="$here/fuzz_virtio.c
-$root/devices/device.c
-$root/devices/virtqueue.c
-$root/devices/virtio_mmio.c
-$root/devices/virtio_blk.c
-$root/devices/virtio_console.c
-$root/devices/virtio_rng.c
-$root/vmm/mem.c
-$root/vmm/log.c"
+$root/devices/core/device.c
+$root/devices/virtio/virtqueue.c
+$root/devices/virtio/virtio_mmio.c
+$root/devices/virtio/virtio_blk.c
+$root/devices/virtio/virtio_console.c
+$root/devices/virtio/virtio_rng.c
+$root/devices/core/guest_mem.c
+$root/devices/core/log.c"
 
 # shellcheck disable=SC2086 # srcs is a newline-separated list of paths without spaces
 if ! "$cc" -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Werror \

@@ -4,7 +4,7 @@
 
 The monitor runs on a pseudo-terminal, as in an interactive shell: stdin is
 the terminal, which kvmini puts in raw mode (keeping ISIG, so that Ctrl-C
-still raises SIGINT, vmm/console.c). The test waits until the guest spins,
+still raises SIGINT, vmm/host/stdin_console.c). The test waits until the guest spins,
 types Ctrl-C (byte 0x03 on the master side: the line discipline sends SIGINT
 to the foreground process group), and checks that kvmini
   - was in raw mode while the guest ran (ICANON and ECHO off),

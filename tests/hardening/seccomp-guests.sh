@@ -62,7 +62,7 @@ spin_modes() {
 # 1. Default: every thread (I/O thread, vCPU thread) is filtered (mode 2).
 modes=$(spin_modes -v)
 if grep -q 'seccomp: no system-call filter in a sanitizer build' "$dir/spin.out"; then
-	echo "SKIP: no system-call filter in a sanitizer build (vmm/seccomp.c says why)"
+	echo "SKIP: no system-call filter in a sanitizer build (vmm/host/seccomp.c says why)"
 	exit 77
 fi
 case "$modes" in

@@ -10,7 +10,7 @@
 # No /dev/kvm needed. Exit status: 0 pass, 1 fail, 77 skip.
 set -u
 probe=$1
-status_seccomp=121 # KVMINI_STATUS_SECCOMP, include/kvmini/seccomp.h
+status_seccomp=121 # KVMINI_STATUS_SECCOMP, vmm/host/seccomp.h
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/kvmini-seccomp.XXXXXX") || exit 1
 trap 'rm -rf "$dir"' EXIT

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * seccomp_probe: install the monitor's own system-call filter
- * (seccomp_install() from vmm/seccomp.c, the function main.c calls) and then
+ * (seccomp_install() from vmm/host/seccomp.c, the function main.c calls) and then
  * make one kind of system call, chosen by the argument:
  *
  *   allowed        every kind of call the monitor makes at run time (I/O on
@@ -36,10 +36,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kvmini/console.h"
-#include "kvmini/event_loop.h"
-#include "kvmini/seccomp.h"
-#include "kvmini/vm.h"
+#include "host/stdin_console.h"
+#include "host/event_loop.h"
+#include "host/seccomp.h"
+#include "kvm/vm.h"
 
 static int failures;
 
@@ -221,7 +221,7 @@ int main(int argc, char **argv)
 		/* Raw mode as a running monitor has it; the handler must undo it. */
 		struct termios t;
 		if (event_loop_init(&vm.loop) ||
-		    console_input_start(&vm, STDIN_FILENO, discard, NULL))
+		    stdin_console_start(&vm, STDIN_FILENO, discard, NULL))
 			return 2;
 		if (tcgetattr(STDIN_FILENO, &t) || (t.c_lflag & ICANON)) {
 			fprintf(stderr, "seccomp_probe: stdin is not a terminal in raw mode\n");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Lab 2 check, device side (docs/labs/lab2-port-device.md): the student's
- * devices/lab_clock.c against the register rules of
+ * devices/labs/lab_clock.c against the register rules of
  * include/abi/kvmini_labs.h, on a fake clock, without KVM: the device is
  * called the way the bus calls it.
  */

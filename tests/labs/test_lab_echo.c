@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Lab 4 check, device side (docs/labs/lab4-virtio.md): the student's
- * devices/lab_echo.c on the virtio-mmio transport, driven through its
+ * devices/labs/lab_echo.c on the virtio-mmio transport, driven through its
  * registers with rings in a plain buffer (tests/unit/virtio_test.h), without
  * KVM.
  */

@@ -2,7 +2,7 @@
 /*
  * The Linux boot protocol pieces without KVM: the bzImage setup-header
  * parser on synthetic images, the zero page, the e820 map and the PVH start
- * info (vmm/boot_params.c, vmm/e820.c, vmm/pvh.c).
+ * info (vmm/boot/bzimage.c, vmm/board/e820.c, vmm/boot/pvh.c).
  */
 #include <check.h>
 #include <errno.h>
@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "abi/kvmini_abi.h"
-#include "kvmini/boot_params.h"
-#include "kvmini/e820.h"
-#include "kvmini/pvh.h"
+#include "boot/bzimage.h"
+#include "board/e820.h"
+#include "boot/pvh.h"
 #include "unit_run.h"
 
 #define IMAGE_SIZE  (64 * 1024)
@@ -57,14 +57,14 @@ static struct setup_header *hdr(void)
 	return (struct setup_header *)(image + 0x1f1);
 }
 
-static int parse(struct linux_setup_info *info, uint64_t file_size)
+static int parse(struct bzimage_info *info, uint64_t file_size)
 {
-	return linux_setup_parse(image, LINUX_SETUP_HEAD, file_size, info, err, sizeof(err));
+	return bzimage_parse(image, BZIMAGE_HEAD, file_size, info, err, sizeof(err));
 }
 
 START_TEST(test_parse_good)
 {
-	struct linux_setup_info info;
+	struct bzimage_info info;
 
 	make_image();
 	ck_assert_int_eq(parse(&info, IMAGE_SIZE), 0);
@@ -82,7 +82,7 @@ END_TEST
 
 START_TEST(test_parse_zero_setup_sects_means_four)
 {
-	struct linux_setup_info info;
+	struct bzimage_info info;
 
 	make_image();
 	hdr()->setup_sects = 0;
@@ -95,7 +95,7 @@ END_TEST
 /* Each way a file can fail to be a bootable bzImage, and a word of the reason. */
 START_TEST(test_parse_refuses)
 {
-	struct linux_setup_info info;
+	struct bzimage_info info;
 
 	make_image();
 	memcpy(image + 0x202, "HdrX", 4);
@@ -131,7 +131,7 @@ END_TEST
 
 START_TEST(test_parse_truncated)
 {
-	struct linux_setup_info info;
+	struct bzimage_info info;
 
 	make_image();
 	/* The protected-mode part is one byte short. */
@@ -147,29 +147,29 @@ START_TEST(test_parse_truncated)
 
 	/* Too short for even the header. */
 	make_image();
-	ck_assert_int_eq(linux_setup_parse(image, 0x200, 0x200, &info, err, sizeof(err)), -ENOEXEC);
+	ck_assert_int_eq(bzimage_parse(image, 0x200, 0x200, &info, err, sizeof(err)), -ENOEXEC);
 	ck_assert_ptr_nonnull(strstr(err, "truncated"));
 }
 END_TEST
 
 START_TEST(test_runtime_start)
 {
-	struct linux_setup_info info;
+	struct bzimage_info info;
 
 	make_image();
 	ck_assert_int_eq(parse(&info, IMAGE_SIZE), 0);
 	/* Not relocatable: always pref_address. */
-	ck_assert_uint_eq(linux_runtime_start(&info, 0x100000), 0x1000000);
+	ck_assert_uint_eq(bzimage_runtime_start(&info, 0x100000), 0x1000000);
 	/* Relocatable: load address aligned up, but never below pref_address. */
 	info.relocatable = true;
-	ck_assert_uint_eq(linux_runtime_start(&info, 0x100000), 0x1000000);
-	ck_assert_uint_eq(linux_runtime_start(&info, 0x2100000), 0x2200000);
+	ck_assert_uint_eq(bzimage_runtime_start(&info, 0x100000), 0x1000000);
+	ck_assert_uint_eq(bzimage_runtime_start(&info, 0x2100000), 0x2200000);
 }
 END_TEST
 
 START_TEST(test_boot_params_fill)
 {
-	struct linux_setup_info info;
+	struct bzimage_info info;
 	struct boot_params bp;
 	struct e820_entry e820[2] = {
 		{.addr = 0, .size = 0x9fc00, .type = E820_RAM},
@@ -188,7 +188,7 @@ START_TEST(test_boot_params_fill)
 	hdr()->loadflags |= QUIET_FLAG;
 	ck_assert_int_eq(parse(&info, IMAGE_SIZE), 0);
 	memset(&bp, 0xa5, sizeof(bp)); /* must come back zeroed outside what is set */
-	ck_assert_int_eq(boot_params_fill(&bp, image, &info, &args), 0);
+	ck_assert_int_eq(bzimage_fill_boot_params(&bp, image, &info, &args), 0);
 
 	/* The header was copied: fields the loader only reads are intact. */
 	ck_assert_mem_eq(&bp.hdr.header, "HdrS", 4);
@@ -217,7 +217,7 @@ START_TEST(test_boot_params_fill)
 	ck_assert_uint_eq(bp.e820_table[2].size, 0);
 
 	args.e820_entries = E820_MAX_ENTRIES_ZEROPAGE + 1;
-	ck_assert_int_eq(boot_params_fill(&bp, image, &info, &args), -E2BIG);
+	ck_assert_int_eq(bzimage_fill_boot_params(&bp, image, &info, &args), -E2BIG);
 }
 END_TEST
 

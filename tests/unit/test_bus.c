@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for vmm/bus.c: registration rules and access dispatch. */
+/* Unit tests for vmm/board/bus.c: registration rules and access dispatch. */
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kvmini/bus.h"
+#include "board/bus.h"
 #include "unit_run.h"
 
 /* A device that records the last access it saw and answers reads with a pattern. */

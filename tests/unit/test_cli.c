@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kvmini/cli.h"
+#include "cli.h"
 #include "unit_run.h"
 
 #define GIB (1ull << 30)

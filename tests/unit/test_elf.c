@@ -9,7 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kvmini/boot.h"
+#include "boot/boot.h"
+#include "boot/elf.h"
 #include "unit_run.h"
 
 #define MEM_SIZE (4u << 20)

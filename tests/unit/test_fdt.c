@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "abi/kvmini_abi.h"
-#include "kvmini/fdt_build.h"
-#include "kvmini/vm.h"
+#include "board/fdt_build.h"
+#include "kvm/vm.h"
 #include "unit_run.h"
 
 /* Property values are only 4-byte aligned: copy before reading 64 bits. */

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for devices/i8042.c: the reset line and what Linux's probe needs. */
+/* Unit tests for devices/pc/i8042.c: the reset line and what Linux's probe needs. */
 #include <check.h>
 #include <stdlib.h>
 
 #include "abi/kvmini_abi.h"
-#include "kvmini/bus.h"
+#include "board/bus.h"
 #include "kvmini/i8042.h"
 #include "unit_run.h"
 

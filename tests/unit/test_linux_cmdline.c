@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * A Linux guest's command line (vmm/linux_cmdline.c) and the console watch
- * that recognises the kernel's panic and halt messages (vmm/linux_console.c).
+ * A Linux guest's command line (vmm/boot/linux_cmdline.c) and the console watch
+ * that recognises the kernel's panic and halt messages (vmm/boot/linux_events.c).
  */
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kvmini/linux_cmdline.h"
-#include "kvmini/linux_console.h"
+#include "boot/linux_cmdline.h"
+#include "boot/linux_events.h"
 #include "unit_run.h"
 
 static char out[256];
@@ -75,39 +75,39 @@ END_TEST
 static int events[8];
 static int nevents;
 
-static void record(void *opaque, enum linux_console_event ev)
+static void record(void *opaque, enum linux_event ev)
 {
 	ck_assert_ptr_eq(opaque, events);
 	if (nevents < 8)
 		events[nevents++] = (int)ev;
 }
 
-static void feed(struct linux_console *w, const char *text)
+static void feed(struct linux_events *w, const char *text)
 {
 	for (const char *p = text; *p; p++)
-		linux_console_feed(w, (uint8_t)*p);
+		linux_events_feed(w, (uint8_t)*p);
 }
 
 START_TEST(test_console_events)
 {
-	struct linux_console w;
+	struct linux_events w;
 
 	nevents = 0;
-	linux_console_init(&w, record, events);
+	linux_events_init(&w, record, events);
 	feed(&w, "[    0.000000] Linux version 6.1\r\n");
 	ck_assert_int_eq(nevents, 0);
 	feed(&w, "[   98.7] Kernel panic - not syncing: Attempted to kill init!");
 	ck_assert_int_eq(nevents, 0); /* only at the end of the line */
 	feed(&w, "\r\n");
 	ck_assert_int_eq(nevents, 1);
-	ck_assert_int_eq(events[0], LINUX_CONSOLE_PANIC);
+	ck_assert_int_eq(events[0], LINUX_EVENT_PANIC);
 	feed(&w, "[   98.8] ---[ end Kernel panic - not syncing: Attempted to kill init! ]---\r\n");
 	ck_assert_int_eq(nevents, 2);
-	ck_assert_int_eq(events[1], LINUX_CONSOLE_PANIC_END);
+	ck_assert_int_eq(events[1], LINUX_EVENT_PANIC_END);
 	feed(&w, "[   40.8] reboot: System halted\r\n[   41.0] reboot: Power down\n");
 	ck_assert_int_eq(nevents, 4);
-	ck_assert_int_eq(events[2], LINUX_CONSOLE_HALTED);
-	ck_assert_int_eq(events[3], LINUX_CONSOLE_HALTED);
+	ck_assert_int_eq(events[2], LINUX_EVENT_HALTED);
+	ck_assert_int_eq(events[3], LINUX_EVENT_HALTED);
 	/* Restarting is not an end: the reset that follows is. */
 	feed(&w, "[   41.1] reboot: Restarting system\r\n");
 	ck_assert_int_eq(nevents, 4);
@@ -116,14 +116,14 @@ END_TEST
 
 START_TEST(test_console_long_and_odd_lines)
 {
-	struct linux_console w;
+	struct linux_events w;
 	char line[1000];
 
 	nevents = 0;
-	linux_console_init(&w, record, events);
+	linux_events_init(&w, record, events);
 	/* A NUL in the middle does not hide the rest of the line. */
 	feed(&w, "junk");
-	linux_console_feed(&w, 0);
+	linux_events_feed(&w, 0);
 	feed(&w, "reboot: System halted\n");
 	ck_assert_int_eq(nevents, 1);
 	/* A very long line is cut, not overflowed; the next line still works. */
@@ -134,7 +134,7 @@ START_TEST(test_console_long_and_odd_lines)
 	ck_assert_int_eq(nevents, 1);
 	feed(&w, "Kernel panic - not syncing: Fatal exception\n");
 	ck_assert_int_eq(nevents, 2);
-	ck_assert_int_eq(events[1], LINUX_CONSOLE_PANIC);
+	ck_assert_int_eq(events[1], LINUX_EVENT_PANIC);
 }
 END_TEST
 

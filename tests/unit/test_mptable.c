@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The Intel MP table (vmm/mptable.c), read back the way Linux's
+ * The Intel MP table (vmm/board/mptable.c), read back the way Linux's
  * arch/x86/kernel/mpparse.c reads it: find "_MP_", check its checksum, follow
  * physptr to "PCMP", check that checksum, then walk the typed entries.
  */
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "abi/kvmini_abi.h"
-#include "kvmini/mptable.h"
+#include "board/mptable.h"
 #include "unit_run.h"
 
 #define GPA 0xf0000u

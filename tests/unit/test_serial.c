@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for devices/serial.c. Register offsets and bits are written out
+ * Unit tests for devices/pc/serial.c. Register offsets and bits are written out
  * here from the PC16550D datasheet, independently of the model's own names,
  * so that a wrong constant in the model shows up as a failure.
  */
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kvmini/bus.h"
+#include "board/bus.h"
 #include "kvmini/serial.h"
 #include "unit_run.h"
 

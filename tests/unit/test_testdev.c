@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for devices/testdev.c, accessed through a bus as a guest would. */
+/* Unit tests for devices/pc/testdev.c, accessed through a bus as a guest would. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "abi/kvmini_abi.h"
-#include "kvmini/bus.h"
+#include "board/bus.h"
 #include "kvmini/testdev.h"
 #include "unit_run.h"
 

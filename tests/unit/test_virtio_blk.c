@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * virtio-blk request handling (devices/virtio_blk.c) against a temporary
+ * virtio-blk request handling (devices/virtio/virtio_blk.c) against a temporary
  * image file: reads, writes, flush, GET_ID, and the error statuses for
  * out-of-range, read-only, misdirected and unsupported requests.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * virtio-console (devices/virtio_console.c): output from the transmitq to a
+ * virtio-console (devices/virtio/virtio_console.c): output from the transmitq to a
  * pipe, input into posted receive buffers (and held in the FIFO while none
  * are posted), and the emergency write.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The virtio-mmio register file (devices/virtio_mmio.c) with a fake device
+ * The virtio-mmio register file (devices/virtio/virtio_mmio.c) with a fake device
  * behind it: identification, feature negotiation, the status state machine
  * and reset, queue setup and its refusals, notifications and interrupts.
  */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* virtio-rng (devices/virtio_rng.c): writable buffers come back full of entropy. */
+/* virtio-rng (devices/virtio/virtio_rng.c): writable buffers come back full of entropy. */
 #include <check.h>
 
 #include "kvmini/virtio_rng.h"

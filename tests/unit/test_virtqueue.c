@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Split virtqueue walking (devices/virtqueue.c) on rings in a plain buffer:
+ * Split virtqueue walking (devices/virtio/virtqueue.c) on rings in a plain buffer:
  * good chains, and every kind of broken ring or chain a hostile guest can
  * build, each of which must be refused with the right reason.
  */

@@ -18,7 +18,7 @@ LINUX_READY_LINE = oci.READY_LINE
 # reboot (a triple fault with reboot=t), which ends QEMU -no-reboot too.
 LINUX_CMDLINE = "console=ttyS0 reboot=t panic=-1 quiet"
 # On hosts where KVM emulates guest kernel mode, kvmini appends these itself
-# (vmm/host_quirks.c); QEMU gets them from the bench.
+# (vmm/kvm/host_quirks.c); QEMU gets them from the bench.
 PVM_CMDLINE = "noxsave clearcpuid=popcnt,smap,erms,fsrm,cx16 rodata=off"
 GUEST_MEM = 128 << 20
 

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Lab 4 reference solution: the virtio echo device (what it does:
+ * include/abi/kvmini_labs.h). The transport (devices/virtio/virtio_mmio.c) does
+ * the register file, feature negotiation and queue setup; this file says
+ * only what is particular to the device, as devices/virtio/virtio_rng.c does:
+ * device ID, features, configuration space, and what a request means.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "abi/kvmini_labs.h"
+#include "kvmini/lab_echo.h"
+
+struct lab_echo {
+	struct virtio_mmio vmio;
+	uint32_t bytes_echoed; /* configuration field; cleared by a device reset */
+	struct virtq_chain chain;
+};
+
+/* The answer to input byte c. */
+static uint8_t echo_byte(const struct lab_echo *echo, uint8_t c)
+{
+	bool upper = echo->vmio.driver_features & (1ULL << LAB_ECHO_F_UPPER);
+
+	if (upper && c >= 'a' && c <= 'z')
+		return (uint8_t)(c - 'a' + 'A');
+	return c;
+}
+
+/* Copy the chain's readable part into its writable part; returns the bytes written. */
+static uint32_t echo_chain(struct lab_echo *echo, const struct virtq_chain *c)
+{
+	uint64_t total = c->read_len < c->write_len ? c->read_len : c->write_len;
+	uint8_t buf[256];
+	uint64_t done = 0;
+
+	/* Every buffer was checked by virtq_pop(); the copy helpers stay inside them. */
+	while (done < total) {
+		size_t n = total - done < sizeof(buf) ? (size_t)(total - done) : sizeof(buf);
+		n = virtq_chain_read(c, done, buf, n);
+		for (size_t i = 0; i < n; i++)
+			buf[i] = echo_byte(echo, buf[i]);
+		virtq_chain_write(c, done, buf, n);
+		done += n;
+	}
+	return (uint32_t)done;
+}
+
+static void echo_queue_notify(struct virtio_mmio *vmio, unsigned int q)
+{
+	struct lab_echo *echo = vmio->priv;
+	bool completed = false;
+
+	/* virtio_mmio_pop() marks the device NEEDS_RESET itself on a broken ring. */
+	while (virtio_mmio_pop(vmio, q, &echo->chain) > 0) {
+		uint32_t written = echo_chain(echo, &echo->chain);
+		echo->bytes_echoed += written;
+		virtio_mmio_push(vmio, q, echo->chain.head, written);
+		completed = true;
+	}
+	/* One interrupt for the whole batch (virtio 1.2, 2.7.7). */
+	if (completed)
+		virtio_mmio_notify_used(vmio, q);
+}
+
+static void echo_config_read(struct virtio_mmio *vmio, uint32_t offset, uint8_t *data, uint32_t len)
+{
+	struct lab_echo *echo = vmio->priv;
+	uint8_t config[LAB_ECHO_CONFIG_SIZE];
+
+	/* The transport checked that [offset, offset+len) lies in config_size. */
+	device_store_le(config, sizeof(config), echo->bytes_echoed);
+	for (uint32_t i = 0; i < len; i++)
+		data[i] = config[offset + i];
+}
+
+static void echo_reset(struct virtio_mmio *vmio)
+{
+	struct lab_echo *echo = vmio->priv;
+
+	echo->bytes_echoed = 0;
+}
+
+static const struct virtio_device_ops lab_echo_ops = {
+	.device_id = LAB_ECHO_DEVICE_ID,
+	.num_queues = 1,
+	.queue_num_max = LAB_ECHO_QUEUE_SIZE,
+	.config_size = LAB_ECHO_CONFIG_SIZE,
+	.config_read = echo_config_read,
+	.queue_notify = echo_queue_notify,
+	.reset = echo_reset,
+};
+
+int lab_echo_create(struct lab_echo **out, const struct guest_mem *mem, struct irq_line *irq)
+{
+	struct lab_echo *echo = calloc(1, sizeof(*echo));
+
+	if (!echo)
+		return -ENOMEM;
+	virtio_mmio_init(&echo->vmio, "lab-echo", &lab_echo_ops, echo, 1ULL << LAB_ECHO_F_UPPER,
+			 mem, irq);
+	*out = echo;
+	return 0;
+}
+
+struct virtio_mmio *lab_echo_mmio(struct lab_echo *echo)
+{
+	return &echo->vmio;
+}
+
+void lab_echo_destroy(struct lab_echo *echo)
+{
+	if (!echo)
+		return;
+	pthread_mutex_destroy(&echo->vmio.dev.lock);
+	free(echo);
+}

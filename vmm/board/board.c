@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The board: create each device model, give it its address and interrupt
+ * line, and register it on a bus. This file is the one place where "port
+ * 0x3f8 is the UART" is decided (see vmm/board/board.h for the map).
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "abi/kvmini_abi.h"
+#include "board/board.h"
+#include "board/board_virtio.h"
+#include "config.h"
+#include "host/stdin_console.h"
+#include "kvmini/i8042.h"
+#include "kvmini/log.h"
+#include "kvmini/serial.h"
+#include "kvmini/testdev.h"
+#include "kvm/vm.h"
+
+/* One VM per process, so the board's devices live here. */
+static struct board {
+	struct serial com1;
+	struct irq_line com1_irq;
+	struct testdev testdev;
+	struct i8042 i8042;
+} board;
+
+/* testdev EXIT: the guest's verdict becomes the monitor's exit status. */
+static void on_guest_exit(void *opaque, unsigned int code)
+{
+	vm_request_stop(opaque, (int)code);
+}
+
+static void on_guest_marker(void *opaque, unsigned int id)
+{
+	vm_mark(opaque, NULL, (int)id);
+}
+
+/*
+ * i8042 command 0xfe pulses the CPU reset line: Linux's "reboot=k", and its
+ * default reboot on a PC without ACPI. A reset right after a kernel panic
+ * (panic=-1) ends the run as a panic.
+ */
+static void on_guest_reset(void *opaque)
+{
+	log_info("guest reset the CPU through the keyboard controller");
+	vm_request_stop(opaque, vm_reset_status(opaque));
+}
+
+int board_register(struct bus *bus, struct device *dev, uint64_t base)
+{
+	dev->base = base;
+	int ret = bus_register(bus, dev);
+	if (ret)
+		log_error("cannot place %s at %#llx on the %s bus: %s", dev->name,
+			  (unsigned long long)base, bus->name, strerror(-ret));
+	return ret;
+}
+
+int board_setup(struct vm *vm, const struct vm_config *cfg)
+{
+	int ret;
+
+	bus_init(&vm->pio, "port-I/O");
+	bus_init(&vm->mmio, "MMIO");
+
+	/* COM1: 8 ports at 0x3f8, interrupt on ISA IRQ 4 (the PC's assignment). */
+	if ((ret = vm_irq_line_init_level(vm, &board.com1_irq, KVMINI_COM1_GSI)))
+		return ret;
+	serial_init(&board.com1, STDOUT_FILENO, &board.com1_irq);
+	if ((ret = board_register(&vm->pio, &board.com1.dev, KVMINI_COM1_PORT)))
+		return ret;
+
+	testdev_init(&board.testdev, on_guest_exit, on_guest_marker, vm);
+	if ((ret = board_register(&vm->pio, &board.testdev.pio, KVMINI_TESTDEV_PIO_BASE)) ||
+	    (ret = board_register(&vm->mmio, &board.testdev.mmio, KVMINI_TESTDEV_MMIO_BASE)))
+		return ret;
+
+	i8042_init(&board.i8042, on_guest_reset, vm);
+	if ((ret = board_register(&vm->pio, &board.i8042.data, KVMINI_I8042_DATA_PORT)) ||
+	    (ret = board_register(&vm->pio, &board.i8042.cmd, KVMINI_I8042_CMD_PORT)))
+		return ret;
+
+	/* virtio-mmio devices: disks, console, rng (vmm/board/board_virtio.c). */
+	return board_virtio_setup(vm, cfg);
+}
+
+/* stdin -> UART: offer only what fits, so nothing is dropped (no overrun). */
+static size_t serial_sink(void *opaque, const uint8_t *buf, size_t len)
+{
+	struct serial *s = opaque;
+	size_t room = serial_rx_room(s);
+	return serial_receive(s, buf, len < room ? len : room);
+}
+
+int board_start_console(struct vm *vm, const struct vm_config *cfg)
+{
+	int ret;
+
+	/* stdin belongs to the virtio-console when it is on stdio, else to COM1. */
+	if (cfg->console == CONSOLE_STDIO)
+		ret = stdin_console_start(vm, STDIN_FILENO, board_virtio_console_input, vm);
+	else
+		ret = stdin_console_start(vm, STDIN_FILENO, serial_sink, &board.com1);
+	if (ret)
+		log_error("cannot read stdin for the guest console: %s", strerror(-ret));
+	return ret;
+}
+
+void board_set_console_tap(serial_output_fn tap, void *opaque)
+{
+	serial_set_tap(&board.com1, tap, opaque);
+}
+
+void board_shutdown(struct vm *vm)
+{
+	board_virtio_flush(vm);
+	board_virtio_destroy(vm);
+}

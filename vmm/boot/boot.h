@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Choosing how to boot the kernel file: the tiny guest (boot_tiny.h), or Linux
+ * as a bzImage or a PVH vmlinux (boot_linux.h). ELF files are read by elf.h.
+ */
+#ifndef KVMINI_BOOT_H
+#define KVMINI_BOOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot/elf.h"
+
+struct vm;
+struct vm_config;
+
+enum kernel_kind {
+	KERNEL_ELF,	      /* the tiny guest (or anything else: elf_load judges) */
+	KERNEL_LINUX_BZIMAGE, /* Linux boot protocol image ("HdrS" at 0x202) */
+	KERNEL_LINUX_PVH,     /* an ELF with a XEN_ELFNOTE_PHYS32_ENTRY note: vmlinux */
+};
+
+/*
+ * Fail early, before any KVM work, on a file that cannot be a kernel or an
+ * initrd: missing, a directory, unreadable. Logs "cannot open <what> '<path>':
+ * <reason>". 0 or -errno.
+ */
+int boot_check_file(const char *path, const char *what);
+
+/* What kind of kernel the file at path is, from its first bytes and notes. */
+enum kernel_kind boot_detect(const char *path);
+
+/*
+ * Load cfg->kernel_path, of the kind boot_detect() found, and set up the
+ * boot vCPU:
+ *   a bzImage (Linux boot protocol "HdrS" header)  -> boot_linux_bzimage()
+ *   an ELF with a PVH entry note (Linux vmlinux)     -> boot_linux_pvh()
+ *   any other x86-64 ELF (the tiny guest)            -> boot_tiny_guest()
+ * Logs the reason on failure. 0 or -errno.
+ */
+int boot_guest(struct vm *vm, const struct vm_config *cfg, enum kernel_kind kind);
+
+#endif /* KVMINI_BOOT_H */

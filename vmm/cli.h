@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* Command-line parsing for `kvmini run` (vmm/cli.c). Pure functions: unit-tested. */
+#ifndef KVMINI_CLI_H
+#define KVMINI_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+
+#define CLI_MIN_MEM  (4ull << 20)  /* boot structures + a 1 MiB-linked kernel */
+#define CLI_MAX_MEM  (64ull << 30) /* the boot page tables cover up to this */
+#define CLI_MAX_CPUS 64
+
+enum cli_result {
+	CLI_RUN,     /* cfg is filled: run a VM */
+	CLI_EXIT_OK, /* --help or --version was printed: exit 0 */
+	CLI_ERROR,   /* err holds the reason: exit 1 */
+};
+
+/*
+ * Parse a memory size: a whole number with an optional K, M, G or T suffix
+ * (powers of 1024; "KiB", "MB" etc. are accepted too). A bare number is
+ * MiB, as in QEMU's -m. 0 on success, -EINVAL for anything else (empty,
+ * junk, a fraction, overflow).
+ */
+int cli_parse_size(const char *text, uint64_t *bytes);
+
+/*
+ * Parse argv (argv[0] is the program, argv[1] should be "run"). host_ram is
+ * the host's physical memory in bytes (0: unknown), against which --mem is
+ * checked. Help and version go to out. On CLI_ERROR, err holds one line.
+ */
+enum cli_result cli_parse(int argc, char **argv, uint64_t host_ram, struct vm_config *cfg,
+			  FILE *out, char *err, size_t errlen);
+
+/* Print the usage text. */
+void cli_usage(FILE *out);
+
+#endif /* KVMINI_CLI_H */

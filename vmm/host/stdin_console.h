@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host side of the guest console: stdin is read on the I/O thread and
+ * handed to whichever device owns it (the UART, or a virtio-console), and
+ * the terminal is switched to raw mode while the guest runs and restored on
+ * every way out (normal exit, error, signal, crash of the monitor).
+ */
+#ifndef KVMINI_STDIN_CONSOLE_H
+#define KVMINI_STDIN_CONSOLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct vm;
+
+/*
+ * Deliver input bytes to a device. Returns how many were accepted (a full
+ * receive buffer accepts fewer); the rest is offered again later.
+ */
+typedef size_t (*stdin_console_sink)(void *opaque, const uint8_t *buf, size_t len);
+
+/*
+ * Read fd (normally 0) on vm's event loop and feed sink. If fd is a
+ * terminal, put it in raw mode (keeping Ctrl-C as a signal that stops the
+ * VM) and register stdin_console_restore() to run at exit. 0 or -errno.
+ */
+int stdin_console_start(struct vm *vm, int fd, stdin_console_sink sink, void *opaque);
+
+/* Put the terminal back as it was. Idempotent and async-signal-safe. */
+void stdin_console_restore(void);
+
+#endif /* KVMINI_STDIN_CONSOLE_H */

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Crash reports. When a run ends badly the user gets: why, the exit reason,
+ * RIP (and the guest function, with --symbols), every general register,
+ * the control registers, and the instruction bytes at RIP.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "abi/kvmini_abi.h"
+#include "kvmini/guest_mem.h"
+#include "host/symbols.h"
+#include "kvm/dump.h"
+#include "kvm/host_quirks.h"
+#include "kvm/vcpu.h"
+#include "kvm/vm.h"
+
+#define CR0_PG	 (1ull << 31)
+#define CR4_PAE	 (1ull << 5)
+#define EFER_LMA (1ull << 10)
+#define PTE_P	 (1ull << 0)
+#define PTE_PS	 (1ull << 7)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+/*
+ * Translate a linear address with the guest's 4-level page tables (Intel
+ * SDM vol. 3, 4.5 "4-Level Paging"). Every table read goes through the
+ * checked accessor: a guest can point CR3 anywhere. 32-bit non-PAE paging
+ * is not walked (no kvmini guest uses it); paging off means identity.
+ */
+static bool translate(const struct vm *vm, const struct kvm_sregs *sregs, uint64_t la, uint64_t *pa)
+{
+	if (!(sregs->cr0 & CR0_PG)) {
+		*pa = la;
+		return true;
+	}
+	if (!(sregs->efer & EFER_LMA) || !(sregs->cr4 & CR4_PAE))
+		return false;
+
+	uint64_t table = sregs->cr3 & PTE_ADDR;
+	for (int level = 4; level >= 1; level--) {
+		int shift = 12 + 9 * (level - 1);
+		uint64_t entry;
+		uint64_t index = (la >> shift) & 511;
+		if (guest_mem_read(&vm->mem, table + index * 8, &entry, sizeof(entry)))
+			return false;
+		if (!(entry & PTE_P))
+			return false;
+		/* A large page at level 3 (1 GiB) or 2 (2 MiB) ends the walk. */
+		if (level <= 3 && level >= 2 && (entry & PTE_PS)) {
+			uint64_t mask = (1ull << shift) - 1;
+			*pa = (entry & PTE_ADDR & ~mask) | (la & mask);
+			return true;
+		}
+		table = entry & PTE_ADDR;
+	}
+	*pa = table | (la & 0xfff);
+	return true;
+}
+
+unsigned int dump_read_code(struct vcpu *vcpu, uint8_t *buf, unsigned int len)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	unsigned int n;
+
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0 || ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
+		return 0;
+	uint64_t la = regs.rip;
+	if (!(sregs.efer & EFER_LMA) || !sregs.cs.l)
+		la = (sregs.cs.base + regs.rip) & 0xffffffffull;
+	/* Byte by byte: the instruction may straddle a page boundary. */
+	for (n = 0; n < len; n++) {
+		uint64_t pa;
+		if (!translate(vcpu->vm, &sregs, la + n, &pa) ||
+		    guest_mem_read(&vcpu->vm->mem, pa, &buf[n], 1))
+			break;
+	}
+	return n;
+}
+
+static void print_bytes(const char *label, const uint8_t *bytes, unsigned int n)
+{
+	fprintf(stderr, "kvmini:   %s", label);
+	if (n == 0)
+		fprintf(stderr, " (not readable: RIP does not map to guest RAM)");
+	for (unsigned int i = 0; i < n; i++)
+		fprintf(stderr, " %02x", bytes[i]);
+	fprintf(stderr, "\n");
+}
+
+static const char *exit_name(uint32_t reason)
+{
+	switch (reason) {
+	case KVM_EXIT_UNKNOWN:
+		return "KVM_EXIT_UNKNOWN";
+	case KVM_EXIT_EXCEPTION:
+		return "KVM_EXIT_EXCEPTION";
+	case KVM_EXIT_IO:
+		return "KVM_EXIT_IO";
+	case KVM_EXIT_HLT:
+		return "KVM_EXIT_HLT";
+	case KVM_EXIT_MMIO:
+		return "KVM_EXIT_MMIO";
+	case KVM_EXIT_SHUTDOWN:
+		return "KVM_EXIT_SHUTDOWN";
+	case KVM_EXIT_FAIL_ENTRY:
+		return "KVM_EXIT_FAIL_ENTRY";
+	case KVM_EXIT_INTR:
+		return "KVM_EXIT_INTR";
+	case KVM_EXIT_INTERNAL_ERROR:
+		return "KVM_EXIT_INTERNAL_ERROR";
+	case KVM_EXIT_SYSTEM_EVENT:
+		return "KVM_EXIT_SYSTEM_EVENT";
+	default:
+		return "?";
+	}
+}
+
+/* What KVM itself says about an internal error. */
+static void dump_internal_error(const struct kvm_run *run)
+{
+	fprintf(stderr, "kvmini:   suberror %u", run->internal.suberror);
+	switch (run->internal.suberror) {
+	case KVM_INTERNAL_ERROR_EMULATION:
+		fprintf(stderr, " (KVM_INTERNAL_ERROR_EMULATION: KVM's instruction emulator "
+				"could not execute the instruction at RIP)\n");
+		if (run->emulation_failure.flags &
+		    KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) {
+			unsigned int n = run->emulation_failure.insn_size;
+			if (n > sizeof(run->emulation_failure.insn_bytes))
+				n = sizeof(run->emulation_failure.insn_bytes);
+			print_bytes("instruction bytes reported by KVM:",
+				    run->emulation_failure.insn_bytes, n);
+		}
+		break;
+	case KVM_INTERNAL_ERROR_SIMUL_EX:
+		fprintf(stderr, " (exception while delivering an exception)\n");
+		break;
+	case KVM_INTERNAL_ERROR_DELIVERY_EV:
+		fprintf(stderr, " (could not deliver an event)\n");
+		break;
+	default:
+		fprintf(stderr, "\n");
+	}
+	if (run->internal.ndata) {
+		fprintf(stderr, "kvmini:   data:");
+		for (uint32_t i = 0; i < run->internal.ndata && i < 16; i++)
+			fprintf(stderr, " %llx", (unsigned long long)run->internal.data[i]);
+		fprintf(stderr, "\n");
+	}
+}
+
+void dump_vcpu(struct vcpu *vcpu, const char *why)
+{
+	struct kvm_run *run = vcpu->run;
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	uint8_t code[16];
+
+	fprintf(stderr, "kvmini: guest stopped on vCPU %u: %s\n", vcpu->id, why);
+	fprintf(stderr, "kvmini:   exit reason %u (%s)\n", run->exit_reason,
+		exit_name(run->exit_reason));
+	if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+		dump_internal_error(run);
+	if (run->exit_reason == KVM_EXIT_FAIL_ENTRY)
+		fprintf(stderr, "kvmini:   hardware entry failure reason %#llx\n",
+			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0 || ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0) {
+		fprintf(stderr, "kvmini:   (registers not readable)\n");
+		return;
+	}
+	fprintf(stderr, "kvmini:   RIP %016llx", (unsigned long long)r.rip);
+	uint64_t off;
+	const char *fn = symbols_lookup(vcpu->vm->symbols, r.rip, &off);
+	if (fn)
+		fprintf(stderr, " <%s+%#llx>", fn, (unsigned long long)off);
+	fprintf(stderr, "  RFLAGS %08llx  CPL %u\n", (unsigned long long)r.rflags,
+		(unsigned)(s.cs.selector & 3));
+	fprintf(stderr,
+		"kvmini:   RAX %016llx RBX %016llx RCX %016llx RDX %016llx\n"
+		"kvmini:   RSI %016llx RDI %016llx RBP %016llx RSP %016llx\n"
+		"kvmini:   R8  %016llx R9  %016llx R10 %016llx R11 %016llx\n"
+		"kvmini:   R12 %016llx R13 %016llx R14 %016llx R15 %016llx\n",
+		r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.rsp, r.r8, r.r9, r.r10, r.r11,
+		r.r12, r.r13, r.r14, r.r15);
+	fprintf(stderr,
+		"kvmini:   CR0 %016llx CR2 %016llx CR3 %016llx CR4 %016llx\n"
+		"kvmini:   EFER %llx  CS %04x  SS %04x  DS %04x\n",
+		s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector, s.ss.selector, s.ds.selector);
+	print_bytes("code at RIP:", code, dump_read_code(vcpu, code, sizeof(code)));
+	if (vcpu->vm->quirks && vcpu->vm->quirks->emulated_kernel_mode &&
+	    run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+		fprintf(stderr,
+			"kvmini:   note: this host (%s) runs guest kernel-mode code in "
+			"KVM's instruction emulator, which lacks some instructions "
+			"(see docs/architecture.md, \"Host quirks\")\n",
+			vcpu->vm->quirks->name);
+}

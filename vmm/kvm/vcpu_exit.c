@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The exit handler: one switch on kvm_run.exit_reason (api.rst, "The
+ * kvm_run structure"). Port I/O and MMIO go to the buses; anything the
+ * monitor does not understand stops the run loudly.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "abi/kvmini_abi.h"
+#include "kvmini/log.h"
+#include "kvm/dump.h"
+#include "kvm/host_quirks.h"
+#include "kvm/vcpu.h"
+#include "kvm/vcpu_exit.h"
+#include "kvm/vm.h"
+
+static void trace_data(char *out, size_t outlen, const uint8_t *data, uint32_t len)
+{
+	uint64_t v = 0;
+
+	for (uint32_t i = 0; i < len && i < 8; i++)
+		v |= (uint64_t)data[i] << (8 * i);
+	snprintf(out, outlen, "%#" PRIx64, v);
+}
+
+/*
+ * KVM_EXIT_IO: the data of all `count` repetitions of a string instruction
+ * (rep outsb / rep insb) sits in the kvm_run page at data_offset, size bytes
+ * each; every repetition is its own device access.
+ */
+static enum exit_action handle_io(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	struct vm *vm = vcpu->vm;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	bool out = run->io.direction == KVM_EXIT_IO_OUT;
+
+	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size) {
+		bool claimed = out ? bus_write(&vm->pio, run->io.port, data, run->io.size)
+				   : bus_read(&vm->pio, run->io.port, data, run->io.size);
+		if (vm->trace) {
+			char val[24];
+			trace_data(val, sizeof(val), data, run->io.size);
+			fprintf(stderr, "trace: cpu%u io %s port %#x size %u data %s%s\n", vcpu->id,
+				out ? "out" : "in", run->io.port, run->io.size, val,
+				claimed ? "" : " (no device)");
+		}
+	}
+	return vm_stopping(vm) ? EXIT_STOP : EXIT_CONTINUE;
+}
+
+static enum exit_action handle_mmio(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	struct vm *vm = vcpu->vm;
+	uint32_t len = run->mmio.len <= 8 ? run->mmio.len : 8;
+	bool claimed = run->mmio.is_write
+			       ? bus_write(&vm->mmio, run->mmio.phys_addr, run->mmio.data, len)
+			       : bus_read(&vm->mmio, run->mmio.phys_addr, run->mmio.data, len);
+
+	if (vm->trace) {
+		char val[24];
+		trace_data(val, sizeof(val), run->mmio.data, len);
+		fprintf(stderr, "trace: cpu%u mmio %s addr %#llx size %u data %s%s\n", vcpu->id,
+			run->mmio.is_write ? "write" : "read",
+			(unsigned long long)run->mmio.phys_addr, len, val,
+			claimed ? "" : " (no device)");
+	}
+	return vm_stopping(vm) ? EXIT_STOP : EXIT_CONTINUE;
+}
+
+/* A fatal exit: say why, dump the vCPU, end the run with a crash status. */
+static enum exit_action crash(struct vcpu *vcpu, const char *why)
+{
+	/* Only the first vCPU to fail prints; the others are being stopped. */
+	if (!vm_stopping(vcpu->vm))
+		dump_vcpu(vcpu, why);
+	vm_request_stop(vcpu->vm, KVMINI_STATUS_GUEST_CRASH);
+	return EXIT_STOP;
+}
+
+static enum exit_action handle_system_event(struct vcpu *vcpu)
+{
+	switch (vcpu->run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		log_info("guest powered off");
+		vm_request_stop(vcpu->vm, vm_reset_status(vcpu->vm));
+		return EXIT_STOP;
+	case KVM_SYSTEM_EVENT_RESET:
+		log_info("guest reset");
+		vm_request_stop(vcpu->vm, vm_reset_status(vcpu->vm));
+		return EXIT_STOP;
+	default:
+		return crash(vcpu, "unexpected system event");
+	}
+}
+
+enum exit_action vcpu_exit_handle(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	struct vm *vm = vcpu->vm;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		return handle_io(vcpu);
+	case KVM_EXIT_MMIO:
+		return handle_mmio(vcpu);
+	case KVM_EXIT_INTR:
+		/* A signal (our kick) interrupted KVM_RUN: nothing to do. */
+		return vm_stopping(vm) ? EXIT_STOP : EXIT_CONTINUE;
+	case KVM_EXIT_HLT:
+		/*
+		 * Only seen without an in-kernel irqchip: nothing can wake the
+		 * vCPU, so a halt ends the run (status 0, as a poweroff).
+		 */
+		log_info("vCPU %u halted", vcpu->id);
+		vm_request_stop(vm, KVMINI_STATUS_OK);
+		return EXIT_STOP;
+	case KVM_EXIT_SHUTDOWN:
+		/*
+		 * A triple fault (Intel SDM vol. 3, 6.15, "Double Fault
+		 * Exception"). Linux's reboot=t path ends this way on purpose.
+		 */
+		if (vm->shutdown_is_reboot) {
+			log_info("guest rebooted (triple fault)");
+			vm_request_stop(vm, vm_reset_status(vm)); /* panic=-1 resets too */
+			return EXIT_STOP;
+		}
+		return crash(vcpu, "guest triple fault (KVM_EXIT_SHUTDOWN)");
+	case KVM_EXIT_SYSTEM_EVENT:
+		return handle_system_event(vcpu);
+	case KVM_EXIT_INTERNAL_ERROR:
+		if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+		    host_quirks_emulation_failure(vm->quirks, vcpu))
+			return EXIT_CONTINUE;
+		return crash(vcpu, "KVM internal error");
+	case KVM_EXIT_FAIL_ENTRY:
+		return crash(vcpu, "KVM could not enter the guest (KVM_EXIT_FAIL_ENTRY)");
+	default:
+		return crash(vcpu, "unknown KVM exit");
+	}
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a vCPU thread does when KVM_RUN returns: one switch on
+ * kvm_run->exit_reason (port I/O and MMIO to the buses, HLT, shutdown,
+ * emulation failures, ...).
+ */
+#ifndef KVMINI_VCPU_EXIT_H
+#define KVMINI_VCPU_EXIT_H
+
+#include "kvm/vcpu.h"
+
+/* Handle the exit described in vcpu->run. */
+enum exit_action vcpu_exit_handle(struct vcpu *vcpu);
+
+#endif /* KVMINI_VCPU_EXIT_H */
