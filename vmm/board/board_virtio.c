@@ -17,6 +17,7 @@
 #include "abi/kvmini_abi.h"
 #include "board/board.h"
 #include "board/board_virtio.h"
+#include "kvmini/disk.h"
 #include "kvmini/log.h"
 #include "kvmini/virtio_blk.h"
 #include "kvmini/virtio_console.h"
@@ -150,10 +151,16 @@ static int add_disk(struct vm *vm, struct virtio_board *b, const struct disk_con
 		return -ENOSPC;
 	/* GET_ID serial: stable and predictable, so that guest tests can check it. */
 	snprintf(b->serials[i], sizeof(b->serials[i]), "kvmini-disk%u", i);
-	int err = virtio_blk_create(&b->disks[i], disk->path, disk->read_only, b->serials[i],
-				    &vm->mem, &s->irq);
+	struct disk *backend;
+	int err = disk_raw_open(&backend, disk->path, disk->read_only);
 	if (err)
 		return err;
+	err = virtio_blk_create(&b->disks[i], backend, b->serials[i], &vm->mem, &s->irq);
+	if (err) {
+		log_error("cannot use disk image '%s'", disk->path);
+		disk_close(backend);
+		return err;
+	}
 	b->ndisks++;
 	return slot_place(vm, b, s, virtio_blk_mmio(b->disks[i]));
 }
