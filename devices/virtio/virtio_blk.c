@@ -25,8 +25,7 @@ struct virtio_blk {
 	char serial[VIRTIO_BLK_ID_BYTES];
 	uint8_t config[CONFIG_SIZE];
 	bool logged_io_error;
-	struct virtq_chain chain; /* the request being served (too big for the stack) */
-	struct iovec iov[VIRTQ_CHAIN_MAX];
+	struct iovec iov[VIRTQ_CHAIN_MAX]; /* the data of the request being served */
 };
 
 static uint8_t blk_io_status(struct virtio_blk *blk, int err, const char *what)
@@ -81,18 +80,20 @@ static uint8_t blk_flush_disk(struct virtio_blk *blk)
 }
 
 /*
- * Serve one request. Returns the number of writable bytes produced (the
- * used length), or -1 when the chain is not a request at all (no header, no
- * status byte): then there is nowhere to put a status and the device needs a
- * reset, as for a broken ring.
+ * Serve one request (a virtio_serve_fn). Returns the number of writable
+ * bytes produced (the used length), or VIRTIO_SERVE_BROKEN when the chain is
+ * not a request at all (no header, no status byte): then there is nowhere to
+ * put a status and the device needs a reset, as for a broken ring.
  */
-static int64_t blk_serve(struct virtio_blk *blk, const struct virtq_chain *c)
+static int64_t blk_serve(void *opaque, const struct virtq_chain *c, bool *stop)
 {
+	struct virtio_blk *blk = opaque;
 	struct virtio_blk_req_hdr hdr;
 	uint8_t status;
 
+	(void)stop;
 	if (c->read_len < sizeof(hdr) || c->write_len < 1)
-		return -1;
+		return VIRTIO_SERVE_BROKEN;
 	virtq_chain_read(c, 0, &hdr, sizeof(hdr));
 	uint64_t data_in = c->write_len - 1; /* writable bytes before the status */
 	uint64_t data_out = c->read_len - sizeof(hdr);
@@ -132,22 +133,9 @@ static int64_t blk_serve(struct virtio_blk *blk, const struct virtq_chain *c)
 	return (int64_t)c->write_len;
 }
 
-static void blk_queue_notify(struct virtio_mmio *vmio, unsigned int q)
+static bool blk_queue_notify(struct virtio_mmio *vmio, unsigned int q)
 {
-	struct virtio_blk *blk = vmio->priv;
-	bool completed = false;
-
-	while (virtio_mmio_pop(vmio, q, &blk->chain) > 0) {
-		int64_t used = blk_serve(blk, &blk->chain);
-		if (used < 0) {
-			virtio_mmio_set_broken(vmio, "request without header or status byte");
-			break;
-		}
-		virtio_mmio_push(vmio, q, blk->chain.head, (uint32_t)used);
-		completed = true;
-	}
-	if (completed)
-		virtio_mmio_notify_used(vmio, q);
+	return virtio_mmio_serve_queue(vmio, q, blk_serve, vmio->priv, VIRTIO_MMIO_BUDGET);
 }
 
 static void blk_config_read(struct virtio_mmio *vmio, uint32_t offset, uint8_t *data, uint32_t len)
