@@ -80,7 +80,12 @@ static void raise_interrupt(struct virtio_mmio *vmio, uint32_t cause)
 	irq_pulse(vmio->irq);
 }
 
-void virtio_mmio_set_broken(struct virtio_mmio *vmio, const char *why)
+/*
+ * The device found something a reset must fix (a broken ring, a malformed
+ * request): set DEVICE_NEEDS_RESET, send a configuration change notification
+ * when DRIVER_OK is set (section 2.1.2), log why (once per device).
+ */
+static void set_broken(struct virtio_mmio *vmio, const char *why)
 {
 	log_once(&vmio->logged_broken, LOG_WARN,
 		 "%s@%#llx: %s; device needs reset (further errors not logged)", vmio->dev.name,
@@ -93,7 +98,8 @@ void virtio_mmio_set_broken(struct virtio_mmio *vmio, const char *why)
 		raise_interrupt(vmio, VIRTIO_MMIO_INT_CONFIG);
 }
 
-bool virtio_mmio_notify(struct virtio_mmio *vmio, unsigned int q)
+/* One budget of work on queue q, if the device may process it. Caller holds dev.lock. */
+static bool notify_queue(struct virtio_mmio *vmio, unsigned int q)
 {
 	if (q >= vmio->ops->num_queues || !vmio->queues[q].ready || !device_live(vmio))
 		return false;
@@ -103,7 +109,7 @@ bool virtio_mmio_notify(struct virtio_mmio *vmio, unsigned int q)
 bool virtio_mmio_kick(struct virtio_mmio *vmio, unsigned int q)
 {
 	pthread_mutex_lock(&vmio->dev.lock);
-	bool more = virtio_mmio_notify(vmio, q);
+	bool more = notify_queue(vmio, q);
 	pthread_mutex_unlock(&vmio->dev.lock);
 	return more;
 }
@@ -118,7 +124,7 @@ void virtio_mmio_set_rearm(struct virtio_mmio *vmio, void (*rearm)(void *opaque,
 /* A notification on the MMIO exit path: one budget now, the rest handed to the board. */
 static void notify_from_guest(struct virtio_mmio *vmio, unsigned int q)
 {
-	if (virtio_mmio_notify(vmio, q) && vmio->rearm)
+	if (notify_queue(vmio, q) && vmio->rearm)
 		vmio->rearm(vmio->rearm_opaque, q);
 }
 
@@ -131,7 +137,7 @@ static int queue_pop(struct virtio_mmio *vmio, unsigned int q, struct virtq_chai
 	int r = virtq_pop(&vmio->queues[q], chain, &err);
 	if (r < 0) {
 		snprintf(why, sizeof(why), "queue %u: %s", q, virtq_error_str(err));
-		virtio_mmio_set_broken(vmio, why);
+		set_broken(vmio, why);
 	}
 	return r;
 }
@@ -154,7 +160,7 @@ bool virtio_mmio_serve_queue(struct virtio_mmio *vmio, unsigned int q, virtio_se
 			break;
 		int64_t used = serve(opaque, c, &stop);
 		if (used == VIRTIO_SERVE_BROKEN) {
-			virtio_mmio_set_broken(vmio, "chain without room for an answer");
+			set_broken(vmio, "chain without room for an answer");
 			break;
 		}
 		virtq_push(&vmio->queues[q], c->head, (uint32_t)used);
@@ -239,7 +245,7 @@ static void write_queue_ready(struct virtio_mmio *vmio, struct virtq *vq, uint32
 	enum virtq_error err = virtq_activate(vq, vmio->mem, vmio->ops->queue_num_max);
 	if (err) {
 		snprintf(why, sizeof(why), "queue %u: %s", vmio->queue_sel, virtq_error_str(err));
-		virtio_mmio_set_broken(vmio, why);
+		set_broken(vmio, why);
 	}
 }
 
@@ -251,7 +257,7 @@ static void write_queue_num(struct virtio_mmio *vmio, struct virtq *vq, uint32_t
 	if (value == 0 || value > vmio->ops->queue_num_max || (value & (value - 1)) != 0) {
 		snprintf(why, sizeof(why), "queue %u: QueueNum %u refused (max %u, power of 2)",
 			 vmio->queue_sel, value, vmio->ops->queue_num_max);
-		virtio_mmio_set_broken(vmio, why);
+		set_broken(vmio, why);
 		return;
 	}
 	vq->num = (uint16_t)value;

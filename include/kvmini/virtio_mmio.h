@@ -12,6 +12,11 @@
  * Locking: every entry point below runs with vmio->dev.lock held, either by
  * the bus (guest MMIO accesses) or by the caller (virtio_mmio_kick() takes
  * it for the I/O thread). Device ops callbacks are called with it held.
+ *
+ * Malformed rings or requests never stop the monitor: the device is marked
+ * DEVICE_NEEDS_RESET (with a configuration change notification once
+ * DRIVER_OK is set, section 2.1.2), logged once, and processes nothing more
+ * until the driver resets it.
  */
 #ifndef KVMINI_VIRTIO_MMIO_H
 #define KVMINI_VIRTIO_MMIO_H
@@ -97,16 +102,15 @@ void virtio_mmio_init(struct virtio_mmio *vmio, const char *name,
 		      const struct guest_mem *mem, struct irq_line *irq);
 
 /*
- * Queue q has buffers for the device: the guest wrote q to QueueNotify (an
- * ioeventfd, or an MMIO exit). Serves at most one budget of chains (the
- * device's queue_notify). Ignored unless the device is live and q is ready
- * (section 2.1.2: no buffers are consumed before DRIVER_OK). Caller holds
- * dev.lock. Returns true when work may remain: the caller must then call it
- * again later (after its other work), or the rest waits for the next kick.
+ * Queue q has buffers for the device, from off the bus: the I/O thread's
+ * ioeventfd handler (the guest wrote q to QueueNotify), or a pass that left
+ * work. Takes dev.lock and serves at most one budget of chains (the device's
+ * queue_notify). Ignored unless the device is live and q is ready (section
+ * 2.1.2: no buffers are consumed before DRIVER_OK). Returns true when work
+ * may remain: the caller must then call it again later, after its other
+ * work. (A QueueNotify write through the bus is served the same way, the
+ * rest going to the rearm hook below.)
  */
-bool virtio_mmio_notify(struct virtio_mmio *vmio, unsigned int q);
-
-/* virtio_mmio_notify() for callers off the bus (the I/O thread's ioeventfd): takes dev.lock. */
 bool virtio_mmio_kick(struct virtio_mmio *vmio, unsigned int q);
 
 /*
@@ -144,13 +148,5 @@ typedef int64_t (*virtio_serve_fn)(void *opaque, const struct virtq_chain *chain
  */
 bool virtio_mmio_serve_queue(struct virtio_mmio *vmio, unsigned int q, virtio_serve_fn serve,
 			     void *opaque, unsigned int budget);
-
-/*
- * The device found something a reset must fix (a broken ring, a malformed
- * request): set DEVICE_NEEDS_RESET, send a configuration change notification
- * when DRIVER_OK is set (section 2.1.2), log why (once per device). Nothing
- * is processed until the driver resets the device.
- */
-void virtio_mmio_set_broken(struct virtio_mmio *vmio, const char *why);
 
 #endif /* KVMINI_VIRTIO_MMIO_H */
