@@ -173,16 +173,6 @@ static void serial_update_irq(struct serial *s)
 	}
 }
 
-/* Tell a waiting I/O thread that it may offer input again. */
-static void serial_rx_check_room(struct serial *s)
-{
-	if (s->rx_waiting && s->rx_count < serial_rx_capacity(s)) {
-		s->rx_waiting = false;
-		if (s->rx_notify)
-			s->rx_notify(s->rx_notify_opaque);
-	}
-}
-
 /*
  * Recompute the modem-status inputs (Modem Status Register). Not in
  * loopback, the other end is always a ready terminal: CTS, DSR and DCD on,
@@ -382,7 +372,6 @@ static void serial_read(struct device *dev, uint64_t offset, uint8_t *data, uint
 	for (uint32_t i = 0; i < len; i++)
 		data[i] = offset + i < SERIAL_SIZE ? serial_read_reg(s, offset + i) : 0xff;
 	serial_update_irq(s);
-	serial_rx_check_room(s);
 }
 
 static void serial_write(struct device *dev, uint64_t offset, const uint8_t *data, uint32_t len)
@@ -394,7 +383,6 @@ static void serial_write(struct device *dev, uint64_t offset, const uint8_t *dat
 			serial_write_reg(s, offset + i, data[i]);
 	}
 	serial_update_irq(s);
-	serial_rx_check_room(s);
 }
 
 static const struct device_ops serial_ops = {
@@ -422,20 +410,12 @@ void serial_set_tap(struct serial *s, serial_output_fn tap, void *opaque)
 	s->tap_opaque = opaque;
 }
 
-void serial_set_rx_notify(struct serial *s, serial_rx_notify_fn notify, void *opaque)
-{
-	s->rx_notify = notify;
-	s->rx_notify_opaque = opaque;
-}
-
 size_t serial_rx_room(struct serial *s)
 {
 	size_t room;
 
 	pthread_mutex_lock(&s->dev.lock);
 	room = serial_rx_capacity(s) - s->rx_count;
-	if (room == 0)
-		s->rx_waiting = true;
 	pthread_mutex_unlock(&s->dev.lock);
 	return room;
 }
@@ -450,8 +430,6 @@ size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len)
 	} else {
 		while (n < len && serial_rx_push(s, buf[n]))
 			n++;
-		if (n < len)
-			s->rx_waiting = true;
 	}
 	serial_update_irq(s);
 	pthread_mutex_unlock(&s->dev.lock);

@@ -21,7 +21,6 @@ struct virtio_console {
 	uint8_t fifo[VIRTIO_CONSOLE_FIFO_SIZE]; /* input not yet in a guest buffer */
 	size_t fifo_len;
 	bool logged_write_error;
-	struct virtq_chain chain;
 };
 
 /* Write all of buf to the output, retrying short writes. */
@@ -43,48 +42,45 @@ static void con_output(struct virtio_console *con, const void *buf, size_t len)
 	}
 }
 
-/* transmitq: every readable byte of every chain goes to the output. */
-static void con_transmit(struct virtio_console *con)
+/* transmitq (a virtio_serve_fn): every readable byte of the chain goes to the output. */
+static int64_t con_transmit(void *opaque, const struct virtq_chain *c, bool *stop)
 {
-	struct virtq_chain *c = &con->chain;
-	bool completed = false;
+	struct virtio_console *con = opaque;
 
-	while (virtio_mmio_pop(&con->vmio, VIRTIO_CONSOLE_TX_QUEUE, c) > 0) {
-		for (unsigned int i = 0; i < c->nread; i++)
-			con_output(con, c->bufs[i].iov_base, c->bufs[i].iov_len);
-		/* Nothing written into the chain: used length 0 (section 2.7.8). */
-		virtio_mmio_push(&con->vmio, VIRTIO_CONSOLE_TX_QUEUE, c->head, 0);
-		completed = true;
-	}
-	if (completed)
-		virtio_mmio_notify_used(&con->vmio, VIRTIO_CONSOLE_TX_QUEUE);
+	(void)stop;
+	for (unsigned int i = 0; i < c->nread; i++)
+		con_output(con, c->bufs[i].iov_base, c->bufs[i].iov_len);
+	return 0; /* nothing written into the chain (section 2.7.8) */
 }
 
-/* receiveq: move FIFO bytes into the buffers the driver posted. */
-static void con_deliver(struct virtio_console *con)
+/* receiveq (a virtio_serve_fn): move FIFO bytes into the buffer the driver posted. */
+static int64_t con_receive_chain(void *opaque, const struct virtq_chain *c, bool *stop)
 {
-	struct virtq_chain *c = &con->chain;
-	bool completed = false;
+	struct virtio_console *con = opaque;
 
-	while (con->fifo_len > 0 && virtio_mmio_pop(&con->vmio, VIRTIO_CONSOLE_RX_QUEUE, c) > 0) {
-		size_t n = virtq_chain_write(c, 0, con->fifo, con->fifo_len);
-		memmove(con->fifo, con->fifo + n, con->fifo_len - n);
-		con->fifo_len -= n;
-		virtio_mmio_push(&con->vmio, VIRTIO_CONSOLE_RX_QUEUE, c->head, (uint32_t)n);
-		completed = true;
-	}
-	if (completed)
-		virtio_mmio_notify_used(&con->vmio, VIRTIO_CONSOLE_RX_QUEUE);
+	size_t n = virtq_chain_write(c, 0, con->fifo, con->fifo_len);
+	memmove(con->fifo, con->fifo + n, con->fifo_len - n);
+	con->fifo_len -= n;
+	*stop = con->fifo_len == 0; /* keep the driver's other buffers for later input */
+	return (int64_t)n;
 }
 
-static void con_queue_notify(struct virtio_mmio *vmio, unsigned int q)
+/* Deliver pending input, if any, into posted receive buffers. */
+static bool con_deliver(struct virtio_console *con)
+{
+	if (con->fifo_len == 0)
+		return false;
+	return virtio_mmio_serve_queue(&con->vmio, VIRTIO_CONSOLE_RX_QUEUE, con_receive_chain, con,
+				       VIRTIO_MMIO_BUDGET);
+}
+
+static bool con_queue_notify(struct virtio_mmio *vmio, unsigned int q)
 {
 	struct virtio_console *con = vmio->priv;
 
 	if (q == VIRTIO_CONSOLE_TX_QUEUE)
-		con_transmit(con);
-	else
-		con_deliver(con); /* new receive buffers: pending input can go */
+		return virtio_mmio_serve_queue(vmio, q, con_transmit, con, VIRTIO_MMIO_BUDGET);
+	return con_deliver(con); /* new receive buffers: pending input can go */
 }
 
 size_t virtio_console_receive(struct virtio_console *con, const uint8_t *buf, size_t len)
@@ -94,6 +90,10 @@ size_t virtio_console_receive(struct virtio_console *con, const uint8_t *buf, si
 	size_t n = len < room ? len : room;
 	memcpy(con->fifo + con->fifo_len, buf, n);
 	con->fifo_len += n;
+	/*
+	 * One budget is a whole queue's worth of buffers here, so anything
+	 * left in the FIFO waits for the driver to post more (its notify).
+	 */
 	con_deliver(con);
 	pthread_mutex_unlock(&con->vmio.dev.lock);
 	return n;

@@ -66,7 +66,8 @@ void virtio_mmio_init(struct virtio_mmio *vmio, const char *name,
 		virtq_reset(&vmio->queues[q]);
 }
 
-bool virtio_mmio_live(const struct virtio_mmio *vmio)
+/* DRIVER_OK is set and DEVICE_NEEDS_RESET is not. */
+static bool device_live(const struct virtio_mmio *vmio)
 {
 	return (vmio->status & VIRTIO_STATUS_DRIVER_OK) &&
 	       !(vmio->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
@@ -79,7 +80,12 @@ static void raise_interrupt(struct virtio_mmio *vmio, uint32_t cause)
 	irq_pulse(vmio->irq);
 }
 
-void virtio_mmio_set_broken(struct virtio_mmio *vmio, const char *why)
+/*
+ * The device found something a reset must fix (a broken ring, a malformed
+ * request): set DEVICE_NEEDS_RESET, send a configuration change notification
+ * when DRIVER_OK is set (section 2.1.2), log why (once per device).
+ */
+static void set_broken(struct virtio_mmio *vmio, const char *why)
 {
 	log_once(&vmio->logged_broken, LOG_WARN,
 		 "%s@%#llx: %s; device needs reset (further errors not logged)", vmio->dev.name,
@@ -92,51 +98,83 @@ void virtio_mmio_set_broken(struct virtio_mmio *vmio, const char *why)
 		raise_interrupt(vmio, VIRTIO_MMIO_INT_CONFIG);
 }
 
-void virtio_mmio_config_changed(struct virtio_mmio *vmio)
+/* One budget of work on queue q, if the device may process it. Caller holds dev.lock. */
+static bool notify_queue(struct virtio_mmio *vmio, unsigned int q)
 {
-	vmio->config_generation++;
-	if (vmio->status & VIRTIO_STATUS_DRIVER_OK)
-		raise_interrupt(vmio, VIRTIO_MMIO_INT_CONFIG);
+	if (q >= vmio->ops->num_queues || !vmio->queues[q].ready || !device_live(vmio))
+		return false;
+	return vmio->ops->queue_notify(vmio, q);
 }
 
-void virtio_mmio_notify(struct virtio_mmio *vmio, unsigned int q)
-{
-	if (q >= vmio->ops->num_queues || !vmio->queues[q].ready || !virtio_mmio_live(vmio))
-		return;
-	vmio->ops->queue_notify(vmio, q);
-}
-
-void virtio_mmio_kick(struct virtio_mmio *vmio, unsigned int q)
+bool virtio_mmio_kick(struct virtio_mmio *vmio, unsigned int q)
 {
 	pthread_mutex_lock(&vmio->dev.lock);
-	virtio_mmio_notify(vmio, q);
+	bool more = notify_queue(vmio, q);
 	pthread_mutex_unlock(&vmio->dev.lock);
+	return more;
 }
 
-int virtio_mmio_pop(struct virtio_mmio *vmio, unsigned int q, struct virtq_chain *chain)
+void virtio_mmio_set_rearm(struct virtio_mmio *vmio, void (*rearm)(void *opaque, unsigned int q),
+			   void *opaque)
+{
+	vmio->rearm = rearm;
+	vmio->rearm_opaque = opaque;
+}
+
+/* A notification on the MMIO exit path: one budget now, the rest handed to the board. */
+static void notify_from_guest(struct virtio_mmio *vmio, unsigned int q)
+{
+	if (notify_queue(vmio, q) && vmio->rearm)
+		vmio->rearm(vmio->rearm_opaque, q);
+}
+
+/* The next chain of queue q: 1, 0 when empty, -1 when the ring is broken (NEEDS_RESET set). */
+static int queue_pop(struct virtio_mmio *vmio, unsigned int q, struct virtq_chain *chain)
 {
 	enum virtq_error err;
 	char why[160];
 
-	if (q >= vmio->ops->num_queues || !vmio->queues[q].ready || !virtio_mmio_live(vmio))
-		return 0;
 	int r = virtq_pop(&vmio->queues[q], chain, &err);
 	if (r < 0) {
 		snprintf(why, sizeof(why), "queue %u: %s", q, virtq_error_str(err));
-		virtio_mmio_set_broken(vmio, why);
+		set_broken(vmio, why);
 	}
 	return r;
 }
 
-void virtio_mmio_push(struct virtio_mmio *vmio, unsigned int q, uint16_t head, uint32_t len)
+bool virtio_mmio_serve_queue(struct virtio_mmio *vmio, unsigned int q, virtio_serve_fn serve,
+			     void *opaque, unsigned int budget)
 {
-	virtq_push(&vmio->queues[q], head, len);
-}
+	struct virtq_chain *c = &vmio->chain;
+	unsigned int served = 0;
+	bool stop = false, more = false;
 
-void virtio_mmio_notify_used(struct virtio_mmio *vmio, unsigned int q)
-{
-	if (virtq_needs_interrupt(&vmio->queues[q]))
+	if (q >= vmio->ops->num_queues || !vmio->queues[q].ready || !device_live(vmio))
+		return false;
+	while (!stop) {
+		if (served == budget) {
+			more = true; /* maybe more chains: the caller comes back */
+			break;
+		}
+		if (queue_pop(vmio, q, c) <= 0)
+			break;
+		int64_t used = serve(opaque, c, &stop);
+		if (used == VIRTIO_SERVE_BROKEN) {
+			set_broken(vmio, "chain without room for an answer");
+			break;
+		}
+		virtq_push(&vmio->queues[q], c->head, (uint32_t)used);
+		served++;
+	}
+	/*
+	 * One used buffer notification per batch (section 2.7.7.2 lets the
+	 * device send fewer than one per buffer), unless the driver asked for
+	 * none. Sent before returning "more", so a guest sees completions
+	 * while a long queue is still being worked through.
+	 */
+	if (served > 0 && virtq_needs_interrupt(&vmio->queues[q]))
 		raise_interrupt(vmio, VIRTIO_MMIO_INT_VRING);
+	return more;
 }
 
 /* The queue QueueSel points at, or NULL if the device has no such queue. */
@@ -190,7 +228,7 @@ static void write_status(struct virtio_mmio *vmio, uint32_t value)
 	 */
 	if ((status & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK))
 		for (unsigned int q = 0; q < vmio->ops->num_queues; q++)
-			virtio_mmio_notify(vmio, q);
+			notify_from_guest(vmio, q);
 }
 
 static void write_queue_ready(struct virtio_mmio *vmio, struct virtq *vq, uint32_t value)
@@ -207,7 +245,7 @@ static void write_queue_ready(struct virtio_mmio *vmio, struct virtq *vq, uint32
 	enum virtq_error err = virtq_activate(vq, vmio->mem, vmio->ops->queue_num_max);
 	if (err) {
 		snprintf(why, sizeof(why), "queue %u: %s", vmio->queue_sel, virtq_error_str(err));
-		virtio_mmio_set_broken(vmio, why);
+		set_broken(vmio, why);
 	}
 }
 
@@ -219,7 +257,7 @@ static void write_queue_num(struct virtio_mmio *vmio, struct virtq *vq, uint32_t
 	if (value == 0 || value > vmio->ops->queue_num_max || (value & (value - 1)) != 0) {
 		snprintf(why, sizeof(why), "queue %u: QueueNum %u refused (max %u, power of 2)",
 			 vmio->queue_sel, value, vmio->ops->queue_num_max);
-		virtio_mmio_set_broken(vmio, why);
+		set_broken(vmio, why);
 		return;
 	}
 	vq->num = (uint16_t)value;
@@ -337,7 +375,7 @@ static void write_register(struct virtio_mmio *vmio, uint64_t offset, uint32_t v
 		break;
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
 		/* Without VIRTIO_F_NOTIFICATION_DATA the value is the queue index. */
-		virtio_mmio_notify(vmio, value);
+		notify_from_guest(vmio, value);
 		break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		vmio->interrupt_status &= ~value;

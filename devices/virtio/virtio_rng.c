@@ -14,7 +14,6 @@
 struct virtio_rng {
 	struct virtio_mmio vmio;
 	bool logged_error;
-	struct virtq_chain chain;
 };
 
 /* Fill buf from the host's pool; returns the bytes filled (short only on error). */
@@ -35,29 +34,29 @@ static size_t rng_fill(struct virtio_rng *rng, uint8_t *buf, size_t len)
 	return done;
 }
 
-static void rng_queue_notify(struct virtio_mmio *vmio, unsigned int q)
+/* Fill the chain's writable buffers (a virtio_serve_fn); the used length is the bytes filled. */
+static int64_t rng_serve(void *opaque, const struct virtq_chain *c, bool *stop)
 {
-	struct virtio_rng *rng = vmio->priv;
-	struct virtq_chain *c = &rng->chain;
-	bool completed = false;
+	struct virtio_rng *rng = opaque;
+	size_t filled = 0;
 
-	while (virtio_mmio_pop(vmio, q, c) > 0) {
-		size_t filled = 0;
-		/* Readable buffers carry nothing for this device; they are ignored. */
-		for (unsigned int i = c->nread; i < c->nread + c->nwrite; i++) {
-			size_t want = c->bufs[i].iov_len;
-			if (want > VIRTIO_RNG_MAX_REQUEST - filled)
-				want = VIRTIO_RNG_MAX_REQUEST - filled;
-			size_t got = rng_fill(rng, c->bufs[i].iov_base, want);
-			filled += got;
-			if (got < want)
-				break;
-		}
-		virtio_mmio_push(vmio, q, c->head, (uint32_t)filled);
-		completed = true;
+	(void)stop;
+	/* Readable buffers carry nothing for this device; they are ignored. */
+	for (unsigned int i = c->nread; i < c->nread + c->nwrite; i++) {
+		size_t want = c->bufs[i].iov_len;
+		if (want > VIRTIO_RNG_MAX_REQUEST - filled)
+			want = VIRTIO_RNG_MAX_REQUEST - filled;
+		size_t got = rng_fill(rng, c->bufs[i].iov_base, want);
+		filled += got;
+		if (got < want)
+			break;
 	}
-	if (completed)
-		virtio_mmio_notify_used(vmio, q);
+	return (int64_t)filled;
+}
+
+static bool rng_queue_notify(struct virtio_mmio *vmio, unsigned int q)
+{
+	return virtio_mmio_serve_queue(vmio, q, rng_serve, vmio->priv, VIRTIO_MMIO_BUDGET);
 }
 
 static const struct virtio_device_ops rng_ops = {

@@ -4,20 +4,24 @@
  * placement and GSIs, the Linux command-line entries, the console file, and
  * error and teardown paths. Without an irqchip or ioeventfd the board falls
  * back to unwired interrupt lines and MMIO-exit notifications, which is all
- * these checks need.
+ * these checks need; a long queue then continues on the I/O thread's event
+ * loop through the board's own eventfd.
  */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "abi/kvmini_abi.h"
 #include "board/board_virtio.h"
 #include "kvmini/virtio_spec.h"
 #include "unit_run.h"
+#include "virtio_test.h"
 
 static struct vm vm;
 static struct vm_config cfg;
@@ -165,6 +169,71 @@ START_TEST(test_bad_console_file)
 }
 END_TEST
 
+static void *run_loop(void *arg)
+{
+	(void)arg;
+	return (void *)(intptr_t)event_loop_run(&vm.loop);
+}
+
+START_TEST(test_long_queue_continues_on_io_thread)
+{
+	enum { CHAINS = 200, HDR = VT_DATA_GPA, STATUS = VT_DATA_GPA + 0x1000 };
+	const uint64_t tables = VT_DATA_GPA + 0x2000;
+	struct vt_ring ring;
+
+	cfg.disks[0] = (struct disk_config){.path = disk0};
+	cfg.ndisks = 1;
+	ck_assert_int_eq(board_virtio_setup(&vm, &cfg), 0);
+	uint64_t base = vm.virtio_slots[0].base;
+	struct device *dev = bus_find(&vm.mmio, base, 4);
+	ck_assert_ptr_nonnull(dev);
+	struct virtio_mmio *vmio = dev->priv;
+
+	/*
+	 * More FLUSH requests than three passes may serve (VIRTIO_MMIO_BUDGET
+	 * each), one indirect table (header, status) per request.
+	 */
+	ck_assert_int_gt(CHAINS, 3 * VIRTIO_MMIO_BUDGET);
+	vt_ring_init(&ring, &vm.mem, 256, VT_RING_GPA);
+	struct virtio_blk_req_hdr *h = vt_ptr(&vm.mem, HDR);
+	h->type = VIRTIO_BLK_T_FLUSH;
+	for (uint16_t i = 0; i < CHAINS; i++) {
+		uint64_t table = tables + 32 * i;
+		vt_indirect_desc(&vm.mem, table, 0, HDR, sizeof(*h), VIRTQ_DESC_F_NEXT, 1);
+		vt_indirect_desc(&vm.mem, table, 1, STATUS + i, 1, VIRTQ_DESC_F_WRITE, 0);
+		vt_desc(&ring, i, table, 32, VIRTQ_DESC_F_INDIRECT, 0);
+		*(uint8_t *)vt_ptr(&vm.mem, STATUS + i) = 0xee;
+		vt_avail_add(&ring, i);
+	}
+	uint64_t features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_INDIRECT_DESC) |
+			    (1ULL << VIRTIO_BLK_F_FLUSH);
+	ck_assert(vt_negotiate(vmio, features) & VIRTIO_STATUS_FEATURES_OK);
+	vt_queue_setup(vmio, 0, &ring);
+	vt_driver_ok(vmio); /* the DRIVER_OK sweep is on the MMIO exit path: one pass */
+	ck_assert_uint_eq(vt_used(&ring)->idx, VIRTIO_MMIO_BUDGET);
+
+	/* The board's I/O thread finishes the queue, pass by pass. */
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, run_loop, NULL), 0);
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		if (__atomic_load_n(&vt_used(&ring)->idx, __ATOMIC_ACQUIRE) == CHAINS)
+			break;
+		usleep(1000);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - start.tv_sec < 3);
+	/* ... and still hears a stop request. */
+	event_loop_stop(&vm.loop);
+	void *ret;
+	ck_assert_int_eq(pthread_join(t, &ret), 0);
+	ck_assert_int_eq((int)(intptr_t)ret, 0);
+	ck_assert_uint_eq(vt_used(&ring)->idx, CHAINS);
+	for (int i = 0; i < CHAINS; i++)
+		ck_assert_uint_eq(*(uint8_t *)vt_ptr(&vm.mem, STATUS + i), VIRTIO_BLK_S_OK);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("board_virtio");
@@ -176,6 +245,8 @@ int main(void)
 	tcase_add_test(tc, test_no_devices);
 	tcase_add_test(tc, test_bad_disk);
 	tcase_add_test(tc, test_bad_console_file);
+	tcase_add_test(tc, test_long_queue_continues_on_io_thread);
+	tcase_set_timeout(tc, 20); /* a loaded machine: the long-queue test waits up to 3 s */
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -4,7 +4,9 @@
  * the device models (devices/virtio_*.c) and KVM: it picks each device's
  * address and GSI, wires its interrupt line (irqfd), and turns guest writes
  * to QueueNotify into eventfd events on the I/O thread (ioeventfd), so that
- * a virtqueue kick costs the vCPU no exit to user space.
+ * a virtqueue kick costs the vCPU no exit to user space. Each event serves a
+ * bounded batch (VIRTIO_MMIO_BUDGET chains); a queue with more re-signals
+ * its own eventfd and waits for its next turn in the event loop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "abi/kvmini_abi.h"
 #include "board/board.h"
 #include "board/board_virtio.h"
+#include "kvmini/disk.h"
 #include "kvmini/log.h"
 #include "kvmini/virtio_blk.h"
 #include "kvmini/virtio_console.h"
@@ -25,7 +29,11 @@
 
 #define MAX_SLOTS KVMINI_VIRTIO_MMIO_MAX
 
-/* One ioeventfd: a write of q to QueueNotify of one device. */
+/*
+ * One queue's notification eventfd: an ioeventfd KVM signals when the guest
+ * writes q to QueueNotify, or (without ioeventfd support) a plain eventfd
+ * that only the monitor signals, to continue a queue served in part.
+ */
 struct notify_fd {
 	struct virtio_mmio *vmio;
 	unsigned int q;
@@ -51,7 +59,17 @@ struct virtio_board {
 	struct virtio_rng *rng;
 };
 
-/* I/O thread: the guest kicked queue n->q. */
+/* Make n's eventfd readable: the I/O thread serves the queue again on its next turn. */
+static void notify_signal(struct notify_fd *n)
+{
+	uint64_t one = 1;
+
+	/* Can only fail if the counter is near 2^64: then it is readable anyway. */
+	if (write(n->fd, &one, sizeof(one)) != sizeof(one))
+		log_debug("%s: cannot signal queue %u's eventfd", n->vmio->dev.name, n->q);
+}
+
+/* I/O thread: the guest kicked queue n->q, or an earlier pass left work. */
 static void notify_ready(void *opaque, uint32_t events)
 {
 	struct notify_fd *n = opaque;
@@ -61,10 +79,28 @@ static void notify_ready(void *opaque, uint32_t events)
 	/* Reading resets the eventfd counter; several kicks are served as one. */
 	if (read(n->fd, &count, sizeof(count)) != sizeof(count))
 		return;
-	virtio_mmio_kick(n->vmio, n->q);
+	/*
+	 * One bounded pass; if the queue still has work, signal ourselves
+	 * again rather than loop, so the event loop sees stop requests,
+	 * stdin and the other devices between passes.
+	 */
+	if (virtio_mmio_kick(n->vmio, n->q))
+		notify_signal(n);
 }
 
-/* One ioeventfd per queue, matching the queue index written to QueueNotify. */
+/* The MMIO exit path served a queue in part (virtio_mmio_set_rearm): continue on the I/O thread. */
+static void slot_rearm(void *opaque, unsigned int q)
+{
+	struct board_slot *s = opaque;
+
+	if (q < s->nnotify)
+		notify_signal(&s->notify[q]);
+}
+
+/*
+ * One eventfd per queue, matching the queue index written to QueueNotify:
+ * an ioeventfd, or without KVM support a plain eventfd for slot_rearm().
+ */
 static int slot_add_notify(struct vm *vm, struct virtio_board *b, struct board_slot *s)
 {
 	static bool logged_fallback;
@@ -73,10 +109,12 @@ static int slot_add_notify(struct vm *vm, struct virtio_board *b, struct board_s
 	for (unsigned int q = 0; q < s->vmio->ops->num_queues; q++) {
 		int fd = vm_ioeventfd(vm, addr, 4, false, true, q);
 		if (fd == -ENOTSUP) {
-			/* The MMIO exit path calls virtio_mmio_notify() instead. */
+			/* Kicks come through MMIO exits; this fd only continues long queues. */
 			log_once(&logged_fallback, LOG_INFO,
 				 "no ioeventfd: virtio notifications go through MMIO exits");
-			return 0;
+			fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+			if (fd < 0)
+				fd = -errno;
 		}
 		if (fd < 0) {
 			log_error("%s: cannot create an ioeventfd: %s", s->vmio->dev.name,
@@ -96,6 +134,7 @@ static int slot_add_notify(struct vm *vm, struct virtio_board *b, struct board_s
 		}
 		s->nnotify++;
 	}
+	virtio_mmio_set_rearm(s->vmio, slot_rearm, s);
 	return 0;
 }
 
@@ -150,10 +189,16 @@ static int add_disk(struct vm *vm, struct virtio_board *b, const struct disk_con
 		return -ENOSPC;
 	/* GET_ID serial: stable and predictable, so that guest tests can check it. */
 	snprintf(b->serials[i], sizeof(b->serials[i]), "kvmini-disk%u", i);
-	int err = virtio_blk_create(&b->disks[i], disk->path, disk->read_only, b->serials[i],
-				    &vm->mem, &s->irq);
+	struct disk *backend;
+	int err = disk_raw_open(&backend, disk->path, disk->read_only);
 	if (err)
 		return err;
+	err = virtio_blk_create(&b->disks[i], backend, b->serials[i], &vm->mem, &s->irq);
+	if (err) {
+		log_error("cannot use disk image '%s'", disk->path);
+		disk_close(backend);
+		return err;
+	}
 	b->ndisks++;
 	return slot_place(vm, b, s, virtio_blk_mmio(b->disks[i]));
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "abi/kvmini_abi.h"
+#include "kvmini/device.h"
 #include "kvmini/log.h"
 #include "kvm/dump.h"
 #include "kvm/host_quirks.h"
@@ -18,11 +19,7 @@
 
 static void trace_data(char *out, size_t outlen, const uint8_t *data, uint32_t len)
 {
-	uint64_t v = 0;
-
-	for (uint32_t i = 0; i < len && i < 8; i++)
-		v |= (uint64_t)data[i] << (8 * i);
-	snprintf(out, outlen, "%#" PRIx64, v);
+	snprintf(out, outlen, "%#" PRIx64, device_load_le(data, len));
 }
 
 /*
