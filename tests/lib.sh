@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=sh
 # tests/lib.sh: what every shell test shares. Source it first:
 #	. "$(dirname "$0")/../lib.sh"
 #	lib_init NAME              # names messages, makes $tmp, cleans up at exit

@@ -32,6 +32,7 @@
 # counts the exits to user space (its timing is not used: printing every
 # exit slows it down); exits/s divides that count by the median run time.
 set -euo pipefail
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 cd "$lib_root"
 

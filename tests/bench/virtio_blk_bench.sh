@@ -17,6 +17,7 @@
 #     interrupt and a few register accesses. On hosts where KVM emulates the
 #     guest kernel (see docs), that per-request cost dominates small requests.
 set -eu
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 build=${1:-build}

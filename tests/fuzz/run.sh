@@ -11,6 +11,7 @@
 # Exit status: 0 no crash, 1 a crash/leak/timeout (the input is saved as
 # WORKDIR/crash-* and printed), 77 clang or libFuzzer missing (Meson: skip).
 set -eu
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 lib_name=fuzz

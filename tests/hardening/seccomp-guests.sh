@@ -18,6 +18,7 @@ rng=$5
 blk=$6
 console=$7
 run_guest=$(dirname "$0")/../integration/run-guest.sh
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 lib_require_kvm

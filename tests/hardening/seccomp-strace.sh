@@ -16,6 +16,7 @@
 # Needs strace. The monitor runs with --seccomp off, so that a call missing
 # from the list shows up here instead of killing the run.
 set -eu
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 build=${1:-build}
 [ $# -gt 0 ] && shift

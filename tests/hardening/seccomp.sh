@@ -12,6 +12,7 @@
 # takes no 32-bit system calls (no IA-32 emulation): there int $0x80 faults
 # before any filter could see it. Every other probe still runs.
 set -u
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 probe=$1
 lib_init seccomp

@@ -9,6 +9,7 @@
 # Usage: signal-stop.sh KVMINI SPIN-ELF
 # Exit status: 0 pass, 1 fail, 77 skip (no usable /dev/kvm).
 set -u
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 kvmini=$1
 spin=$2

@@ -8,6 +8,7 @@
 # Usage: timeout.sh KVMINI SPIN-ELF
 # Exit status: 0 pass, 1 fail, 77 skip (no usable /dev/kvm).
 set -u
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 kvmini=$1
 spin=$2

@@ -9,6 +9,7 @@
 # Usage: host-info.sh KVMINI
 # Exit status: 0 pass, 1 fail.
 set -u
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 kvmini=$1
 lib_init host-info

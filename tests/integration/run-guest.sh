@@ -19,6 +19,7 @@
 #       skipped every test;
 #   1   anything else. The reason is printed.
 set -u
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 expect_failures=
@@ -50,14 +51,16 @@ echo "run-guest: kvmini exit status $status"
 
 # What a status means. timeout(1) itself exits 124 when its time is up, and
 # 128 + 9 after its KILL; a monitor status may share a number with those.
+timeout_expired=124
+timeout_killed=$((128 + 9))
 why=
 [ "$status" -ne "$STATUS_SIGNAL" ] || why="$why; kvmini was stopped by a signal"
 [ "$status" -ne "$STATUS_TIMEOUT" ] || why="$why; kvmini's own --timeout expired"
 [ "$status" -ne "$STATUS_PANIC" ] || why="$why; the guest kernel panicked"
 [ "$status" -ne "$STATUS_GUEST_CRASH" ] ||
 	why="$why; guest crash: triple fault, emulation failure or unknown exit"
-[ "$status" -ne 124 ] || why="$why; timeout(1) after ${TIMEOUT} s"
-[ "$status" -ne 137 ] || why="$why; killed by timeout(1) after ${TIMEOUT} s + 5 s"
+[ "$status" -ne $timeout_expired ] || why="$why; timeout(1) after ${TIMEOUT} s"
+[ "$status" -ne $timeout_killed ] || why="$why; killed by timeout(1) after ${TIMEOUT} s + 5 s"
 [ -z "$why" ] || echo "run-guest: ($status: ${why#; })"
 
 # The last SUMMARY line counts: "SUMMARY: N tests, M failures..."

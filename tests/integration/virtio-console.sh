@@ -9,6 +9,7 @@
 # Usage: virtio-console.sh RUN-GUEST KVMINI ELF
 # Exit status as run-guest.sh's: 0 pass, 77 skip, 1 fail.
 set -u
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 run_guest=$1
 kvmini=$2

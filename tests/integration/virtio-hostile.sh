@@ -8,6 +8,7 @@
 # Usage: virtio-hostile.sh RUN-GUEST KVMINI ELF
 # Exit status: run-guest.sh's (0 pass, 77 skip, 1 fail).
 set -u
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 lib_init virtio-hostile
 truncate -s 1M "$tmp/disk.img" || fail "cannot make the disk image"

@@ -11,6 +11,7 @@
 #
 # Usage: lab3.sh KVMINI ELF. Exit status 0 pass, 1 fail, 77 skip.
 set -u
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 kvmini=$1
 elf=$2

@@ -16,6 +16,7 @@
 #   ~/.cache/kvmini.
 # Exit status: 0 pass, 1 fail, 77 skip (no /dev/kvm, or no Linux guest built).
 set -u
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 kvmini=$1
 cmdline_file=$2

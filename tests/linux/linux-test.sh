@@ -35,6 +35,7 @@
 #
 # Exit status, as Meson reads it: 0 pass, 77 skip (with the reason), 1 fail.
 set -u
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 case_name=${1:?usage: linux-test.sh CASE KVMINI SOURCE-ROOT}
@@ -203,7 +204,7 @@ case_bad_inputs() {
 case_crash_dump() {
 	local emulated
 	# What detection says (an empty KVMINI_HOST overrides nothing).
-	emulated=$(KVMINI_HOST= lib_host_info "$kvmini" emulated_kernel_mode) ||
+	emulated=$(KVMINI_HOST='' lib_host_info "$kvmini" emulated_kernel_mode) ||
 		fail "'$kvmini host-info' cannot say whether guest kernel mode is emulated"
 	[ "$emulated" = true ] ||
 		lib_skip "only a host that emulates guest kernel mode can be made to fail this way"
