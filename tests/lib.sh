@@ -12,7 +12,7 @@
 #	lib_pids="$pid"            # processes lib_init's cleanup kills at exit
 #	lib_host_info KVMINI KEY   # one field of `KVMINI host-info` (JSON), printed
 #	                           # plainly: a string as is, true/false, a list as
-#	                           # words, null as nothing
+#	                           # words, null as nothing (uses python3)
 #
 # Exit statuses by name: the monitor's come from include/abi/kvmini_abi.h, the
 # one table of them, so no test writes 122 where it means "stopped by a signal":
