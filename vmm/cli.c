@@ -13,10 +13,15 @@ void cli_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: kvmini run --kernel FILE [options]\n"
+		"       kvmini host-info\n"
 		"       kvmini --help | --version\n"
 		"\n"
 		"Boot a guest under KVM. FILE is the tiny test kernel (an ELF), or Linux as a\n"
 		"bzImage or a vmlinux with a PVH entry note.\n"
+		"\n"
+		"host-info prints, as JSON, what kvmini decided about this KVM host: its kind,\n"
+		"the Linux command-line additions and hidden KVM features it needs, and\n"
+		"whether /dev/kvm is usable (it works without /dev/kvm).\n"
 		"\n"
 		"Options for run:\n"
 		"  -k, --kernel FILE      guest kernel (required)\n"
@@ -285,6 +290,12 @@ enum cli_result cli_parse(int argc, char **argv, uint64_t host_ram, struct vm_co
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		fprintf(out, "kvmini %s\n", KVMINI_VERSION);
 		return CLI_EXIT_OK;
+	}
+	if (strcmp(argv[1], "host-info") == 0) {
+		if (argc > 2)
+			return error(err, errlen, "host-info takes no arguments, not '%s'",
+				     argv[2]);
+		return CLI_HOST_INFO;
 	}
 	if (strcmp(argv[1], "run") != 0)
 		return error(err, errlen, "unknown command '%s' (try: kvmini --help)", argv[1]);

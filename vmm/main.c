@@ -30,6 +30,24 @@ static uint64_t host_ram_bytes(void)
 	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
 }
 
+/*
+ * `kvmini host-info`: what host_quirks_detect() decides here, and whether
+ * /dev/kvm is usable, as JSON for scripts (vmm/kvm/host_quirks.h). Needs
+ * no /dev/kvm: its absence is part of the answer.
+ */
+static int host_info(void)
+{
+	char why[256];
+	bool usable = host_quirks_kvm_check("/dev/kvm", why, sizeof(why)) == 0;
+
+	if (host_quirks_print_json(host_quirks_detect(), usable ? NULL : why, stdout) ||
+	    fflush(stdout)) {
+		log_error("cannot write the host information: %s", strerror(errno));
+		return KVMINI_STATUS_SETUP_ERROR;
+	}
+	return KVMINI_STATUS_OK;
+}
+
 /* Everything before the first KVM_RUN. Logs its own errors. 0 or -errno. */
 static int setup(struct vm *vm, const struct vm_config *cfg, struct symbols *syms)
 {
@@ -97,6 +115,8 @@ int main(int argc, char **argv)
 	switch (cli_parse(argc, argv, host_ram_bytes(), &cfg, stdout, err, sizeof(err))) {
 	case CLI_EXIT_OK:
 		return 0;
+	case CLI_HOST_INFO:
+		return host_info();
 	case CLI_ERROR:
 		log_error("%s", err);
 		return KVMINI_STATUS_SETUP_ERROR;

@@ -8,7 +8,7 @@ still raises SIGINT, vmm/host/stdin_console.c). The test waits until the guest s
 types Ctrl-C (byte 0x03 on the master side: the line discipline sends SIGINT
 to the foreground process group), and checks that kvmini
   - was in raw mode while the guest ran (ICANON and ECHO off),
-  - exited with KVMINI_STATUS_SIGNAL (122) and said "stopped by SIGINT",
+  - exited with KVMINI_STATUS_SIGNAL and said "stopped by SIGINT",
   - left the terminal exactly as it found it.
 The same is then done with the system-call filter off, since the terminal
 restore must not depend on it.
@@ -23,7 +23,11 @@ import sys
 import termios
 import time
 
-STATUS_SIGNAL = 122
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), ".."))
+import kvmini_testlib as lib  # noqa: E402
+
+STATUS_SIGNAL = lib.statuses()["SIGNAL"]  # include/abi/kvmini_abi.h
 
 
 def read_until(fd, pattern, timeout):
@@ -98,11 +102,10 @@ def run(kvmini, spin, extra):
 
 def main():
     kvmini, spin = sys.argv[1], sys.argv[2]
-    try:
-        os.close(os.open("/dev/kvm", os.O_RDWR))
-    except OSError as e:
-        print("SKIP: /dev/kvm cannot be opened read-write (%s)" % e.strerror)
-        return 77
+    problem = lib.kvm_problem()
+    if problem:
+        print("SKIP: %s" % problem)
+        return lib.EXIT_SKIP
     failed = False
     for extra in ([], ["--seccomp", "off"]):
         name = " ".join(["kvmini"] + extra)
@@ -110,12 +113,13 @@ def main():
         for f in failures:
             print("ctrl-c: FAILED (%s): %s" % (name, f))
         if not failures:
-            print("ctrl-c: %s: Ctrl-C stopped the guest (status 122), terminal restored" % name)
+            print("ctrl-c: %s: Ctrl-C stopped the guest (status %d), terminal restored"
+                  % (name, STATUS_SIGNAL))
         failed = failed or bool(failures)
     if failed:
-        return 1
+        return lib.EXIT_FAIL
     print("ctrl-c: OK")
-    return 0
+    return lib.EXIT_PASS
 
 
 if __name__ == "__main__":

@@ -12,6 +12,10 @@
  *                  one call the filter must refuse (see below); the process
  *                  must die with KVMINI_STATUS_SECCOMP and the message
  *                  "kvmini: seccomp: forbidden system call N (name)"
+ *   int80-unfiltered
+ *                  the int80 call with no filter installed, to learn whether
+ *                  this host's kernel takes 32-bit system calls at all
+ *                  (see probe_int80_unfiltered)
  *
  * tests/hardening/seccomp.sh runs every mode and checks status and message.
  * The probe needs no /dev/kvm: the filter refuses a KVM ioctl whatever the
@@ -154,6 +158,30 @@ static int probe_allowed(void)
 	return failures ? 1 : 0;
 }
 
+/* getpid through the 32-bit system-call ABI (int $0x80): number 20 there, not 39. */
+static long int80_getpid(void)
+{
+	long ret;
+	asm volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+	return ret;
+}
+
+/*
+ * Without a filter: does int $0x80 reach the kernel's system-call code here?
+ * Only with IA-32 emulation (CONFIG_IA32_EMULATION, and not switched off with
+ * ia32_emulation=0) does the kernel install a gate for vector 0x80 that user
+ * mode may use. Without it the instruction raises a general-protection fault
+ * (Intel SDM vol. 3, 6.12.1.1: a gate's DPL below the CPL), the process dies
+ * of SIGSEGV, and a seccomp filter never sees the call. Exits 0 if getpid
+ * answered with our pid; any other answer is a failure (1).
+ */
+static int probe_int80_unfiltered(void)
+{
+	long ret = int80_getpid();
+	printf("seccomp_probe: int $0x80 getpid returned %ld (pid %d)\n", ret, (int)getpid());
+	return ret == getpid() ? 0 : 1;
+}
+
 static void *thread_socket(void *arg)
 {
 	(void)arg;
@@ -200,9 +228,7 @@ static void forbidden(const char *mode)
 		if (pthread_create(&t, NULL, thread_socket, NULL) == 0)
 			pthread_join(t, NULL);
 	} else if (strcmp(mode, "int80") == 0) {
-		/* getpid through the 32-bit ABI: number 20 there, not 39. */
-		long ret;
-		asm volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+		int80_getpid();
 	}
 }
 
@@ -214,6 +240,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "allowed") == 0)
 		return probe_allowed();
+	if (strcmp(argv[1], "int80-unfiltered") == 0)
+		return probe_int80_unfiltered();
 
 	const char *mode = argv[1];
 	struct vm vm = {.loop = {.epoll_fd = -1, .wake_fd = -1}};
