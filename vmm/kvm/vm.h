@@ -25,8 +25,6 @@ struct virtio_board;
 struct host_quirks;
 struct symbols;
 
-#define VM_MAX_CPUS 64
-
 /* Counts per KVM exit reason, for --trace. Index: KVM_EXIT_* value. */
 #define VM_EXIT_REASONS 64
 
