@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "abi/kvmini_abi.h"
+#include "board/board.h"
 #include "kvmini/log.h"
 #include "kvm/dump.h"
 #include "kvm/host_quirks.h"
@@ -110,11 +111,11 @@ static enum exit_action handle_system_event(struct vcpu *vcpu)
 	switch (vcpu->run->system_event.type) {
 	case KVM_SYSTEM_EVENT_SHUTDOWN:
 		log_info("guest powered off");
-		vm_request_stop(vcpu->vm, vm_reset_status(vcpu->vm));
+		vm_request_stop(vcpu->vm, board_reset_status(vcpu->vm->board));
 		return EXIT_STOP;
 	case KVM_SYSTEM_EVENT_RESET:
 		log_info("guest reset");
-		vm_request_stop(vcpu->vm, vm_reset_status(vcpu->vm));
+		vm_request_stop(vcpu->vm, board_reset_status(vcpu->vm->board));
 		return EXIT_STOP;
 	default:
 		return crash(vcpu, "unexpected system event");
@@ -147,9 +148,10 @@ enum exit_action vcpu_exit_handle(struct vcpu *vcpu)
 		 * A triple fault (Intel SDM vol. 3, 6.15, "Double Fault
 		 * Exception"). Linux's reboot=t path ends this way on purpose.
 		 */
-		if (vm->shutdown_is_reboot) {
+		if (vm->board->shutdown_is_reboot) {
 			log_info("guest rebooted (triple fault)");
-			vm_request_stop(vm, vm_reset_status(vm)); /* panic=-1 resets too */
+			vm_request_stop(vm,
+					board_reset_status(vm->board)); /* panic=-1 resets too */
 			return EXIT_STOP;
 		}
 		return crash(vcpu, "guest triple fault (KVM_EXIT_SHUTDOWN)");
