@@ -55,7 +55,11 @@ static bool translate(const struct vm *vm, const struct kvm_sregs *sregs, uint64
 	return true;
 }
 
-unsigned int dump_read_code(struct vcpu *vcpu, uint8_t *buf, unsigned int len)
+/*
+ * Read up to len bytes of code at the guest's current RIP by walking its page
+ * tables. Returns the number of bytes read (0 if RIP does not map to RAM).
+ */
+static unsigned int read_code(struct vcpu *vcpu, uint8_t *buf, unsigned int len)
 {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
@@ -173,7 +177,7 @@ void dump_vcpu(struct vcpu *vcpu, const char *why)
 		"kvmini:   CR0 %016llx CR2 %016llx CR3 %016llx CR4 %016llx\n"
 		"kvmini:   EFER %llx  CS %04x  SS %04x  DS %04x\n",
 		s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector, s.ss.selector, s.ds.selector);
-	print_bytes("code at RIP:", code, dump_read_code(vcpu, code, sizeof(code)));
+	print_bytes("code at RIP:", code, read_code(vcpu, code, sizeof(code)));
 	if (vcpu->vm->quirks && vcpu->vm->quirks->emulated_kernel_mode &&
 	    run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
 		fprintf(stderr,
