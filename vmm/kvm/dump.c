@@ -91,17 +91,16 @@ static void print_bytes(const char *label, const uint8_t *bytes, unsigned int n)
 }
 
 /* "KVM_EXIT_IO": the exit reason as linux/kvm.h spells it, for a search in api.rst. */
-static void print_exit_name(uint32_t reason)
+static const char *exit_macro_name(uint32_t reason, char *buf, size_t size)
 {
 	const char *name = vcpu_exit_name(reason);
 
-	if (strcmp(name, "?") == 0) {
-		fputc('?', stderr);
-		return;
-	}
-	fputs("KVM_EXIT_", stderr);
-	for (const char *c = name; *c; c++)
-		fputc(toupper((unsigned char)*c), stderr);
+	if (strcmp(name, "?") == 0)
+		return name;
+	int n = snprintf(buf, size, "KVM_EXIT_%s", name);
+	for (int i = 0; i < n && (size_t)i < size; i++)
+		buf[i] = (char)toupper((unsigned char)buf[i]);
+	return buf;
 }
 
 /* What KVM itself says about an internal error. */
@@ -144,11 +143,11 @@ void dump_vcpu(struct vcpu *vcpu, const char *why)
 	struct kvm_regs r;
 	struct kvm_sregs s;
 	uint8_t code[16];
+	char name[40];
 
 	fprintf(stderr, "kvmini: guest stopped on vCPU %u: %s\n", vcpu->id, why);
-	fprintf(stderr, "kvmini:   exit reason %u (", run->exit_reason);
-	print_exit_name(run->exit_reason);
-	fputs(")\n", stderr);
+	fprintf(stderr, "kvmini:   exit reason %u (%s)\n", run->exit_reason,
+		exit_macro_name(run->exit_reason, name, sizeof(name)));
 	if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
 		dump_internal_error(run);
 	if (run->exit_reason == KVM_EXIT_FAIL_ENTRY)
