@@ -3,11 +3,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "errbuf.h"
 
 void cli_usage(FILE *out)
 {
@@ -50,18 +50,8 @@ void cli_usage(FILE *out)
 		CLI_MAX_CPUS, CONFIG_MAX_DISKS, 123);
 }
 
-static enum cli_result error(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static enum cli_result error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return CLI_ERROR;
-}
+/* Write the reason into err and give up: return error(err, errlen, "...", ...); */
+#define error(err, errlen, ...) ((enum cli_result)errbuf_set(err, errlen, CLI_ERROR, __VA_ARGS__))
 
 int cli_parse_size(const char *text, uint64_t *bytes)
 {

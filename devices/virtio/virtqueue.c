@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "kvmini/range.h"
 #include "kvmini/virtqueue.h"
 
 const char *virtq_error_str(enum virtq_error err)
@@ -41,12 +42,6 @@ void virtq_reset(struct virtq *vq)
 	memset(vq, 0, sizeof(*vq));
 }
 
-/* [a, a+alen) and [b, b+blen) overlap; both ranges are known to be in RAM. */
-static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
 enum virtq_error virtq_activate(struct virtq *vq, const struct guest_mem *mem, uint16_t num_max)
 {
 	uint64_t num = vq->num;
@@ -68,10 +63,8 @@ enum virtq_error virtq_activate(struct virtq *vq, const struct guest_mem *mem, u
 	 * writes, our own stores would rewrite descriptors under our feet; no
 	 * correct driver does that, so refuse it.
 	 */
-	if (ranges_overlap(vq->used_gpa, VIRTQ_USED_SIZE(num), vq->desc_gpa,
-			   VIRTQ_DESC_SIZE(num)) ||
-	    ranges_overlap(vq->used_gpa, VIRTQ_USED_SIZE(num), vq->avail_gpa,
-			   VIRTQ_AVAIL_SIZE(num)))
+	if (range_overlap(vq->used_gpa, VIRTQ_USED_SIZE(num), vq->desc_gpa, VIRTQ_DESC_SIZE(num)) ||
+	    range_overlap(vq->used_gpa, VIRTQ_USED_SIZE(num), vq->avail_gpa, VIRTQ_AVAIL_SIZE(num)))
 		return VIRTQ_ERR_RING_OVERLAP;
 
 	vq->desc = desc;

@@ -248,8 +248,9 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "terminal") == 0) {
 		/* Raw mode as a running monitor has it; the handler must undo it. */
 		struct termios t;
+		static struct stdin_console input;
 		if (event_loop_init(&vm.loop) ||
-		    stdin_console_start(&vm, STDIN_FILENO, discard, NULL))
+		    stdin_console_start(&input, &vm, STDIN_FILENO, discard, NULL))
 			return 2;
 		if (tcgetattr(STDIN_FILENO, &t) || (t.c_lflag & ICANON)) {
 			fprintf(stderr, "seccomp_probe: stdin is not a terminal in raw mode\n");

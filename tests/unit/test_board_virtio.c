@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The board's virtio devices (vmm/board/board_virtio.c) on a VM without KVM: slot
- * placement and GSIs, the Linux command-line entries, the console file, and
- * error and teardown paths. Without an irqchip or ioeventfd the board falls
+ * placement and GSIs from the device manager (board/resources.c), the Linux command-line entries,
+ * the console file, and error and teardown paths. Without an irqchip or ioeventfd the board falls
  * back to unwired interrupt lines and MMIO-exit notifications, which is all
  * these checks need; a long queue then continues on the I/O thread's event
  * loop through the board's own eventfd.
@@ -24,6 +24,7 @@
 #include "virtio_test.h"
 
 static struct vm vm;
+static struct board board;
 static struct vm_config cfg;
 static uint8_t *ram;
 static char dir[64], disk0[96], disk1[96], console_file[96];
@@ -46,6 +47,7 @@ static void setup(void)
 	bus_init(&vm.pio, "pio");
 	bus_init(&vm.mmio, "mmio");
 	ck_assert_int_eq(event_loop_init(&vm.loop), 0);
+	board_init(&board, &vm);
 
 	strcpy(dir, "/tmp/kvmini-test-board-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -58,7 +60,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	board_virtio_destroy(&vm);
+	board_virtio_destroy(&board);
 	event_loop_destroy(&vm.loop);
 	unlink(disk0);
 	unlink(disk1);
@@ -82,27 +84,27 @@ START_TEST(test_all_devices)
 	cfg.console = CONSOLE_FILE;
 	cfg.console_path = console_file;
 	cfg.rng = true;
-	ck_assert_int_eq(board_virtio_setup(&vm, &cfg), 0);
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), 0);
 
 	/* Disks first, then the console, then the rng; one stride and one GSI apart. */
 	const uint32_t ids[] = {VIRTIO_ID_BLOCK, VIRTIO_ID_BLOCK, VIRTIO_ID_CONSOLE, VIRTIO_ID_RNG};
-	ck_assert_uint_eq(vm.nvirtio_slots, 4);
+	ck_assert_uint_eq(board.res.nvirtio, 4);
 	for (unsigned int i = 0; i < 4; i++) {
 		uint64_t base = KVMINI_VIRTIO_MMIO_BASE + i * KVMINI_VIRTIO_MMIO_STRIDE;
-		ck_assert_uint_eq(vm.virtio_slots[i].base, base);
-		ck_assert_uint_eq(vm.virtio_slots[i].size, KVMINI_VIRTIO_MMIO_SIZE);
-		ck_assert_int_eq(vm.virtio_slots[i].gsi, KVMINI_VIRTIO_MMIO_FIRST_GSI + (int)i);
+		ck_assert_uint_eq(board.res.virtio[i].base, base);
+		ck_assert_uint_eq(board.res.virtio[i].size, KVMINI_VIRTIO_MMIO_SIZE);
+		ck_assert_int_eq(board.res.virtio[i].gsi, KVMINI_VIRTIO_MMIO_FIRST_GSI + (int)i);
 		ck_assert_uint_eq(mmio_rd(base + VIRTIO_MMIO_MAGIC_VALUE), VIRTIO_MMIO_MAGIC);
 		ck_assert_uint_eq(mmio_rd(base + VIRTIO_MMIO_DEVICE_ID), ids[i]);
 	}
 	/* The second disk is 8 sectors and read-only. */
-	uint64_t d1 = vm.virtio_slots[1].base;
+	uint64_t d1 = board.res.virtio[1].base;
 	ck_assert_uint_eq(mmio_rd(d1 + VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CFG_CAPACITY), 8);
 	ck_assert(mmio_rd(d1 + VIRTIO_MMIO_DEVICE_FEATURES) & (1u << VIRTIO_BLK_F_RO));
 
 	/* The console writes to the file: an emergency write through the bus. */
 	uint8_t c[4] = {'K', 0, 0, 0};
-	uint64_t con = vm.virtio_slots[2].base;
+	uint64_t con = board.res.virtio[2].base;
 	ck_assert(bus_write(&vm.mmio, con + VIRTIO_MMIO_CONFIG + VIRTIO_CONSOLE_CFG_EMERG_WRITE, c,
 			    4));
 	char got[8] = {0};
@@ -111,9 +113,9 @@ START_TEST(test_all_devices)
 	close(fd);
 	ck_assert_int_eq(got[0], 'K');
 	/* Its input is not stdin: board_virtio_console_input reaches the device anyway. */
-	ck_assert_uint_eq(board_virtio_console_input(&vm, (const uint8_t *)"ab", 2), 2);
+	ck_assert_uint_eq(board_virtio_console_input(&board, (const uint8_t *)"ab", 2), 2);
 
-	board_virtio_flush(&vm);
+	board_virtio_flush(&board);
 }
 END_TEST
 
@@ -124,13 +126,13 @@ START_TEST(test_cmdline)
 	cfg.disks[0] = (struct disk_config){.path = disk0};
 	cfg.ndisks = 1;
 	cfg.rng = true;
-	ck_assert_int_eq(board_virtio_setup(&vm, &cfg), 0);
-	ck_assert_int_eq(board_virtio_cmdline(&vm, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), 0);
+	ck_assert_int_eq(board_virtio_cmdline(&board, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "console=ttyS0 virtio_mmio.device=0x200@0xd0000000:5"
 			      " virtio_mmio.device=0x200@0xd0001000:6");
 
 	char small[40] = "root=/dev/vda";
-	ck_assert_int_eq(board_virtio_cmdline(&vm, small, sizeof(small)), -ENOSPC);
+	ck_assert_int_eq(board_virtio_cmdline(&board, small, sizeof(small)), -ENOSPC);
 	ck_assert_str_eq(small, "root=/dev/vda");
 }
 END_TEST
@@ -139,11 +141,11 @@ START_TEST(test_no_devices)
 {
 	char buf[16] = "x";
 
-	ck_assert_int_eq(board_virtio_setup(&vm, &cfg), 0);
-	ck_assert_uint_eq(vm.nvirtio_slots, 0);
-	ck_assert_int_eq(board_virtio_cmdline(&vm, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), 0);
+	ck_assert_uint_eq(board.res.nvirtio, 0);
+	ck_assert_int_eq(board_virtio_cmdline(&board, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "x");
-	ck_assert_uint_eq(board_virtio_console_input(&vm, (const uint8_t *)"a", 1), 0);
+	ck_assert_uint_eq(board_virtio_console_input(&board, (const uint8_t *)"a", 1), 0);
 }
 END_TEST
 
@@ -152,12 +154,12 @@ START_TEST(test_bad_disk)
 	cfg.disks[0] = (struct disk_config){.path = disk0};
 	cfg.disks[1] = (struct disk_config){.path = "/nonexistent/kvmini.img"};
 	cfg.ndisks = 2;
-	ck_assert_int_eq(board_virtio_setup(&vm, &cfg), -ENOENT);
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), -ENOENT);
 	/* Flush and destroy are safe after a failed setup, and twice. */
-	board_virtio_flush(&vm);
-	board_virtio_destroy(&vm);
-	board_virtio_destroy(&vm);
-	ck_assert_ptr_null(vm.virtio);
+	board_virtio_flush(&board);
+	board_virtio_destroy(&board);
+	board_virtio_destroy(&board);
+	ck_assert_ptr_null(board.virtio);
 }
 END_TEST
 
@@ -165,7 +167,7 @@ START_TEST(test_bad_console_file)
 {
 	cfg.console = CONSOLE_FILE;
 	cfg.console_path = "/nonexistent/console.txt";
-	ck_assert_int_eq(board_virtio_setup(&vm, &cfg), -ENOENT);
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), -ENOENT);
 }
 END_TEST
 
@@ -183,8 +185,8 @@ START_TEST(test_long_queue_continues_on_io_thread)
 
 	cfg.disks[0] = (struct disk_config){.path = disk0};
 	cfg.ndisks = 1;
-	ck_assert_int_eq(board_virtio_setup(&vm, &cfg), 0);
-	uint64_t base = vm.virtio_slots[0].base;
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), 0);
+	uint64_t base = board.res.virtio[0].base;
 	struct device *dev = bus_find(&vm.mmio, base, 4);
 	ck_assert_ptr_nonnull(dev);
 	struct virtio_mmio *vmio = dev->priv;

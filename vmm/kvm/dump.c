@@ -4,6 +4,7 @@
  * RIP (and the guest function, with --symbols), every general register,
  * the control registers, and the instruction bytes at RIP.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -14,14 +15,9 @@
 #include "kvm/dump.h"
 #include "kvm/host_quirks.h"
 #include "kvm/vcpu.h"
+#include "kvm/vcpu_exit.h"
 #include "kvm/vm.h"
-
-#define CR0_PG	 (1ull << 31)
-#define CR4_PAE	 (1ull << 5)
-#define EFER_LMA (1ull << 10)
-#define PTE_P	 (1ull << 0)
-#define PTE_PS	 (1ull << 7)
-#define PTE_ADDR 0x000ffffffffff000ull
+#include "kvm/x86.h"
 
 /*
  * Translate a linear address with the guest's 4-level page tables (Intel
@@ -45,7 +41,7 @@ static bool translate(const struct vm *vm, const struct kvm_sregs *sregs, uint64
 		uint64_t index = (la >> shift) & 511;
 		if (guest_mem_read(&vm->mem, table + index * 8, &entry, sizeof(entry)))
 			return false;
-		if (!(entry & PTE_P))
+		if (!(entry & PTE_PRESENT))
 			return false;
 		/* A large page at level 3 (1 GiB) or 2 (2 MiB) ends the walk. */
 		if (level <= 3 && level >= 2 && (entry & PTE_PS)) {
@@ -59,7 +55,11 @@ static bool translate(const struct vm *vm, const struct kvm_sregs *sregs, uint64
 	return true;
 }
 
-unsigned int dump_read_code(struct vcpu *vcpu, uint8_t *buf, unsigned int len)
+/*
+ * Read up to len bytes of code at the guest's current RIP by walking its page
+ * tables. Returns the number of bytes read (0 if RIP does not map to RAM).
+ */
+static unsigned int read_code(struct vcpu *vcpu, uint8_t *buf, unsigned int len)
 {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
@@ -90,32 +90,17 @@ static void print_bytes(const char *label, const uint8_t *bytes, unsigned int n)
 	fprintf(stderr, "\n");
 }
 
-static const char *exit_name(uint32_t reason)
+/* "KVM_EXIT_IO": the exit reason as linux/kvm.h spells it, for a search in api.rst. */
+static const char *exit_macro_name(uint32_t reason, char *buf, size_t size)
 {
-	switch (reason) {
-	case KVM_EXIT_UNKNOWN:
-		return "KVM_EXIT_UNKNOWN";
-	case KVM_EXIT_EXCEPTION:
-		return "KVM_EXIT_EXCEPTION";
-	case KVM_EXIT_IO:
-		return "KVM_EXIT_IO";
-	case KVM_EXIT_HLT:
-		return "KVM_EXIT_HLT";
-	case KVM_EXIT_MMIO:
-		return "KVM_EXIT_MMIO";
-	case KVM_EXIT_SHUTDOWN:
-		return "KVM_EXIT_SHUTDOWN";
-	case KVM_EXIT_FAIL_ENTRY:
-		return "KVM_EXIT_FAIL_ENTRY";
-	case KVM_EXIT_INTR:
-		return "KVM_EXIT_INTR";
-	case KVM_EXIT_INTERNAL_ERROR:
-		return "KVM_EXIT_INTERNAL_ERROR";
-	case KVM_EXIT_SYSTEM_EVENT:
-		return "KVM_EXIT_SYSTEM_EVENT";
-	default:
-		return "?";
-	}
+	const char *name = vcpu_exit_name(reason);
+
+	if (strcmp(name, "?") == 0)
+		return name;
+	int n = snprintf(buf, size, "KVM_EXIT_%s", name);
+	for (int i = 0; i < n && (size_t)i < size; i++)
+		buf[i] = (char)toupper((unsigned char)buf[i]);
+	return buf;
 }
 
 /* What KVM itself says about an internal error. */
@@ -158,10 +143,11 @@ void dump_vcpu(struct vcpu *vcpu, const char *why)
 	struct kvm_regs r;
 	struct kvm_sregs s;
 	uint8_t code[16];
+	char name[40];
 
 	fprintf(stderr, "kvmini: guest stopped on vCPU %u: %s\n", vcpu->id, why);
 	fprintf(stderr, "kvmini:   exit reason %u (%s)\n", run->exit_reason,
-		exit_name(run->exit_reason));
+		exit_macro_name(run->exit_reason, name, sizeof(name)));
 	if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
 		dump_internal_error(run);
 	if (run->exit_reason == KVM_EXIT_FAIL_ENTRY)
@@ -190,7 +176,7 @@ void dump_vcpu(struct vcpu *vcpu, const char *why)
 		"kvmini:   CR0 %016llx CR2 %016llx CR3 %016llx CR4 %016llx\n"
 		"kvmini:   EFER %llx  CS %04x  SS %04x  DS %04x\n",
 		s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector, s.ss.selector, s.ds.selector);
-	print_bytes("code at RIP:", code, dump_read_code(vcpu, code, sizeof(code)));
+	print_bytes("code at RIP:", code, read_code(vcpu, code, sizeof(code)));
 	if (vcpu->vm->quirks && vcpu->vm->quirks->emulated_kernel_mode &&
 	    run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
 		fprintf(stderr,
