@@ -460,6 +460,9 @@ static int check_queue(const struct virtio_mmio *vmio, struct state_reader *r, u
 	if (num != 0 && (num > max || (num & (num - 1)) != 0))
 		return state_invalid(r, "queue %u: size %u is not a power of 2 up to %u", q, num,
 				     max);
+	if ((uint16_t)(sq->vq.last_avail - sq->vq.used_idx) > num)
+		return state_invalid(r, "queue %u: %u chains taken and not returned, size %u", q,
+				     (uint16_t)(sq->vq.last_avail - sq->vq.used_idx), num);
 	if (!sq->ready)
 		return 0;
 	enum virtq_error err =
