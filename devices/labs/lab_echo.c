@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "abi/kvmini_labs.h"
+#include "kvmini/device_state.h"
 #include "kvmini/lab_echo.h"
 
 struct lab_echo {
@@ -113,4 +114,42 @@ void lab_echo_destroy(struct lab_echo *echo)
 		return;
 	pthread_mutex_destroy(&echo->vmio.dev.lock);
 	free(echo);
+}
+
+/* ---- state (kvmini/device_state.h) ---------------------------------------- */
+
+#define LAB_ECHO_STATE_VERSION 1
+
+int lab_echo_save(struct lab_echo *echo, struct state_writer *w)
+{
+	pthread_mutex_lock(&echo->vmio.dev.lock);
+	virtio_mmio_save(&echo->vmio, w);
+	state_begin(w, STATE_KIND_LAB_ECHO, LAB_ECHO_STATE_VERSION);
+	state_put_u32(w, echo->bytes_echoed);
+	int err = state_end(w);
+	pthread_mutex_unlock(&echo->vmio.dev.lock);
+	return err;
+}
+
+int lab_echo_load(struct lab_echo *echo, struct state_reader *r)
+{
+	struct virtio_mmio_state st;
+	uint32_t version, bytes_echoed = 0;
+
+	pthread_mutex_lock(&echo->vmio.dev.lock);
+	int err = virtio_mmio_state_read(&echo->vmio, r, &st);
+	if (!err)
+		err = state_open(r, echo->vmio.dev.name, STATE_KIND_LAB_ECHO,
+				 LAB_ECHO_STATE_VERSION, &version);
+	if (!err) {
+		/* Any count is possible: it wraps like the guest-visible u32 it is. */
+		bytes_echoed = state_get_u32(r);
+		err = state_close(r);
+	}
+	if (!err) {
+		virtio_mmio_state_apply(&echo->vmio, &st);
+		echo->bytes_echoed = bytes_echoed;
+	}
+	pthread_mutex_unlock(&echo->vmio.dev.lock);
+	return err;
 }

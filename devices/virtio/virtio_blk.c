@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kvmini/device_state.h"
 #include "kvmini/log.h"
 #include "kvmini/virtio_blk.h"
 
@@ -208,4 +209,48 @@ void virtio_blk_destroy(struct virtio_blk *blk)
 	disk_close(blk->disk);
 	pthread_mutex_destroy(&blk->vmio.dev.lock);
 	free(blk);
+}
+
+/* ---- state (kvmini/device_state.h) ---------------------------------------- */
+
+#define VIRTIO_BLK_STATE_VERSION 1
+
+int virtio_blk_save(struct virtio_blk *blk, struct state_writer *w)
+{
+	pthread_mutex_lock(&blk->vmio.dev.lock);
+	virtio_mmio_save(&blk->vmio, w);
+	/*
+	 * Requests are served synchronously, so none is in flight. The
+	 * capacity is configuration, saved so that a restore onto another
+	 * image, which the guest's filesystem would not survive, is refused.
+	 */
+	state_begin(w, STATE_KIND_VIRTIO_BLK, VIRTIO_BLK_STATE_VERSION);
+	state_put_u64(w, blk->sectors);
+	int err = state_end(w);
+	pthread_mutex_unlock(&blk->vmio.dev.lock);
+	return err;
+}
+
+int virtio_blk_load(struct virtio_blk *blk, struct state_reader *r)
+{
+	struct virtio_mmio_state st;
+	uint32_t version;
+
+	pthread_mutex_lock(&blk->vmio.dev.lock);
+	int err = virtio_mmio_state_read(&blk->vmio, r, &st);
+	if (!err)
+		err = state_open(r, blk->vmio.dev.name, STATE_KIND_VIRTIO_BLK,
+				 VIRTIO_BLK_STATE_VERSION, &version);
+	if (!err) {
+		uint64_t sectors = state_get_u64(r);
+		err = state_close(r);
+		if (!err && sectors != blk->sectors)
+			err = state_invalid(
+				r, "saved with a disk of %llu sectors, this one has %llu",
+				(unsigned long long)sectors, (unsigned long long)blk->sectors);
+	}
+	if (!err)
+		virtio_mmio_state_apply(&blk->vmio, &st);
+	pthread_mutex_unlock(&blk->vmio.dev.lock);
+	return err;
 }

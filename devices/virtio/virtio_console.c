@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kvmini/device_state.h"
 #include "kvmini/log.h"
 #include "kvmini/virtio_console.h"
 
@@ -151,4 +152,60 @@ void virtio_console_destroy(struct virtio_console *con)
 		return;
 	pthread_mutex_destroy(&con->vmio.dev.lock);
 	free(con);
+}
+
+/* ---- state (kvmini/device_state.h) ---------------------------------------- */
+
+#define VIRTIO_CONSOLE_STATE_VERSION 1
+
+int virtio_console_save(struct virtio_console *con, struct state_writer *w)
+{
+	pthread_mutex_lock(&con->vmio.dev.lock);
+	virtio_mmio_save(&con->vmio, w);
+	/* Output is written out at once; only input can be waiting. */
+	state_begin(w, STATE_KIND_VIRTIO_CONSOLE, VIRTIO_CONSOLE_STATE_VERSION);
+	state_put_u32(w, (uint32_t)con->fifo_len);
+	state_put_bytes(w, con->fifo, con->fifo_len);
+	int err = state_end(w);
+	pthread_mutex_unlock(&con->vmio.dev.lock);
+	return err;
+}
+
+/* The console's own blob: the pending input, into fifo / *fifo_len. */
+static int con_state_read(struct virtio_console *con, struct state_reader *r, uint8_t *fifo,
+			  size_t *fifo_len)
+{
+	uint32_t version;
+	int err = state_open(r, con->vmio.dev.name, STATE_KIND_VIRTIO_CONSOLE,
+			     VIRTIO_CONSOLE_STATE_VERSION, &version);
+
+	if (err)
+		return err;
+	uint32_t len = state_get_u32(r);
+	/* Checked before the bytes are read: never more than the FIFO holds. */
+	if (!r->err && len > VIRTIO_CONSOLE_FIFO_SIZE)
+		return state_invalid(r, "%u bytes of pending input, the FIFO holds %u", len,
+				     VIRTIO_CONSOLE_FIFO_SIZE);
+	state_get_bytes(r, fifo, len);
+	*fifo_len = len;
+	return state_close(r);
+}
+
+int virtio_console_load(struct virtio_console *con, struct state_reader *r)
+{
+	struct virtio_mmio_state st;
+	uint8_t fifo[VIRTIO_CONSOLE_FIFO_SIZE];
+	size_t fifo_len = 0;
+
+	pthread_mutex_lock(&con->vmio.dev.lock);
+	int err = virtio_mmio_state_read(&con->vmio, r, &st);
+	if (!err)
+		err = con_state_read(con, r, fifo, &fifo_len);
+	if (!err) {
+		virtio_mmio_state_apply(&con->vmio, &st);
+		memcpy(con->fifo, fifo, fifo_len);
+		con->fifo_len = fifo_len;
+	}
+	pthread_mutex_unlock(&con->vmio.dev.lock);
+	return err;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/random.h>
 
+#include "kvmini/device_state.h"
 #include "kvmini/log.h"
 #include "kvmini/virtio_rng.h"
 
@@ -88,4 +89,36 @@ void virtio_rng_destroy(struct virtio_rng *rng)
 		return;
 	pthread_mutex_destroy(&rng->vmio.dev.lock);
 	free(rng);
+}
+
+/* ---- state (kvmini/device_state.h) ---------------------------------------- */
+
+#define VIRTIO_RNG_STATE_VERSION 1
+
+int virtio_rng_save(struct virtio_rng *rng, struct state_writer *w)
+{
+	pthread_mutex_lock(&rng->vmio.dev.lock);
+	virtio_mmio_save(&rng->vmio, w);
+	state_begin(w, STATE_KIND_VIRTIO_RNG, VIRTIO_RNG_STATE_VERSION);
+	int err = state_end(w);
+	pthread_mutex_unlock(&rng->vmio.dev.lock);
+	return err;
+}
+
+int virtio_rng_load(struct virtio_rng *rng, struct state_reader *r)
+{
+	struct virtio_mmio_state st;
+	uint32_t version;
+
+	pthread_mutex_lock(&rng->vmio.dev.lock);
+	int err = virtio_mmio_state_read(&rng->vmio, r, &st);
+	if (!err)
+		err = state_open(r, rng->vmio.dev.name, STATE_KIND_VIRTIO_RNG,
+				 VIRTIO_RNG_STATE_VERSION, &version);
+	if (!err)
+		err = state_close(r);
+	if (!err)
+		virtio_mmio_state_apply(&rng->vmio, &st);
+	pthread_mutex_unlock(&rng->vmio.dev.lock);
+	return err;
 }

@@ -106,4 +106,22 @@ size_t serial_rx_room(struct serial *s);
  */
 size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len);
 
+struct state_writer;
+struct state_reader;
+
+/*
+ * Save the UART's guest-visible state (registers, receive FIFO, pending
+ * interrupt conditions) as one STATE_KIND_SERIAL blob (kvmini/device_state.h).
+ * Takes s->dev.lock. 0 or the writer's -errno.
+ */
+int serial_save(struct serial *s, struct state_writer *w);
+
+/*
+ * Load a blob written by serial_save() into s, a serial_init()ed UART whose
+ * wiring (out_fd, irq, tap) is kept. Every field is checked
+ * before any is applied; on error (-EPROTO, -EINVAL, logged) s is unchanged.
+ * On success the irq line is driven to the loaded level. Takes s->dev.lock.
+ */
+int serial_load(struct serial *s, struct state_reader *r);
+
 #endif /* KVMINI_SERIAL_H */

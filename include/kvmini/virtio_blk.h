@@ -45,6 +45,25 @@ struct virtio_mmio *virtio_blk_mmio(struct virtio_blk *blk);
  */
 int virtio_blk_flush(struct virtio_blk *blk);
 
+struct state_writer;
+struct state_reader;
+
+/*
+ * Save the device's state: the transport's blob (register file, features,
+ * the request queue) and a STATE_KIND_VIRTIO_BLK blob with the capacity.
+ * Everything else a driver sees (configuration space, GET_ID) follows from
+ * how the device was created. Takes the device lock. 0 or -errno.
+ */
+int virtio_blk_save(struct virtio_blk *blk, struct state_writer *w);
+
+/*
+ * Load a state written by virtio_blk_save() into a device freshly created on
+ * the same image (same size, same read-only setting), whose queue rings in
+ * guest memory are re-checked. On error (-EPROTO, -EINVAL, logged) blk is
+ * unchanged. Takes the device lock.
+ */
+int virtio_blk_load(struct virtio_blk *blk, struct state_reader *r);
+
 /* Close the disk and free the device. Does not flush: call virtio_blk_flush() first. */
 void virtio_blk_destroy(struct virtio_blk *blk);
 

@@ -149,4 +149,50 @@ typedef int64_t (*virtio_serve_fn)(void *opaque, const struct virtq_chain *chain
 bool virtio_mmio_serve_queue(struct virtio_mmio *vmio, unsigned int q, virtio_serve_fn serve,
 			     void *opaque, unsigned int budget);
 
+/* ---- state (kvmini/device_state.h) ----------------------------------------
+ *
+ * A virtio device saves the transport's blob (STATE_KIND_VIRTIO_MMIO: the
+ * register file, the negotiated features and every queue) and then its own.
+ * To load, it reads and checks both before applying either, so a failed load
+ * changes nothing: virtio_mmio_state_read() checks into a virtio_mmio_state,
+ * virtio_mmio_state_apply() installs it. All three: caller holds dev.lock.
+ */
+
+struct state_writer;
+struct state_reader;
+
+/* The transport's state as read and checked, not yet applied. */
+struct virtio_mmio_state {
+	uint64_t driver_features;
+	uint32_t device_features_sel, driver_features_sel;
+	uint32_t queue_sel;
+	uint32_t shm_sel;
+	uint32_t status;
+	uint32_t interrupt_status;
+	uint32_t config_generation;
+	struct virtq queues[VIRTIO_MMIO_MAX_QUEUES]; /* ready ones already re-checked */
+};
+
+/* Append the transport's blob. 0 or the writer's -errno. */
+int virtio_mmio_save(const struct virtio_mmio *vmio, struct state_writer *w);
+
+/*
+ * Read the transport's blob into *st and check it against vmio, which is
+ * not changed: same device ID, offered features and queue count (else
+ * -EINVAL: the device was created with another configuration); a status the
+ * state machine allows (DRIVER_OK only after FEATURES_OK, FEATURES_OK only
+ * with acceptable features); queue sizes 0 or a power of 2 up to
+ * queue_num_max; and each ready queue's rings pass the checks a driver's
+ * QueueReady gets (virtq_restore). 0, -EPROTO or -EINVAL (logged).
+ */
+int virtio_mmio_state_read(const struct virtio_mmio *vmio, struct state_reader *r,
+			   struct virtio_mmio_state *st);
+
+/*
+ * Install a state virtio_mmio_state_read() accepted. If an interrupt was
+ * pending (InterruptStatus != 0) it is sent again: the new board's interrupt
+ * controller may never have seen it, and an extra one is harmless.
+ */
+void virtio_mmio_state_apply(struct virtio_mmio *vmio, const struct virtio_mmio_state *st);
+
 #endif /* KVMINI_VIRTIO_MMIO_H */

@@ -38,6 +38,7 @@ bin=$work/fuzz_virtio
 srcs="$here/fuzz_virtio.c
 $root/devices/backends/disk_raw.c
 $root/devices/core/device.c
+$root/devices/core/device_state.c
 $root/devices/virtio/virtqueue.c
 $root/devices/virtio/virtio_mmio.c
 $root/devices/virtio/virtio_blk.c
