@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <netpacket/packet.h>
 #include <poll.h>
 #include <sched.h>
@@ -162,6 +163,183 @@ START_TEST(test_slirp_availability)
 }
 END_TEST
 
+/* ---- net_slirp (built with libslirp only): loopback and slirp's own network ---- */
+
+static const uint8_t guest_mac[6] = {0x02, 0x4b, 0x56, 0x4d, 0x00, 0x01};
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* The IPv4 header checksum (RFC 791): slirp drops a packet whose checksum is wrong. */
+static uint16_t ip_checksum(const uint8_t *h, size_t len)
+{
+	uint32_t sum = 0;
+	for (size_t i = 0; i < len; i += 2)
+		sum += get16(h + i);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* A DHCPDISCOVER (RFC 2131) from guest_mac, broadcast. Returns the frame length. */
+static size_t make_dhcp_discover(uint8_t *f, uint32_t xid)
+{
+	const size_t bootp_len = 300, udp_len = 8 + bootp_len, ip_len = 20 + udp_len;
+
+	memset(f, 0, 14 + ip_len);
+	memset(f, 0xff, 6);
+	memcpy(f + 6, guest_mac, 6);
+	put16(f + 12, 0x0800);
+	uint8_t *ip = f + 14;
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)ip_len);
+	ip[8] = 64; /* TTL */
+	ip[9] = 17; /* UDP */
+	memset(ip + 16, 0xff, 4);
+	put16(ip + 10, ip_checksum(ip, 20));
+	uint8_t *udp = ip + 20;
+	put16(udp, 68);
+	put16(udp + 2, 67);
+	put16(udp + 4, (uint16_t)udp_len); /* checksum 0: none (RFC 768) */
+	uint8_t *b = udp + 8;
+	b[0] = 1; /* BOOTREQUEST */
+	b[1] = 1; /* Ethernet */
+	b[2] = 6;
+	memcpy(b + 4, &xid, 4);
+	memcpy(b + 28, guest_mac, 6); /* chaddr */
+	const uint8_t opts[] = {99, 130, 83, 99, 53, 1, 1 /* DISCOVER */, 255};
+	memcpy(b + 236, opts, sizeof(opts));
+	return 14 + ip_len;
+}
+
+/* The next frame slirp has for the guest, waiting on the backend fd up to 2 s. */
+static ssize_t slirp_next(uint8_t *buf, size_t size)
+{
+	for (int tries = 0; tries < 20; tries++) {
+		ssize_t n = net_backend_recv(be, buf, size);
+		if (n != -EAGAIN)
+			return n;
+		struct pollfd p = {.fd = be->fd, .events = POLLIN};
+		poll(&p, 1, 100);
+	}
+	return -EAGAIN;
+}
+
+START_TEST(test_slirp_dhcp_offer)
+{
+	uint8_t f[2048];
+	uint32_t xid = 0x4b564d31;
+
+	ck_assert_int_eq(net_slirp_open(&be, NULL, 0), 0);
+	ck_assert_str_eq(be->kind, "slirp");
+	ck_assert(!be->has_vnet_hdr);
+	struct iovec iov = {f, make_dhcp_discover(f, xid)};
+	ck_assert_int_eq(net_backend_send(be, &iov, 1), 0);
+
+	bool offered = false;
+	for (int i = 0; i < 10 && !offered; i++) {
+		ssize_t n = slirp_next(f, sizeof(f));
+		ck_assert_int_gt(n, 0);
+		const uint8_t *b = f + 14 + 20 + 8;
+		if (n < 14 + 20 + 8 + 244 || get16(f + 12) != 0x0800 || f[14 + 9] != 17 ||
+		    get16(f + 14 + 20) != 67 || b[0] != 2 || memcmp(b + 4, &xid, 4) != 0)
+			continue;
+		/* yiaddr: the lease libslirp hands out first, 10.0.2.15. */
+		ck_assert_mem_eq(b + 16, ((uint8_t[]){10, 0, 2, 15}), 4);
+		/* Option 53 (message type) right after the magic cookie: 2, DHCPOFFER. */
+		ck_assert_uint_eq(b[240], 53);
+		ck_assert_uint_eq(b[242], 2);
+		offered = true;
+	}
+	ck_assert(offered);
+	net_backend_close(be);
+}
+END_TEST
+
+/* An ARP reply (RFC 826) from the guest to the request in req. */
+static size_t make_arp_reply(uint8_t *f, const uint8_t *req)
+{
+	memcpy(f, req + 6, 6);
+	memcpy(f + 6, guest_mac, 6);
+	put16(f + 12, 0x0806);
+	const uint8_t head[8] = {0, 1, 8, 0, 6, 4, 0, 2};
+	memcpy(f + 14, head, 8);
+	memcpy(f + 22, guest_mac, 6);
+	memcpy(f + 28, req + 38, 4);  /* the address asked for: ours */
+	memcpy(f + 32, req + 22, 10); /* the asker's MAC and address */
+	memset(f + 42, 0, 18);	      /* pad to the 60-byte minimum */
+	return 60;
+}
+
+/* A connection to 127.0.0.1:host_port reaches the guest as a SYN to its guest_port. */
+START_TEST(test_slirp_hostfwd_reaches_guest)
+{
+	uint8_t f[2048], reply[60];
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof(a);
+
+	/* A free loopback port: the kernel picks one, we let it go and forward it. */
+	int probe = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(probe, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(probe, (struct sockaddr *)&a, &alen), 0);
+	close(probe);
+	struct net_hostfwd fwd = {.host_port = ntohs(a.sin_port), .guest_port = 8022};
+	ck_assert_int_eq(net_slirp_open(&be, &fwd, 1), 0);
+
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int r = connect(c, (struct sockaddr *)&a, sizeof(a));
+	ck_assert(r == 0 || errno == EINPROGRESS);
+
+	bool syn = false;
+	for (int i = 0; i < 20 && !syn; i++) {
+		ssize_t n = slirp_next(f, sizeof(f));
+		ck_assert_int_gt(n, 0);
+		if (get16(f + 12) == 0x0806 && get16(f + 20) == 1) {
+			/* Who has 10.0.2.15? We do. */
+			ck_assert_mem_eq(f + 38, ((uint8_t[]){10, 0, 2, 15}), 4);
+			struct iovec iov = {reply, make_arp_reply(reply, f)};
+			ck_assert_int_eq(net_backend_send(be, &iov, 1), 0);
+			continue;
+		}
+		const uint8_t *ip = f + 14, *tcp = ip + 20;
+		if (get16(f + 12) == 0x0800 && ip[9] == 6 &&
+		    memcmp(ip + 16, ((uint8_t[]){10, 0, 2, 15}), 4) == 0) {
+			ck_assert_mem_eq(f, guest_mac, 6);
+			ck_assert_uint_eq(get16(tcp + 2), fwd.guest_port);
+			ck_assert_uint_eq(tcp[13] & 0x12,
+					  0x02); /* SYN, not ACK: a new connection */
+			syn = true;
+		}
+	}
+	ck_assert(syn);
+	close(c);
+	net_backend_close(be);
+}
+END_TEST
+
+START_TEST(test_slirp_hostfwd_port_taken)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof(a);
+
+	int busy = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(busy, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(busy, 1), 0);
+	ck_assert_int_eq(getsockname(busy, (struct sockaddr *)&a, &alen), 0);
+	struct net_hostfwd fwd = {.host_port = ntohs(a.sin_port), .guest_port = 22};
+	ck_assert_int_lt(net_slirp_open(&be, &fwd, 1), 0);
+	close(busy);
+}
+END_TEST
+
 /* ---- net_tap, in a private network namespace -------------------------------- */
 
 /*
@@ -307,5 +485,14 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_socket_refuses_stream_and_non_socket);
 	tcase_add_test(tc, test_slirp_availability);
 	suite_add_tcase(s, tc);
+	if (net_slirp_available()) {
+		TCase *sl = tcase_create("slirp");
+		tcase_add_test(sl, test_slirp_dhcp_offer);
+		tcase_add_test(sl, test_slirp_hostfwd_reaches_guest);
+		tcase_add_test(sl, test_slirp_hostfwd_port_taken);
+		suite_add_tcase(s, sl);
+	} else {
+		printf("note: this build has no libslirp; only its absence is tested\n");
+	}
 	return unit_run(s);
 }
