@@ -410,6 +410,25 @@ START_TEST(test_rx_read_only_buffer_breaks_device)
 }
 END_TEST
 
+/* The same when the read-only buffer is the second of a mergeable frame. */
+START_TEST(test_rx_mergeable_read_only_second_buffer_breaks_device)
+{
+	uint8_t frame[200] = {0};
+
+	start(MRG_FEATURES);
+	memset(vt_ptr(&mem, RX_DATA_GPA + 0x1000), 0x5a, 256);
+	peer_send(frame, sizeof(frame));
+	post_rx(0, RX_DATA_GPA, 100, VIRTQ_DESC_F_WRITE);
+	post_rx(1, RX_DATA_GPA + 0x1000, 256, 0);
+	vt_wr(vmio, VIRTIO_MMIO_QUEUE_NOTIFY, VIRTIO_NET_RX_QUEUE);
+	ck_assert(vt_needs_reset(vmio));
+	ck_assert_uint_eq(vt_used(&rxr)->idx, 0);
+	uint8_t *p = vt_ptr(&mem, RX_DATA_GPA + 0x1000);
+	for (int i = 0; i < 256; i++)
+		ck_assert_uint_eq(p[i], 0x5a);
+}
+END_TEST
+
 START_TEST(test_rx_buffer_shorter_than_header_breaks_device)
 {
 	uint8_t frame[60] = {0};
@@ -610,6 +629,7 @@ int main(void)
 	tcase_add_test(tc, test_rx_waits_for_buffers);
 	tcase_add_test(tc, test_rx_too_big_dropped_without_mrg);
 	tcase_add_test(tc, test_rx_read_only_buffer_breaks_device);
+	tcase_add_test(tc, test_rx_mergeable_read_only_second_buffer_breaks_device);
 	tcase_add_test(tc, test_rx_buffer_shorter_than_header_breaks_device);
 	tcase_add_test(tc, test_tx_budget);
 	tcase_add_test(tc, test_rx_budget);
