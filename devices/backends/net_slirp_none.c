@@ -13,7 +13,8 @@ int net_slirp_open(struct net_backend **out, const struct net_hostfwd *fwd, unsi
 	(void)out;
 	(void)fwd;
 	(void)nfwd;
-	log_error("user-mode networking is not in this build: rebuild with libslirp-dev installed");
+	log_error("user-mode networking is not in this build: it needs libslirp (libslirp-dev) "
+		  "and a build that is not -Dstatic=true");
 	return -ENOTSUP;
 }
 
