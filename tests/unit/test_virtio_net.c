@@ -337,6 +337,32 @@ START_TEST(test_rx_mergeable_waits_for_second_buffer)
 }
 END_TEST
 
+/* A reset in the middle of a mergeable frame: the next driver gets the whole frame. */
+START_TEST(test_rx_reset_mid_frame_redelivers)
+{
+	uint8_t frame[200];
+
+	start(MRG_FEATURES);
+	fill_pattern(frame, sizeof(frame), 13);
+	peer_send(frame, sizeof(frame));
+	post_rx(0, RX_DATA_GPA, 100, VIRTQ_DESC_F_WRITE);
+	vt_wr(vmio, VIRTIO_MMIO_QUEUE_NOTIFY, VIRTIO_NET_RX_QUEUE);
+	ck_assert_uint_eq(vt_used(&rxr)->idx, 0);
+
+	memset(vt_ptr(&mem, RX_RING_GPA), 0, 0x8000); /* fresh rings for the new driver */
+	vt_ring_init(&rxr, &mem, RING_SIZE, RX_RING_GPA);
+	vt_ring_init(&txr, &mem, RING_SIZE, TX_RING_GPA);
+	start(BASE_FEATURES);
+	post_rx(0, RX_DATA_GPA + 0x1000, 1526, VIRTQ_DESC_F_WRITE);
+	vt_wr(vmio, VIRTIO_MMIO_QUEUE_NOTIFY, VIRTIO_NET_RX_QUEUE);
+	ck_assert_uint_eq(vt_used(&rxr)->idx, 1);
+	ck_assert_uint_eq(vt_used(&rxr)->ring[0].len, VIRTIO_NET_HDR_SIZE + sizeof(frame));
+	ck_assert_uint_eq(rx_hdr(RX_DATA_GPA + 0x1000)->num_buffers, 1);
+	ck_assert_mem_eq(vt_ptr(&mem, RX_DATA_GPA + 0x1000 + VIRTIO_NET_HDR_SIZE), frame,
+			 sizeof(frame));
+}
+END_TEST
+
 START_TEST(test_rx_waits_for_buffers)
 {
 	uint8_t a[80], b[90];
@@ -626,6 +652,7 @@ int main(void)
 	tcase_add_test(tc, test_rx_frame_after_buffer);
 	tcase_add_test(tc, test_rx_mergeable_two_buffers);
 	tcase_add_test(tc, test_rx_mergeable_waits_for_second_buffer);
+	tcase_add_test(tc, test_rx_reset_mid_frame_redelivers);
 	tcase_add_test(tc, test_rx_waits_for_buffers);
 	tcase_add_test(tc, test_rx_too_big_dropped_without_mrg);
 	tcase_add_test(tc, test_rx_read_only_buffer_breaks_device);
