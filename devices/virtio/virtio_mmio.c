@@ -67,8 +67,7 @@ void virtio_mmio_init(struct virtio_mmio *vmio, const char *name,
 		virtq_reset(&vmio->queues[q]);
 }
 
-/* DRIVER_OK is set and DEVICE_NEEDS_RESET is not. */
-static bool device_live(const struct virtio_mmio *vmio)
+bool virtio_mmio_live(const struct virtio_mmio *vmio)
 {
 	return (vmio->status & VIRTIO_STATUS_DRIVER_OK) &&
 	       !(vmio->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
@@ -81,12 +80,7 @@ static void raise_interrupt(struct virtio_mmio *vmio, uint32_t cause)
 	irq_pulse(vmio->irq);
 }
 
-/*
- * The device found something a reset must fix (a broken ring, a malformed
- * request): set DEVICE_NEEDS_RESET, send a configuration change notification
- * when DRIVER_OK is set (section 2.1.2), log why (once per device).
- */
-static void set_broken(struct virtio_mmio *vmio, const char *why)
+void virtio_mmio_set_broken(struct virtio_mmio *vmio, const char *why)
 {
 	log_once(&vmio->logged_broken, LOG_WARN,
 		 "%s@%#llx: %s; device needs reset (further errors not logged)", vmio->dev.name,
@@ -102,7 +96,7 @@ static void set_broken(struct virtio_mmio *vmio, const char *why)
 /* One budget of work on queue q, if the device may process it. Caller holds dev.lock. */
 static bool notify_queue(struct virtio_mmio *vmio, unsigned int q)
 {
-	if (q >= vmio->ops->num_queues || !vmio->queues[q].ready || !device_live(vmio))
+	if (q >= vmio->ops->num_queues || !vmio->queues[q].ready || !virtio_mmio_live(vmio))
 		return false;
 	return vmio->ops->queue_notify(vmio, q);
 }
@@ -129,8 +123,7 @@ static void notify_from_guest(struct virtio_mmio *vmio, unsigned int q)
 		vmio->rearm(vmio->rearm_opaque, q);
 }
 
-/* The next chain of queue q: 1, 0 when empty, -1 when the ring is broken (NEEDS_RESET set). */
-static int queue_pop(struct virtio_mmio *vmio, unsigned int q, struct virtq_chain *chain)
+int virtio_mmio_pop(struct virtio_mmio *vmio, unsigned int q, struct virtq_chain *chain)
 {
 	enum virtq_error err;
 	char why[160];
@@ -138,7 +131,7 @@ static int queue_pop(struct virtio_mmio *vmio, unsigned int q, struct virtq_chai
 	int r = virtq_pop(&vmio->queues[q], chain, &err);
 	if (r < 0) {
 		snprintf(why, sizeof(why), "queue %u: %s", q, virtq_error_str(err));
-		set_broken(vmio, why);
+		virtio_mmio_set_broken(vmio, why);
 	}
 	return r;
 }
@@ -150,21 +143,21 @@ bool virtio_mmio_serve_queue(struct virtio_mmio *vmio, unsigned int q, virtio_se
 	unsigned int served = 0;
 	bool stop = false, more = false;
 
-	if (q >= vmio->ops->num_queues || !vmio->queues[q].ready || !device_live(vmio))
+	if (q >= vmio->ops->num_queues || !vmio->queues[q].ready || !virtio_mmio_live(vmio))
 		return false;
 	while (!stop) {
 		if (served == budget) {
 			more = true; /* maybe more chains: the caller comes back */
 			break;
 		}
-		if (queue_pop(vmio, q, c) <= 0)
+		if (virtio_mmio_pop(vmio, q, c) <= 0)
 			break;
 		int64_t used = serve(opaque, c, &stop);
 		if (used == VIRTIO_SERVE_BROKEN) {
-			set_broken(vmio, "chain without room for an answer");
+			virtio_mmio_set_broken(vmio, "chain without room for an answer");
 			break;
 		}
-		virtq_push(&vmio->queues[q], c->head, (uint32_t)used);
+		virtio_mmio_push(vmio, q, c->head, (uint32_t)used);
 		served++;
 	}
 	/*
@@ -173,9 +166,20 @@ bool virtio_mmio_serve_queue(struct virtio_mmio *vmio, unsigned int q, virtio_se
 	 * none. Sent before returning "more", so a guest sees completions
 	 * while a long queue is still being worked through.
 	 */
-	if (served > 0 && virtq_needs_interrupt(&vmio->queues[q]))
-		raise_interrupt(vmio, VIRTIO_MMIO_INT_VRING);
+	if (served > 0)
+		virtio_mmio_notify_used(vmio, q);
 	return more;
+}
+
+void virtio_mmio_push(struct virtio_mmio *vmio, unsigned int q, uint16_t head, uint32_t len)
+{
+	virtq_push(&vmio->queues[q], head, len);
+}
+
+void virtio_mmio_notify_used(struct virtio_mmio *vmio, unsigned int q)
+{
+	if (virtq_needs_interrupt(&vmio->queues[q]))
+		raise_interrupt(vmio, VIRTIO_MMIO_INT_VRING);
 }
 
 /* The queue QueueSel points at, or NULL if the device has no such queue. */
@@ -249,7 +253,7 @@ static void write_queue_ready(struct virtio_mmio *vmio, struct virtq *vq, uint32
 	enum virtq_error err = virtq_activate(vq, vmio->mem, vmio->ops->queue_num_max);
 	if (err) {
 		snprintf(why, sizeof(why), "queue %u: %s", vmio->queue_sel, virtq_error_str(err));
-		set_broken(vmio, why);
+		virtio_mmio_set_broken(vmio, why);
 	}
 }
 
@@ -261,7 +265,7 @@ static void write_queue_num(struct virtio_mmio *vmio, struct virtq *vq, uint32_t
 	if (value == 0 || value > vmio->ops->queue_num_max || (value & (value - 1)) != 0) {
 		snprintf(why, sizeof(why), "queue %u: QueueNum %u refused (max %u, power of 2)",
 			 vmio->queue_sel, value, vmio->ops->queue_num_max);
-		set_broken(vmio, why);
+		virtio_mmio_set_broken(vmio, why);
 		return;
 	}
 	vq->num = (uint16_t)value;

@@ -149,6 +149,36 @@ typedef int64_t (*virtio_serve_fn)(void *opaque, const struct virtq_chain *chain
 bool virtio_mmio_serve_queue(struct virtio_mmio *vmio, unsigned int q, virtio_serve_fn serve,
 			     void *opaque, unsigned int budget);
 
+/* ---- chain by chain ---------------------------------------------------------
+ *
+ * virtio_mmio_serve_queue() is built from these. A device whose answer spans
+ * several chains (virtio-net's mergeable receive buffers, virtio 1.2 section
+ * 5.1.6.3) uses them directly. Caller holds dev.lock, and bounds its own work.
+ */
+
+/* DRIVER_OK is set and DEVICE_NEEDS_RESET is not: the device may use its queues. */
+bool virtio_mmio_live(const struct virtio_mmio *vmio);
+
+/*
+ * The next available chain of queue q, checked by virtq_pop(): 1, 0 when the
+ * queue is empty, -1 when the ring is broken (the device is then marked
+ * DEVICE_NEEDS_RESET).
+ */
+int virtio_mmio_pop(struct virtio_mmio *vmio, unsigned int q, struct virtq_chain *chain);
+
+/* Return chain head to the driver with len bytes written (section 2.7.8). */
+void virtio_mmio_push(struct virtio_mmio *vmio, unsigned int q, uint16_t head, uint32_t len);
+
+/* After one or more pushes: interrupt the driver unless it asked for none (section 2.7.7.2). */
+void virtio_mmio_notify_used(struct virtio_mmio *vmio, unsigned int q);
+
+/*
+ * The device found something a reset must fix (a broken ring, a malformed
+ * request): set DEVICE_NEEDS_RESET, send a configuration change notification
+ * when DRIVER_OK is set (section 2.1.2), log why (once per device).
+ */
+void virtio_mmio_set_broken(struct virtio_mmio *vmio, const char *why);
+
 /* ---- state (kvmini/device_state.h) ----------------------------------------
  *
  * A virtio device saves the transport's blob (STATE_KIND_VIRTIO_MMIO: the
