@@ -138,7 +138,7 @@ static int check_console_file(const char *path)
  * The kernel's own headers, read before KVM: a bzImage's setup header
  * (bzimage_parse) or an ELF's headers and segments (elf_check_file).
  */
-static int check_kernel_image(const char *path, enum kernel_kind kind)
+static int check_kernel_image(const char *path, enum kernel_kind kind, uint64_t mem_size)
 {
 	char err[256];
 	int ret;
@@ -157,6 +157,20 @@ static int check_kernel_image(const char *path, enum kernel_kind kind)
 		close(fd);
 		if (ret)
 			return refuse(ret, "--kernel", path, "%s", n < 0 ? strerror(-ret) : err);
+		/* Guest RAM is not there yet, but all of it is an upper bound. */
+		uint64_t run, end;
+		if (bzimage_footprint(&info, LINUX_BZIMAGE_LOAD, &run, &end))
+			return refuse(-ENOEXEC, "--kernel", path,
+				      "corrupt setup header: pref_address %#llx + init_size %#x "
+				      "wraps past 2^64",
+				      (unsigned long long)info.pref_address, info.init_size);
+		if (end > mem_size)
+			return refuse(-ENOMEM, "--kernel", path,
+				      "needs %llu MiB of guest RAM (it runs at %#llx and needs "
+				      "%u MiB there); --mem gives %llu MiB",
+				      (unsigned long long)((end + (1 << 20) - 1) >> 20),
+				      (unsigned long long)run, info.init_size >> 20,
+				      (unsigned long long)(mem_size >> 20));
 		return 0;
 	}
 	struct elf_image img;
@@ -178,7 +192,7 @@ int boot_check_inputs(const struct vm_config *cfg)
 				O_RDONLY, cfg->mem_size))))
 		return ret;
 	enum kernel_kind kind = boot_detect(cfg->kernel_path);
-	if ((ret = check_kernel_image(cfg->kernel_path, kind)))
+	if ((ret = check_kernel_image(cfg->kernel_path, kind, cfg->mem_size)))
 		return ret;
 	/* The tiny guest has no initrd loader: say so rather than drop the file. */
 	if (cfg->initrd_path && kind == KERNEL_ELF)

@@ -115,7 +115,7 @@ static int check_segments(Elf *elf, size_t phnum, uint64_t file_size, const stru
 		 */
 		if (ph.p_memsz > UINT64_MAX - ph.p_paddr)
 			return fail(
-				err, errlen, -ENOEXEC,
+				err, errlen, -ERANGE,
 				"segment %zu at %#llx with %#llx bytes wraps past the top of the "
 				"address space",
 				i, (unsigned long long)ph.p_paddr, (unsigned long long)ph.p_memsz);
