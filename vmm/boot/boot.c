@@ -177,6 +177,20 @@ static int check_kernel_image(const char *path, enum kernel_kind kind, uint64_t 
 	ret = elf_check_file(path, &img, err, sizeof(err));
 	if (ret)
 		return refuse(ret, "--kernel", path, "%s", err);
+	/*
+	 * Segments below the boot structures, or above the top of the RAM
+	 * --mem will give, can never load; elf_load() checks each segment
+	 * against the real layout later, this only catches the sure cases.
+	 */
+	struct guest_mem layout;
+	guest_mem_layout(&layout, NULL, mem_size);
+	if (img.load_low < KVMINI_BOOT_LOW_END || img.load_high > guest_mem_top(&layout))
+		return refuse(-ERANGE, "--kernel", path,
+			      "its segments [%#llx, %#llx) lie outside guest RAM [%#llx, %#llx) "
+			      "(too little --mem, or not linked for kvmini?)",
+			      (unsigned long long)img.load_low, (unsigned long long)img.load_high,
+			      (unsigned long long)KVMINI_BOOT_LOW_END,
+			      (unsigned long long)guest_mem_top(&layout));
 	return 0;
 }
 

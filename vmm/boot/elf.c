@@ -230,12 +230,6 @@ static int open_checked(const struct guest_mem *mem, const char *path, uint64_t 
 		ret = fail(err, errlen, -ENOEXEC, "too many program headers (PN_XNUM)");
 		goto out;
 	}
-	size_t phnum;
-	if (elf_getphdrnum(elf, &phnum) != 0 || phnum != eh.e_phnum) {
-		ret = fail(err, errlen, -ENOEXEC, "truncated or corrupt program headers: %s",
-			   elf_errmsg(-1));
-		goto out;
-	}
 	/*
 	 * libelf quietly reports fewer program headers when the table runs
 	 * past the end of the file; check the header's own numbers instead.
@@ -245,6 +239,12 @@ static int open_checked(const struct guest_mem *mem, const char *path, uint64_t 
 		ret = fail(err, errlen, -ENOEXEC,
 			   "truncated: the program headers end past the file's %lld bytes",
 			   (long long)st.st_size);
+		goto out;
+	}
+	size_t phnum;
+	if (elf_getphdrnum(elf, &phnum) != 0 || phnum != eh.e_phnum) {
+		ret = fail(err, errlen, -ENOEXEC, "truncated or corrupt program headers: %s",
+			   elf_errmsg(-1));
 		goto out;
 	}
 	ret = check_segments(elf, phnum, (uint64_t)st.st_size, mem, min_addr, img, err, errlen);
