@@ -45,10 +45,12 @@ static int setup(struct vm *vm, const struct vm_config *cfg, struct symbols *sym
 		char err[256];
 		ret = symbols_load(syms, cfg->symbols_path, err, sizeof(err));
 		if (ret == -ENODATA) {
-			log_warn("--symbols '%s': %s; crash reports will show bare addresses",
+			log_warn("ignoring symbols '%s' (--symbols): %s; crash reports will show "
+				 "bare addresses",
 				 cfg->symbols_path, err);
 		} else if (ret) {
-			log_error("--symbols '%s': %s", cfg->symbols_path, err);
+			log_error("cannot read symbols '%s' (--symbols): %s", cfg->symbols_path,
+				  err);
 			return ret;
 		} else {
 			vm->symbols = syms;

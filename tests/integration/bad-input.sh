@@ -173,8 +173,8 @@ expect "--cpus 0" "--cpus" -- run --kernel "$elf" --cpus 0
 expect "unknown option" "unknown option '--frobnicate'" -- run --kernel "$elf" --frobnicate
 expect "a run option before run" "'--kernel' before the command" -- --kernel "$elf" run
 # Global options before the command are accepted: the error is the next one.
-expect "-v before run" "--kernel '$tmp/dir': is a directory" -- -v run --kernel "$tmp/dir"
-expect "--verbose -vv before run" "--kernel '$tmp/dir'" -- --verbose -vv run --kernel "$tmp/dir"
+expect "-v before run" "kernel '$tmp/dir' (--kernel): is a directory" -- -v run --kernel "$tmp/dir"
+expect "--verbose -vv before run" "kernel '$tmp/dir' (--kernel)" -- --verbose -vv run --kernel "$tmp/dir"
 for help in "--help" "-h" "-v --help" "run --help"; do
 	# shellcheck disable=SC2086 # split on purpose
 	run $help
@@ -196,12 +196,12 @@ for opt in kernel initrd; do
 	if [ $opt = kernel ]; then pre=""; else pre="--kernel $bz"; fi
 	# shellcheck disable=SC2086
 	{
-		expect "--$opt missing" "--$opt '$tmp/nope': No such file" -- run $m $pre --$opt "$tmp/nope"
+		expect "--$opt missing" "cannot open $opt '$tmp/nope' (--$opt): No such file" -- run $m $pre --$opt "$tmp/nope"
 		expect "--$opt directory" "is a directory" -- run $m $pre --$opt "$tmp/dir"
 		expect "--$opt FIFO" "is a FIFO" -- run $m $pre --$opt "$tmp/fifo"
 		expect "--$opt /dev/zero" "is a character device" -- run $m $pre --$opt /dev/zero
-		expect "--$opt empty" "'$tmp/empty': is empty" -- run $m $pre --$opt "$tmp/empty"
-		expect "--$opt huge" "more than the guest's 64 MiB" -- run $m $pre --$opt "$tmp/huge"
+		expect "--$opt empty" "'$tmp/empty' (--$opt): the file is empty" -- run $m $pre --$opt "$tmp/empty"
+		expect "--$opt huge" "cannot load $opt '$tmp/huge' (--$opt): 100 MiB does not fit in guest RAM of 64 MiB" -- run $m $pre --$opt "$tmp/huge"
 		[ -z "$sock" ] || expect "--$opt socket" "is a socket" -- run $m $pre --$opt "$sock"
 		[ -z "$unreadable" ] ||
 			expect "--$opt unreadable" "Permission denied" -- run $m $pre --$opt "$unreadable"
@@ -210,7 +210,7 @@ done
 
 # Kernels that are files but not bootable.
 printf 'this is not an ELF file\n' >"$tmp/text"
-expect "not an ELF" "not an ELF file" -- run $m --kernel "$tmp/text"
+expect "not an ELF" "cannot load kernel '$tmp/text' (--kernel): not an ELF file" -- run $m --kernel "$tmp/text"
 head -c 100 "$elf" >"$tmp/cut"
 expect "ELF cut in its program headers" "truncated" -- run $m --kernel "$tmp/cut"
 head -c 130 "$elf" >"$tmp/cut2"
@@ -230,7 +230,7 @@ expect "ELF segment at 1 GiB, --mem 64M" "outside guest RAM" -- run $m --kernel 
 mk_elf "$tmp/low" $((0x1000)) 16 4096
 expect "ELF segment over the boot structures" "outside guest RAM" -- run $m --kernel "$tmp/low"
 mk_bzimage "$tmp/bz-trunc" $((0x100000))
-expect "bzImage syssize past the end" "truncated" -- run $m --kernel "$tmp/bz-trunc"
+expect "bzImage syssize past the end" "cannot boot kernel '$tmp/bz-trunc' (--kernel): truncated" -- run $m --kernel "$tmp/bz-trunc"
 mk_bzimage "$tmp/bz-0" 0
 expect "bzImage syssize 0" "syssize is 0" -- run $m --kernel "$tmp/bz-0"
 mk_bzimage "$tmp/bz-old"
@@ -243,15 +243,15 @@ expect "bzImage init_size 2 GiB, --mem 64M" "needs 2064 MiB of guest RAM" -- run
 
 # --initrd is for Linux: the tiny guest has no use for one.
 printf 'initrd\n' >"$tmp/initrd"
-expect "--initrd with the tiny guest" "only Linux guests take an initrd" -- \
+expect "--initrd with the tiny guest" "cannot use initrd '$tmp/initrd' (--initrd): the kernel" -- \
 	run $m --kernel "$elf" --initrd "$tmp/initrd"
 
 # --disk: a regular file or a block device, openable as asked.
-expect "--disk missing" "--disk '$tmp/nope': No such file" -- run $m --kernel "$elf" --disk "$tmp/nope"
-expect "--disk directory" "--disk '$tmp/dir': is a directory" -- run $m --kernel "$elf" --disk "$tmp/dir"
-expect "--disk FIFO" "--disk '$tmp/fifo': is a FIFO" -- run $m --kernel "$elf" --disk "$tmp/fifo"
+expect "--disk missing" "cannot open disk image '$tmp/nope' (--disk): No such file" -- run $m --kernel "$elf" --disk "$tmp/nope"
+expect "--disk directory" "'$tmp/dir' (--disk): is a directory" -- run $m --kernel "$elf" --disk "$tmp/dir"
+expect "--disk FIFO" "'$tmp/fifo' (--disk): is a FIFO" -- run $m --kernel "$elf" --disk "$tmp/fifo"
 expect "--disk /dev/zero" "is a character device" -- run $m --kernel "$elf" --disk /dev/zero
-expect "--disk empty" "--disk '$tmp/empty': is empty" -- run $m --kernel "$elf" --disk "$tmp/empty"
+expect "--disk empty" "'$tmp/empty' (--disk): the file is empty" -- run $m --kernel "$elf" --disk "$tmp/empty"
 [ -z "$sock" ] || expect "--disk socket" "is a socket" -- run $m --kernel "$elf" --disk "$sock"
 if [ -n "$unreadable" ]; then
 	expect "--disk unreadable" "Permission denied" -- run $m --kernel "$elf" --disk "$unreadable"
@@ -261,7 +261,7 @@ fi
 
 # --console file:PATH: a regular file, or a FIFO only when someone reads it.
 c="--console file:"
-expect "--console directory" "'$tmp/dir': is a directory" -- run $m --kernel "$elf" ${c}"$tmp/dir"
+expect "--console directory" "console file '$tmp/dir' (--console): is a directory" -- run $m --kernel "$elf" ${c}"$tmp/dir"
 expect "--console FIFO without a reader" "no one reads" -- run $m --kernel "$elf" ${c}"$tmp/fifo"
 expect "--console /dev/zero" "is a character device" -- run $m --kernel "$elf" ${c}/dev/zero
 expect "--console in a missing directory" "No such file" -- run $m --kernel "$elf" ${c}"$tmp/nope/out"
@@ -277,7 +277,7 @@ passes_input_checks "--console FIFO with a reader" "--console" -- run $m --kerne
 
 # --symbols: a bounded text file.
 s=--symbols
-expect "--symbols missing" "No such file" -- run $m --kernel "$elf" $s "$tmp/nope"
+expect "--symbols missing" "cannot read symbols '$tmp/nope' (--symbols): No such file" -- run $m --kernel "$elf" $s "$tmp/nope"
 expect "--symbols directory" "is a directory" -- run $m --kernel "$elf" $s "$tmp/dir"
 expect "--symbols FIFO" "not a regular file" -- run $m --kernel "$elf" $s "$tmp/fifo"
 expect "--symbols /dev/zero" "not a regular file" -- run $m --kernel "$elf" $s /dev/zero
