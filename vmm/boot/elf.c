@@ -71,7 +71,7 @@ bool elf_has_pvh_entry(const char *path)
 	struct elf_image img = {0};
 	struct stat st;
 	size_t phnum;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		return false;

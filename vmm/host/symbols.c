@@ -157,8 +157,11 @@ int symbols_load(struct symbols *syms, const char *path, char *err, size_t errle
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		ret = fail(err, errlen, S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL,
-			   S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
+		ret = fail(err, errlen, S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL, "%s",
+			   S_ISDIR(st.st_mode)	  ? "is a directory"
+			   : S_ISFIFO(st.st_mode) ? "is a FIFO (named pipe), not a regular file"
+			   : S_ISCHR(st.st_mode)  ? "is a character device, not a regular file"
+						  : "not a regular file");
 		goto out;
 	}
 	if (st.st_size > SYMBOLS_MAX_FILE) {
