@@ -40,7 +40,7 @@ static const char *kind_of(const struct stat *st)
 	case S_IFBLK:
 		return "a block device";
 	default:
-		return "not a regular file";
+		return "an unusual file";
 	}
 }
 
@@ -76,8 +76,8 @@ static int refuse(int ret, const char *action, const char *option, const char *p
  * FIFO or a device could block the open, or never end a read), then an
  * open with O_NONBLOCK and the given access, which proves the permission
  * and cannot hang, then its size: an empty regular file is refused, and so
- * is one larger than max_size (0: no limit). what names the expected
- * content in messages ("a kernel image"). 0 or -errno, message logged.
+ * is one larger than max_size (0: no limit). noun names the file in
+ * messages ("cannot open disk image ..."). 0 or -errno, message logged.
  */
 static int check_input(const char *option, const char *path, const char *noun, unsigned int accept,
 		       int access, uint64_t max_size)
