@@ -201,12 +201,27 @@ for opt in kernel initrd; do
 		expect "--$opt FIFO" "is a FIFO" -- run $m $pre --$opt "$tmp/fifo"
 		expect "--$opt /dev/zero" "is a character device" -- run $m $pre --$opt /dev/zero
 		expect "--$opt empty" "'$tmp/empty' (--$opt): the file is empty" -- run $m $pre --$opt "$tmp/empty"
-		expect "--$opt huge" "cannot load $opt '$tmp/huge' (--$opt): 100 MiB does not fit in guest RAM of 64 MiB" -- run $m $pre --$opt "$tmp/huge"
 		[ -z "$sock" ] || expect "--$opt socket" "is a socket" -- run $m $pre --$opt "$sock"
 		[ -z "$unreadable" ] ||
 			expect "--$opt unreadable" "Permission denied" -- run $m $pre --$opt "$unreadable"
 	}
 done
+
+# Huge files: an initrd is loaded whole; a kernel only needs room for what
+# it loads (a vmlinux with debug information is far larger than that).
+expect "--initrd huge" "cannot load initrd '$tmp/huge' (--initrd): 100 MiB does not fit in guest RAM of 64 MiB" -- \
+	run $m --kernel "$bz" --initrd "$tmp/huge"
+expect "--kernel huge, not a kernel" "cannot load kernel '$tmp/huge' (--kernel): not an ELF file" -- \
+	run $m --kernel "$tmp/huge"
+mk_bzimage "$tmp/bz-huge" $(((100 * 1048576 - 2048) / 16))
+dd if=/dev/zero of="$tmp/bz-huge" bs=1 count=0 seek=100M 2>/dev/null
+expect "--kernel huge bzImage, --mem 64M" "cannot boot kernel '$tmp/bz-huge' (--kernel): needs 101 MiB of guest RAM" -- \
+	run $m --kernel "$tmp/bz-huge"
+
+cp "$elf" "$tmp/big.elf"
+dd if=/dev/zero of="$tmp/big.elf" bs=1 count=0 seek=100M 2>/dev/null
+passes_input_checks "--kernel ELF of 100 MiB whose segments fit --mem 64M" "kernel '" -- \
+	run $m --kernel "$tmp/big.elf"
 
 # Kernels that are files but not bootable.
 printf 'this is not an ELF file\n' >"$tmp/text"

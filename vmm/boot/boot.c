@@ -215,9 +215,14 @@ int boot_check_inputs(const struct vm_config *cfg)
 {
 	int ret;
 
-	/* Nothing bigger than guest RAM can be loaded into it. */
+	/*
+	 * An initrd is loaded whole, so it cannot be larger than guest RAM.
+	 * A kernel file can: a vmlinux with debug information is hundreds of
+	 * MiB, of which only the segments load; check_kernel_image() judges
+	 * what the kernel really needs.
+	 */
 	if ((ret = check_input("--kernel", cfg->kernel_path, "kernel", ACCEPT_REGULAR, O_RDONLY,
-			       cfg->mem_size)) ||
+			       0)) ||
 	    (cfg->initrd_path && (ret = check_input("--initrd", cfg->initrd_path, "initrd",
 						    ACCEPT_REGULAR, O_RDONLY, cfg->mem_size))))
 		return ret;

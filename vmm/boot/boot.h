@@ -25,9 +25,10 @@ enum kernel_kind {
  * Step 0 of setup, before any KVM work: every input file on the command line
  * is of a kind its option takes, checked with stat() before it is opened and
  * then opened with O_NONBLOCK, so that nothing can hang here:
- *   --kernel, --initrd  a readable, non-empty regular file no larger than
- *                       --mem; the kernel's headers must be sound
- *                       (bzimage_parse or elf_check_file); --initrd is
+ *   --kernel, --initrd  a readable, non-empty regular file; the kernel's
+ *                       headers must be sound (bzimage_parse or
+ *                       elf_check_file) and what it loads must fit in
+ *                       --mem; the initrd must fit whole; --initrd is
  *                       refused for a kernel that is not Linux
  *   --disk              a regular file or a block device, openable
  *                       read-write (read-only with ",ro"); not empty
