@@ -6,13 +6,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi/kvmini_abi.h"
 #include "cli.h"
 #include "errbuf.h"
+
+/*
+ * The exit statuses `kvmini --help` lists, built from the names in
+ * abi/kvmini_abi.h so that the numbers have exactly one home.
+ */
+static const struct {
+	int status;
+	const char *meaning;
+} exit_statuses[] = {
+	{KVMINI_STATUS_OK, "the guest powered off or rebooted"},
+	{KVMINI_STATUS_SETUP_ERROR, "setup error: bad command line, input file or KVM setup"},
+	{KVMINI_STATUS_GUEST_HUNG, "guest hung: a vCPU halted with interrupts off"},
+	{KVMINI_STATUS_GUEST_CRASH, "guest crash (registers and code bytes on stderr)"},
+	{KVMINI_STATUS_PANIC, "guest kernel panic"},
+	{KVMINI_STATUS_SECCOMP, "the monitor broke its own seccomp filter"},
+	{KVMINI_STATUS_SIGNAL, "stopped by a signal (SIGINT, SIGTERM)"},
+	{KVMINI_STATUS_TIMEOUT, "--timeout expired"},
+};
 
 void cli_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: kvmini run --kernel FILE [options]\n"
+		"Usage: kvmini [-v] run --kernel FILE [options]\n"
 		"       kvmini host-info\n"
 		"       kvmini --help | --version\n"
 		"\n"
@@ -39,15 +58,16 @@ void cli_usage(FILE *out)
 		"      --boot-times       print boot-phase timestamps at exit\n"
 		"      --timeout SECONDS  stop a guest still running after SECONDS (status %d)\n"
 		"      --seccomp on|off   system-call filter after setup (default on)\n"
+		"\n"
+		"Options anywhere (before or after the command):\n"
 		"  -v, --verbose          more messages (repeat for debug)\n"
 		"  -h, --help             this text\n"
 		"  -V, --version          print the version\n"
 		"\n"
-		"Exit status: the code the guest wrote to the test device; 0 after a guest\n"
-		"poweroff or reboot; 1 for a setup error; 121 the monitor broke its own\n"
-		"seccomp filter; 122 interrupted by a signal; 123 timeout; 124 guest kernel\n"
-		"panic; 125 guest crash (details on stderr).\n",
-		CLI_MAX_CPUS, CONFIG_MAX_DISKS, 123);
+		"Exit status: the code the guest wrote to the test device, or one of\n",
+		CLI_MAX_CPUS, CONFIG_MAX_DISKS, KVMINI_STATUS_TIMEOUT);
+	for (size_t i = 0; i < sizeof(exit_statuses) / sizeof(exit_statuses[0]); i++)
+		fprintf(out, "  %3d  %s\n", exit_statuses[i].status, exit_statuses[i].meaning);
 }
 
 /* Write the reason into err and give up: return error(err, errlen, "...", ...); */
@@ -261,6 +281,81 @@ static enum cli_result parse_option(int opt, char *arg, uint64_t host_ram, struc
 	}
 }
 
+/* Print the version line. */
+static enum cli_result print_version(FILE *out)
+{
+	fprintf(out, "kvmini %s\n", KVMINI_VERSION);
+	return CLI_EXIT_OK;
+}
+
+/*
+ * One option written before the command: only the global ones (-v, -h, -V
+ * and their long names) may stand there. "-vv" counts twice. CLI_RUN means
+ * "fine, go on".
+ */
+static enum cli_result parse_global(const char *arg, struct vm_config *cfg, FILE *out, char *err,
+				    size_t errlen)
+{
+	if (strcmp(arg, "--verbose") == 0) {
+		cfg->verbosity++;
+		return CLI_RUN;
+	}
+	if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+		cli_usage(out);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(arg, "--version") == 0 || strcmp(arg, "-V") == 0)
+		return print_version(out);
+	if (arg[0] == '-' && arg[1] == 'v' && arg[1 + strspn(arg + 1, "v")] == '\0') {
+		cfg->verbosity += (int)strlen(arg + 1);
+		return CLI_RUN;
+	}
+	return error(err, errlen,
+		     "unknown option '%s' before the command: only -v, -h and -V may come "
+		     "first (see kvmini --help)",
+		     arg);
+}
+
+/* The options of `run`, from args[0] == "run" on. */
+static enum cli_result parse_run(int nargs, char **args, uint64_t host_ram, struct vm_config *cfg,
+				 FILE *out, char *err, size_t errlen)
+{
+	/*
+	 * getopt keeps its state in globals, including a pointer into the
+	 * previous argv (glibc's __nextchar). optind = 1 only rewinds the
+	 * index; optind = 0 makes glibc start over completely, so a second
+	 * cli_parse() in the same process (the unit tests, a fuzzer) never
+	 * reads the first call's strings.
+	 */
+	optind = 0;
+	opterr = 0;
+	int opt;
+	while ((opt = getopt_long(nargs, args, ":k:m:c:vhV", long_options, NULL)) != -1) {
+		if (opt == 'h') {
+			cli_usage(out);
+			return CLI_EXIT_OK;
+		}
+		if (opt == 'V')
+			return print_version(out);
+		if (opt == ':')
+			return error(err, errlen, "option '%s' needs a value", args[optind - 1]);
+		if (opt == '?') {
+			if (optopt)
+				return error(err, errlen,
+					     "unknown option '-%c' (see kvmini --help)", optopt);
+			return error(err, errlen, "unknown option '%s' (see kvmini --help)",
+				     args[optind - 1]);
+		}
+		if (parse_option(opt, optarg, host_ram, cfg, err, errlen) == CLI_ERROR)
+			return CLI_ERROR;
+	}
+	if (optind < nargs)
+		return error(err, errlen, "unexpected argument '%s'", args[optind]);
+	if (!cfg->kernel_path)
+		return error(err, errlen, "no kernel given: use --kernel FILE");
+	return CLI_RUN;
+}
+
 enum cli_result cli_parse(int argc, char **argv, uint64_t host_ram, struct vm_config *cfg,
 			  FILE *out, char *err, size_t errlen)
 {
@@ -270,52 +365,27 @@ enum cli_result cli_parse(int argc, char **argv, uint64_t host_ram, struct vm_co
 	cfg->seccomp = true;
 	err[0] = '\0';
 
-	if (argc < 2)
+	/* Global options may come before the command: `kvmini -v run ...`. */
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		enum cli_result r = parse_global(argv[i], cfg, out, err, errlen);
+		if (r != CLI_RUN)
+			return r;
+	}
+	if (i >= argc)
 		return error(err, errlen, "no command given (try: kvmini run --kernel FILE)");
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	if (strcmp(argv[i], "help") == 0) {
 		cli_usage(out);
 		return CLI_EXIT_OK;
 	}
-	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-		fprintf(out, "kvmini %s\n", KVMINI_VERSION);
-		return CLI_EXIT_OK;
-	}
-	if (strcmp(argv[1], "host-info") == 0) {
-		if (argc > 2)
+	if (strcmp(argv[i], "host-info") == 0) {
+		if (i + 1 < argc)
 			return error(err, errlen, "host-info takes no arguments, not '%s'",
-				     argv[2]);
+				     argv[i + 1]);
 		return CLI_HOST_INFO;
 	}
-	if (strcmp(argv[1], "run") != 0)
-		return error(err, errlen, "unknown command '%s' (try: kvmini --help)", argv[1]);
-
-	/* getopt keeps state in globals; reset it so that tests can parse repeatedly. */
-	optind = 1;
-	opterr = 0;
-	char **args = argv + 1; /* getopt sees "run" as its argv[0] */
-	int nargs = argc - 1;
-	int opt;
-	while ((opt = getopt_long(nargs, args, ":k:m:c:vhV", long_options, NULL)) != -1) {
-		if (opt == 'h') {
-			cli_usage(out);
-			return CLI_EXIT_OK;
-		}
-		if (opt == 'V') {
-			fprintf(out, "kvmini %s\n", KVMINI_VERSION);
-			return CLI_EXIT_OK;
-		}
-		if (opt == ':')
-			return error(err, errlen, "option '%s' needs a value", args[optind - 1]);
-		if (opt == '?')
-			return error(err, errlen, "unknown option '%s' (see kvmini --help)",
-				     args[optind - 1]);
-		if (parse_option(opt, optarg, host_ram, cfg, err, errlen) == CLI_ERROR)
-			return CLI_ERROR;
-	}
-	if (optind < nargs)
-		return error(err, errlen, "unexpected argument '%s'", args[optind]);
-	if (!cfg->kernel_path)
-		return error(err, errlen, "no kernel given: use --kernel FILE");
-	return CLI_RUN;
+	if (strcmp(argv[i], "run") != 0)
+		return error(err, errlen, "unknown command '%s' (try: kvmini --help)", argv[i]);
+	/* getopt sees "run" as its argv[0]. */
+	return parse_run(argc - i, argv + i, host_ram, cfg, out, err, errlen);
 }

@@ -29,10 +29,13 @@ enum cli_result {
 int cli_parse_size(const char *text, uint64_t *bytes);
 
 /*
- * Parse argv (argv[0] is the program, argv[1] the command: "run", or
- * "host-info", which takes no arguments). host_ram is the host's physical
- * memory in bytes (0: unknown), against which --mem is checked. Help and version go to out. On
- * CLI_ERROR, err holds one line.
+ * Parse argv: argv[0] is the program, then global options (-v, --verbose,
+ * -h, --help, -V, --version), then the command ("run", "help", or "host-info", which
+ * takes no arguments), then its options, where the global ones are accepted
+ * too. host_ram is the host's
+ * physical memory in bytes (0: unknown), against which --mem is checked.
+ * Help and version go to out. On CLI_ERROR, err holds one line. May be
+ * called any number of times in one process (getopt is fully reset).
  */
 enum cli_result cli_parse(int argc, char **argv, uint64_t host_ram, struct vm_config *cfg,
 			  FILE *out, char *err, size_t errlen);

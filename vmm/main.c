@@ -54,22 +54,29 @@ static int setup(struct vm *vm, struct board *board, struct watch *watch,
 {
 	int ret;
 
-	/* 0. Input files exist and are readable: say so before touching KVM. */
-	if ((ret = boot_check_file(cfg->kernel_path, "kernel")) ||
-	    (cfg->initrd_path && (ret = boot_check_file(cfg->initrd_path, "initrd"))))
+	/*
+	 * 0. Every input file is of the right kind, readable and sound, and
+	 * the symbols are read: bad input is refused before touching KVM.
+	 */
+	if ((ret = boot_check_inputs(cfg)))
 		return ret;
-
+	if (cfg->symbols_path) {
+		char err[256];
+		ret = symbols_load(syms, cfg->symbols_path, err, sizeof(err));
+		if (ret == -ENODATA) {
+			log_warn("ignoring symbols '%s' (--symbols): %s; crash reports will show "
+				 "bare addresses",
+				 cfg->symbols_path, err);
+		} else if (ret) {
+			log_error("cannot read symbols '%s' (--symbols): %s", cfg->symbols_path,
+				  err);
+			return ret;
+		} else {
+			vm->symbols = syms;
+		}
+	}
 	vm->quirks = host_quirks_detect();
 	log_debug("KVM host kind: %s", vm->quirks->name);
-	if (cfg->symbols_path) {
-		ret = symbols_load(syms, cfg->symbols_path);
-		if (ret) {
-			log_error("cannot read symbols '%s': %s", cfg->symbols_path,
-				  ret == -EINVAL ? "no text symbols in it" : strerror(-ret));
-			return ret;
-		}
-		vm->symbols = syms;
-	}
 
 	/*
 	 * 1. The VM, its RAM and interrupt controllers. Linux needs the whole

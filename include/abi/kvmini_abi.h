@@ -77,15 +77,20 @@
 /* ---- monitor exit statuses ---------------------------------------------- */
 
 /*
- * The monitor's own exit status when the guest did not write one. Values
- * chosen above the usual shell range of test programs' results.
+ * The monitor's own exit status when the guest did not write one. They all
+ * sit below 124: timeout(1) exits with 124 when it kills a command, and the
+ * shell uses 125-127 (command failed to run, not executable, not found) and
+ * 128 + N for a signal, so none of kvmini's statuses can be mistaken for
+ * those. `kvmini --help` prints this table (vmm/cli.c reads these names);
+ * tests/lib.sh turns every KVMINI_STATUS_X into STATUS_X for shell tests.
  */
 #define KVMINI_STATUS_OK	  0   /* guest powered off / exited 0 */
 #define KVMINI_STATUS_SETUP_ERROR 1   /* bad command line, file, or KVM setup */
-#define KVMINI_STATUS_GUEST_CRASH 125 /* triple fault, emulation failure, unknown exit */
-#define KVMINI_STATUS_PANIC	  124 /* Linux guest panicked */
-#define KVMINI_STATUS_TIMEOUT	  123 /* --timeout expired */
-#define KVMINI_STATUS_SIGNAL	  122 /* stopped by SIGINT/SIGTERM */
+#define KVMINI_STATUS_GUEST_HUNG  118 /* a vCPU halted with interrupts off: it can never wake */
+#define KVMINI_STATUS_GUEST_CRASH 119 /* triple fault, emulation failure, unknown exit */
+#define KVMINI_STATUS_PANIC	  120 /* Linux guest panicked */
 #define KVMINI_STATUS_SECCOMP	  121 /* the monitor made a forbidden system call (seccomp) */
+#define KVMINI_STATUS_SIGNAL	  122 /* stopped by SIGINT/SIGTERM */
+#define KVMINI_STATUS_TIMEOUT	  123 /* --timeout expired */
 
 #endif /* KVMINI_ABI_H */

@@ -1,12 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# Build the virtio device-model fuzzer (tests/fuzz/fuzz_virtio.c) with clang's
-# libFuzzer, AddressSanitizer and UBSan, and run it for a while.
+# Build one libFuzzer harness of tests/fuzz/ with clang's libFuzzer,
+# AddressSanitizer and UBSan, and run it for a while.
 #
-# usage: tests/fuzz/run.sh [-o WORKDIR] [SECONDS] [-- LIBFUZZER-ARGS...]
+# usage: tests/fuzz/run.sh [-o WORKDIR] [-t TARGET] [SECONDS] [-- LIBFUZZER-ARGS...]
 #   WORKDIR   build output, growing corpus and crash artifacts
 #             (default: $KVMINI_FUZZ_DIR or /tmp/kvmini-fuzz)
+#   TARGET    virtio (default), elf, bzimage, symbols or cli: fuzz_TARGET.c
 #   SECONDS   how long to fuzz (default 60); 0 builds only
 # Exit status: 0 no crash, 1 a crash/leak/timeout (the input is saved as
 # WORKDIR/crash-* and printed), 77 clang or libFuzzer missing (Meson: skip).
@@ -19,10 +20,12 @@ here=$lib_root/tests/fuzz
 root=$lib_root
 work=${KVMINI_FUZZ_DIR:-${TMPDIR:-/tmp}/kvmini-fuzz}
 seconds=60
+target=virtio
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	-o) work=$2; shift 2 ;;
+	-t) target=$2; shift 2 ;;
 	--) shift; break ;;
 	*) seconds=$1; shift ;;
 	esac
@@ -33,10 +36,11 @@ if ! command -v "$cc" >/dev/null 2>&1; then
 	lib_skip "$cc not found (Debian: apt-get install clang libclang-rt-14-dev)"
 fi
 
-mkdir -p "$work/corpus"
-bin=$work/fuzz_virtio
-srcs="$here/fuzz_virtio.c
-$root/devices/backends/disk_raw.c
+# Each target: its harness, the code under test, and what that code needs.
+libs=
+case $target in
+virtio)
+	srcs="$root/devices/backends/disk_raw.c
 $root/devices/core/device.c
 $root/devices/core/device_state.c
 $root/devices/virtio/virtqueue.c
@@ -45,12 +49,29 @@ $root/devices/virtio/virtio_blk.c
 $root/devices/virtio/virtio_console.c
 $root/devices/virtio/virtio_rng.c
 $root/devices/core/guest_mem.c
-$root/devices/core/log.c"
+$root/devices/core/log.c" ;;
+elf)
+	srcs="$root/vmm/boot/elf.c $root/devices/core/guest_mem.c"
+	libs=-lelf ;;
+bzimage) srcs="$root/vmm/boot/bzimage.c" ;;
+symbols) srcs="$root/vmm/host/symbols.c" ;;
+cli) srcs="$root/vmm/cli.c" ;;
+*)
+	echo "fuzz: unknown target '$target' (virtio, elf, bzimage, symbols, cli)" >&2
+	exit 1 ;;
+esac
+# One work directory per target: corpora of different harnesses do not mix.
+[ "$target" = virtio ] || work=$work/$target
+mkdir -p "$work/corpus"
+bin=$work/fuzz_$target
+srcs="$here/fuzz_$target.c
+$srcs"
 
 # shellcheck disable=SC2086 # srcs is a newline-separated list of paths without spaces
 if ! "$cc" -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Werror \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-fno-omit-frame-pointer -I"$root/include" $srcs -o "$bin" 2>"$work/build.log"; then
+	-fno-omit-frame-pointer -DKVMINI_VERSION='"fuzz"' -I"$root/include" -I"$root/vmm" \
+	$srcs $libs -o "$bin" 2>"$work/build.log"; then
 	if grep -q "libclang_rt.fuzzer\|cannot find.*fuzzer" "$work/build.log"; then
 		lib_skip "libFuzzer runtime missing (Debian: apt-get install libclang-rt-14-dev)"
 	fi
@@ -61,7 +82,7 @@ fi
 
 # New inputs go to the first corpus directory; the checked-in seeds are read only.
 seeds=
-[ -d "$here/corpus" ] && seeds=$here/corpus
+[ -d "$here/corpus/$target" ] && seeds=$here/corpus/$target
 echo "fuzz: running $bin for ${seconds}s (corpus $work/corpus)"
 # libFuzzer's own default error exit code is 77, which Meson reads as "skipped".
 # shellcheck disable=SC2086

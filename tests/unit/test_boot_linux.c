@@ -182,6 +182,87 @@ START_TEST(test_runtime_start)
 }
 END_TEST
 
+/*
+ * Crafted headers: every field the loader does arithmetic on, at its
+ * extreme. Nothing may wrap: each is either refused or gives sums that fit.
+ */
+START_TEST(test_header_arithmetic_extremes)
+{
+	struct bzimage_info info;
+	uint64_t run, end;
+
+	/* setup_sects 255: (255 + 1) * 512 bytes of setup, more than the file. */
+	make_image();
+	hdr()->setup_sects = 255;
+	ck_assert_int_eq(parse(&info, IMAGE_SIZE), -ENOEXEC);
+	ck_assert_ptr_nonnull(strstr(err, "setup code"));
+
+	/* syssize 0xffffffff: 64 GiB of kernel claimed, a few KiB present. */
+	make_image();
+	hdr()->syssize = 0xffffffff;
+	ck_assert_int_eq(parse(&info, IMAGE_SIZE), -ENOEXEC);
+	ck_assert_ptr_nonnull(strstr(err, "truncated"));
+	/* ... and a file size near 2^64 does not make it fit by wrapping. */
+	ck_assert_int_eq(parse(&info, UINT64_MAX), 0);
+	ck_assert_uint_eq(info.kernel_size, 0xffffffffull * 16);
+
+	/* A header length byte of 0xff ends the header at 0x301: inside head. */
+	make_image();
+	image[0x201] = 0xff;
+	ck_assert_int_eq(parse(&info, IMAGE_SIZE), 0);
+	ck_assert_uint_eq(info.header_end, 0x301);
+	/* ... but not inside a head shorter than that. */
+	ck_assert_int_eq(bzimage_parse(image, 0x300, IMAGE_SIZE, &info, err, sizeof(err)),
+			 -ENOEXEC);
+
+	/* pref_address near 2^64 (not relocatable): run + init_size wraps. */
+	make_image();
+	hdr()->pref_address = UINT64_MAX - 0x1000;
+	ck_assert_int_eq(parse(&info, IMAGE_SIZE), 0);
+	ck_assert_int_eq(bzimage_footprint(&info, 0x100000, &run, &end), -ERANGE);
+
+	/* init_size 0xffffffff at a high pref_address: wraps too. */
+	make_image();
+	hdr()->pref_address = UINT64_MAX - 0xfffffffeull;
+	hdr()->init_size = 0xffffffff;
+	ck_assert_int_eq(parse(&info, IMAGE_SIZE), 0);
+	ck_assert_int_eq(bzimage_footprint(&info, 0x100000, &run, &end), -ERANGE);
+
+	/* The largest sums that do not wrap are computed exactly. */
+	make_image();
+	hdr()->pref_address = UINT64_MAX - 0xffffffffull;
+	hdr()->init_size = 0xffffffff;
+	ck_assert_int_eq(parse(&info, IMAGE_SIZE), 0);
+	ck_assert_int_eq(bzimage_footprint(&info, 0x100000, &run, &end), 0);
+	ck_assert_uint_eq(end, UINT64_MAX);
+
+	/* Relocatable, with the largest kernel_alignment: no wrap while aligning. */
+	make_image();
+	hdr()->relocatable_kernel = 1;
+	hdr()->kernel_alignment = 0x80000000;
+	hdr()->pref_address = 0;
+	ck_assert_int_eq(parse(&info, IMAGE_SIZE), 0);
+	ck_assert_uint_eq(bzimage_runtime_start(&info, 0x100000), 0x80000000);
+	ck_assert_uint_eq(bzimage_runtime_start(&info, UINT64_MAX - 5), UINT64_MAX - 0x7fffffff);
+	ck_assert_int_eq(bzimage_footprint(&info, UINT64_MAX - 5, &run, &end), -ERANGE);
+
+	/* A normal image: the footprint is the larger of the two parts. */
+	make_image();
+	ck_assert_int_eq(parse(&info, IMAGE_SIZE), 0);
+	ck_assert_int_eq(bzimage_footprint(&info, 0x100000, &run, &end), 0);
+	ck_assert_uint_eq(run, 0x1000000);
+	ck_assert_uint_eq(end, 0x1800000);
+
+	/* initrd_addr_max and cmdline_size at their maximum are taken as read. */
+	make_image();
+	hdr()->initrd_addr_max = 0xffffffff;
+	hdr()->cmdline_size = 0xffffffff;
+	ck_assert_int_eq(parse(&info, IMAGE_SIZE), 0);
+	ck_assert_uint_eq((uint64_t)info.initrd_addr_max + 1, 1ull << 32);
+	ck_assert_uint_eq(info.cmdline_size, 0xffffffff);
+}
+END_TEST
+
 START_TEST(test_boot_params_fill)
 {
 	struct bzimage_info info;
@@ -333,6 +414,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_parse_refuses);
 	tcase_add_test(tc, test_parse_truncated);
 	tcase_add_test(tc, test_runtime_start);
+	tcase_add_test(tc, test_header_arithmetic_extremes);
 	tcase_add_test(tc, test_boot_params_fill);
 	tcase_add_test(tc, test_e820_small);
 	tcase_add_test(tc, test_e820_high);

@@ -2,8 +2,10 @@
 /* CLI parsing: sizes, bad values, defaults. */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "abi/kvmini_abi.h"
 #include "cli.h"
 #include "unit_run.h"
 
@@ -147,6 +149,96 @@ START_TEST(help_and_version)
 }
 END_TEST
 
+/* Parse a copy of args on the heap, then free it: what a second parse must not read. */
+static enum cli_result parse_heap_copy(struct vm_config *cfg, char *err, int argc,
+				       const char *const *args)
+{
+	char *argv[16];
+	ck_assert_int_lt(argc, 16);
+	for (int i = 0; i < argc; i++)
+		argv[i] = strdup(args[i]);
+	argv[argc] = NULL;
+	enum cli_result r = parse(cfg, err, argc, argv);
+	for (int i = 0; i < argc; i++)
+		free(argv[i]);
+	return r;
+}
+
+/*
+ * getopt remembers a pointer into the last argv it saw (glibc's
+ * __nextchar). A parse that stops inside a cluster of short options
+ * ("-vqc2": error at 'q') leaves it on "c2"; if the next parse did not
+ * start over it would take a phantom "-c 2" from the old, here freed,
+ * argv: wrong results, and a use-after-free (which ASan cannot see,
+ * because the read happens inside the uninstrumented glibc).
+ */
+START_TEST(parse_twice)
+{
+	struct vm_config cfg;
+	char err[256];
+	const char *first[] = {"kvmini", "run", "-k", "one.elf", "-v"};
+	const char *second[] = {"kvmini", "run", "--kernel", "two.elf", "--mem", "64M"};
+	const char *stops_in_cluster[] = {"kvmini", "run", "-k", "k", "-vqc2"};
+
+	ck_assert_int_eq(parse_heap_copy(&cfg, err, 5, first), CLI_RUN);
+	ck_assert_int_eq(cfg.verbosity, 1);
+	ck_assert_int_eq(parse_heap_copy(&cfg, err, 5, stops_in_cluster), CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "'-q'"));
+	ck_assert_int_eq(parse_heap_copy(&cfg, err, 6, second), CLI_RUN);
+	ck_assert_uint_eq(cfg.cpus, 1); /* no "-c 2" left over */
+	ck_assert_uint_eq(cfg.mem_size, 64 * MIB);
+	ck_assert_int_eq(cfg.verbosity, 0);
+	ck_assert_int_eq(parse_heap_copy(&cfg, err, 5, first), CLI_RUN);
+	ck_assert_int_eq(cfg.verbosity, 1);
+}
+END_TEST
+
+/* -v, -h and -V may come before the command as well as after it. */
+START_TEST(global_options_first)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	ck_assert_int_eq(PARSE(&cfg, err, "-v", "run", "-k", "k"), CLI_RUN);
+	ck_assert_int_eq(cfg.verbosity, 1);
+	ck_assert_int_eq(PARSE(&cfg, err, "--verbose", "-vv", "run", "-k", "k", "-v"), CLI_RUN);
+	ck_assert_int_eq(cfg.verbosity, 4);
+	ck_assert_int_eq(PARSE(&cfg, err, "-h"), CLI_EXIT_OK);
+	ck_assert_int_eq(PARSE(&cfg, err, "-v", "--help"), CLI_EXIT_OK);
+	ck_assert_int_eq(PARSE(&cfg, err, "-V", "run"), CLI_EXIT_OK);
+	ck_assert_int_eq(PARSE(&cfg, err, "help"), CLI_EXIT_OK);
+	/* A run option before the command is still an error, and says so. */
+	ck_assert_int_eq(PARSE(&cfg, err, "--kernel", "k", "run"), CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "'--kernel' before the command"));
+	ck_assert_int_eq(PARSE(&cfg, err, "-v"), CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "no command"));
+	ck_assert_int_eq(PARSE(&cfg, err, "-v", "fly"), CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "unknown command 'fly'"));
+}
+END_TEST
+
+/* The help text lists every exit status from abi/kvmini_abi.h, by its number. */
+START_TEST(help_lists_statuses)
+{
+	char buf[8192] = {0};
+	FILE *out = fmemopen(buf, sizeof(buf) - 1, "w");
+	ck_assert_ptr_nonnull(out);
+	cli_usage(out);
+	fclose(out);
+	const int statuses[] = {KVMINI_STATUS_SETUP_ERROR, KVMINI_STATUS_GUEST_HUNG,
+				KVMINI_STATUS_GUEST_CRASH, KVMINI_STATUS_PANIC,
+				KVMINI_STATUS_SECCOMP,	   KVMINI_STATUS_SIGNAL,
+				KVMINI_STATUS_TIMEOUT};
+	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+		char line[16];
+		snprintf(line, sizeof(line), "\n  %3d  ", statuses[i]);
+		ck_assert_msg(strstr(buf, line), "status %d missing from --help", statuses[i]);
+		/* timeout(1) and the shell own 124-127. */
+		ck_assert_int_lt(statuses[i], 124);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cli");
@@ -157,6 +249,9 @@ int main(void)
 	tcase_add_test(tc, all_options);
 	tcase_add_test(tc, bad_values);
 	tcase_add_test(tc, help_and_version);
+	tcase_add_test(tc, parse_twice);
+	tcase_add_test(tc, global_options_first);
+	tcase_add_test(tc, help_lists_statuses);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

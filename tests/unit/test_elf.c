@@ -195,6 +195,94 @@ START_TEST(not_a_file)
 }
 END_TEST
 
+/* Crafted program headers: each number the loader adds or multiplies, at its extreme. */
+START_TEST(crafted_headers)
+{
+	char err[256];
+	struct elf_image img;
+	struct image im;
+
+	/* p_filesz > p_memsz: more file bytes than the segment holds. */
+	im = good_image();
+	im.ph.p_memsz = 8;
+	ck_assert_int_eq(load(write_file("fz", &im, sizeof(im)), err), -ENOEXEC);
+	ck_assert_ptr_nonnull(strstr(err, "more file bytes"));
+
+	/* p_offset + p_filesz wraps past 2^64. */
+	im = good_image();
+	im.ph.p_offset = UINT64_MAX - 4;
+	ck_assert_int_eq(load(write_file("off", &im, sizeof(im)), err), -ENOEXEC);
+	ck_assert_ptr_nonnull(strstr(err, "truncated"));
+
+	/* p_paddr + p_memsz wraps: refused before RAM is looked at, too. */
+	im = good_image();
+	im.ph.p_paddr = UINT64_MAX - 0x10;
+	ck_assert_int_eq(elf_check_file(write_file("wrap", &im, sizeof(im)), &img, err, 256),
+			 -ERANGE);
+	ck_assert_ptr_nonnull(strstr(err, "wraps"));
+
+	/* A huge p_memsz at a low address wraps as well. */
+	im = good_image();
+	im.ph.p_memsz = UINT64_MAX;
+	ck_assert_int_eq(load(write_file("memsz", &im, sizeof(im)), err), -ERANGE);
+
+	/* e_phnum larger than the file can hold. */
+	im = good_image();
+	im.eh.e_phnum = 0xfffe;
+	ck_assert_int_eq(load(write_file("phnum", &im, sizeof(im)), err), -ENOEXEC);
+	ck_assert_ptr_nonnull(strstr(err, "program headers"));
+
+	/* PN_XNUM: the count would live in section 0; no kernel needs that. */
+	im = good_image();
+	im.eh.e_phnum = PN_XNUM;
+	ck_assert_int_eq(load(write_file("xnum", &im, sizeof(im)), err), -ENOEXEC);
+
+	/* e_phoff past the end, and e_phoff near 2^64. */
+	im = good_image();
+	im.eh.e_phoff = sizeof(im) + 1;
+	ck_assert_int_eq(load(write_file("phoff", &im, sizeof(im)), err), -ENOEXEC);
+	im.eh.e_phoff = UINT64_MAX - 8;
+	ck_assert_int_eq(load(write_file("phoff2", &im, sizeof(im)), err), -ENOEXEC);
+
+	/* e_phentsize that is not an Elf64_Phdr. */
+	im = good_image();
+	im.eh.e_phentsize = 8;
+	ck_assert_int_eq(load(write_file("phent", &im, sizeof(im)), err), -ENOEXEC);
+	assert_ram_untouched();
+
+	/* No PT_LOAD at all. */
+	im = good_image();
+	im.ph.p_type = PT_NOTE;
+	ck_assert_int_eq(load(write_file("noload", &im, sizeof(im)), err), -ENOEXEC);
+	ck_assert_ptr_nonnull(strstr(err, "PT_LOAD"));
+	assert_ram_untouched();
+}
+END_TEST
+
+/* elf_check_file: the checks that need no RAM, on a good file and on non-files. */
+START_TEST(check_without_ram)
+{
+	char err[256];
+	struct elf_image img;
+	struct image im = good_image();
+	char fifo[300];
+
+	ck_assert_int_eq(elf_check_file(write_file("good", &im, sizeof(im)), &img, err, 256), 0);
+	ck_assert_uint_eq(img.entry, 0x100000);
+	ck_assert_uint_eq(img.load_high, 0x101000);
+	/* Anywhere in the address space is fine without RAM to compare with. */
+	im.ph.p_paddr = 0x4000000000ull;
+	ck_assert_int_eq(elf_check_file(write_file("far", &im, sizeof(im)), &img, err, 256), 0);
+	/* A FIFO with no writer: refused at once, not waited on. */
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(elf_check_file(fifo, &img, err, 256), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
+	ck_assert_int_eq(elf_check_file("/dev/zero", &img, err, 256), -EINVAL);
+	assert_ram_untouched();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("elf");
@@ -206,6 +294,8 @@ int main(void)
 	tcase_add_test(tc, truncated);
 	tcase_add_test(tc, segment_outside_memory);
 	tcase_add_test(tc, not_a_file);
+	tcase_add_test(tc, crafted_headers);
+	tcase_add_test(tc, check_without_ram);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -214,7 +214,9 @@ static int add_console(struct vm *vm, struct virtio_board *b, const struct vm_co
 	if (!s)
 		return err;
 	if (cfg->console == CONSOLE_FILE) {
-		fd = open(cfg->console_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		/* Non-blocking: a FIFO without a reader fails (ENXIO), never stalls (boot.h). */
+		fd = open(cfg->console_path, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC,
+			  0644);
 		if (fd < 0) {
 			int err = -errno;
 			log_error("cannot open console file '%s': %s", cfg->console_path,

@@ -22,11 +22,22 @@ enum kernel_kind {
 };
 
 /*
- * Fail early, before any KVM work, on a file that cannot be a kernel or an
- * initrd: missing, a directory, unreadable. Logs "cannot open <what> '<path>':
- * <reason>". 0 or -errno.
+ * Step 0 of setup, before any KVM work: every input file on the command line
+ * is of a kind its option takes, checked with stat() before it is opened and
+ * then opened with O_NONBLOCK, so that nothing can hang here:
+ *   --kernel, --initrd  a readable, non-empty regular file; the kernel's
+ *                       headers must be sound (bzimage_parse or
+ *                       elf_check_file) and what it loads must fit in
+ *                       --mem; the initrd must fit whole; --initrd is
+ *                       refused for a kernel that is not Linux
+ *   --disk              a regular file or a block device, openable
+ *                       read-write (read-only with ",ro"); not empty
+ *   --console file:P    a regular file (created if missing) or a FIFO that
+ *                       already has a reader
+ * Logs one line "OPTION 'PATH': cause" for the first bad input. 0 or -errno.
+ * --symbols is checked by symbols_load() the same way.
  */
-int boot_check_file(const char *path, const char *what);
+int boot_check_inputs(const struct vm_config *cfg);
 
 /* What kind of kernel the file at path is, from its first bytes and notes. */
 enum kernel_kind boot_detect(const char *path);

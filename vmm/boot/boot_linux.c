@@ -227,11 +227,8 @@ int boot_linux_bzimage(struct vm *vm, const struct vm_config *cfg)
 
 	/* boot.rst, "LOADING THE REST OF THE KERNEL": bzImage at 1 MiB. */
 	uint64_t load = LINUX_BZIMAGE_LOAD;
-	uint64_t run = bzimage_runtime_start(&info, load);
-	uint64_t end = run + info.init_size;
-	if (load + info.kernel_size > end)
-		end = load + info.kernel_size;
-	if (end > vm->mem.low_size) {
+	uint64_t run, end;
+	if (bzimage_footprint(&info, load, &run, &end) || end > vm->mem.low_size) {
 		ret = -ENOMEM;
 		log_error("kernel '%s' needs %llu MiB of guest RAM (it runs at %#llx and needs "
 			  "%llu MiB there before it reads the memory map); the guest has %llu MiB "

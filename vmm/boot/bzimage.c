@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -111,8 +112,26 @@ uint64_t bzimage_runtime_start(const struct bzimage_info *info, uint64_t load_ad
 	if (!info->relocatable)
 		return info->pref_address;
 	uint64_t align = info->kernel_alignment ? info->kernel_alignment : 1;
-	uint64_t start = (load_addr + align - 1) / align * align;
+	/* Round up without wrapping: align < 2^32, but load_addr is the caller's. */
+	uint64_t start = load_addr % align ? load_addr - load_addr % align : load_addr;
+	if (start != load_addr)
+		start = start > UINT64_MAX - align ? start : start + align;
 	return start > info->pref_address ? start : info->pref_address;
+}
+
+int bzimage_footprint(const struct bzimage_info *info, uint64_t load_addr, uint64_t *run,
+		      uint64_t *end)
+{
+	/* load_addr is the loader's (small); kernel_size is syssize * 16 < 2^36. */
+	if (info->kernel_size > UINT64_MAX - load_addr)
+		return -ERANGE;
+	*run = bzimage_runtime_start(info, load_addr);
+	if (info->init_size > UINT64_MAX - *run)
+		return -ERANGE;
+	*end = *run + info->init_size;
+	if (load_addr + info->kernel_size > *end)
+		*end = load_addr + info->kernel_size;
+	return 0;
 }
 
 int bzimage_fill_boot_params(struct boot_params *bp, const uint8_t *head,

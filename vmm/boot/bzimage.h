@@ -62,6 +62,16 @@ int bzimage_parse(const uint8_t *head, size_t head_len, uint64_t file_size,
  */
 uint64_t bzimage_runtime_start(const struct bzimage_info *info, uint64_t load_addr);
 
+/*
+ * The memory a kernel loaded at load_addr needs below *end: its
+ * protected-mode part [load_addr, load_addr + kernel_size), and init_size
+ * bytes from *run = bzimage_runtime_start(). Every field comes from the
+ * file, so the sums are checked: 0, or -ERANGE when they would wrap past
+ * 2^64 (a crafted pref_address or init_size).
+ */
+int bzimage_footprint(const struct bzimage_info *info, uint64_t load_addr, uint64_t *run,
+		      uint64_t *end);
+
 /* Where the loader put things, for bzimage_fill_boot_params(). */
 struct linux_boot_args {
 	uint64_t kernel_addr; /* protected-mode kernel (code32_start) */

@@ -58,7 +58,7 @@ bool elf_has_pvh_entry(const char *path)
 	struct elf_image img = {0};
 	struct stat st;
 	size_t phnum;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
 		return false;
@@ -95,11 +95,20 @@ static int check_segments(Elf *elf, size_t phnum, uint64_t file_size, const stru
 		if (ph.p_offset > file_size || ph.p_filesz > file_size - ph.p_offset)
 			return errbuf_set(
 				err, errlen, -ENOEXEC,
-				"truncated: segment %zu needs file bytes up to %#llx but the "
-				"file has %#llx",
-				i, (unsigned long long)(ph.p_offset + ph.p_filesz),
+				"truncated: segment %zu needs %#llx file bytes from offset "
+				"%#llx but the file has %#llx",
+				i, (unsigned long long)ph.p_filesz, (unsigned long long)ph.p_offset,
 				(unsigned long long)file_size);
-		if (ph.p_paddr < min_addr || !guest_mem_ptr(mem, ph.p_paddr, ph.p_memsz))
+		/* A segment whose end wraps past 2^64 fits nowhere (and would fool the sums below).
+		 */
+		if (ph.p_memsz > UINT64_MAX - ph.p_paddr)
+			return errbuf_set(
+				err, errlen, -ERANGE,
+				"segment %zu at %#llx with %#llx bytes wraps past the top of the "
+				"address space",
+				i, (unsigned long long)ph.p_paddr, (unsigned long long)ph.p_memsz);
+		/* No guest RAM yet (elf_check_file): the file's own consistency only. */
+		if (mem && (ph.p_paddr < min_addr || !guest_mem_ptr(mem, ph.p_paddr, ph.p_memsz)))
 			return errbuf_set(
 				err, errlen, -ERANGE,
 				"segment %zu [%#llx, %#llx) lies outside guest RAM [%#llx, "
@@ -137,15 +146,21 @@ static int copy_segments(Elf *elf, size_t phnum, int fd, const struct guest_mem 
 	return 0;
 }
 
-int elf_load(const struct guest_mem *mem, const char *path, uint64_t min_addr,
-	     struct elf_image *img, char *err, size_t errlen)
+/*
+ * Open path and check everything about it that does not depend on guest RAM
+ * (mem NULL) or, with mem, also that every segment fits there. On success
+ * *fdp and *elfp are open and the caller ends them. 0 or -errno with err.
+ */
+static int open_checked(const struct guest_mem *mem, const char *path, uint64_t min_addr,
+			struct elf_image *img, int *fdp, Elf **elfp, char *err, size_t errlen)
 {
 	struct stat st;
 	Elf *elf = NULL;
 	int ret;
 
 	memset(img, 0, sizeof(*img));
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not stall the open (it is refused just below). */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errbuf_set(err, errlen, -errno, "%s", strerror(errno));
 	if (fstat(fd, &st) < 0) {
@@ -189,10 +204,20 @@ int elf_load(const struct guest_mem *mem, const char *path, uint64_t min_addr,
 				 "ELF type %u is not an executable (ET_EXEC)", eh.e_type);
 		goto out;
 	}
-	size_t phnum;
-	if (elf_getphdrnum(elf, &phnum) != 0) {
-		ret = errbuf_set(err, errlen, -ENOEXEC, "truncated or corrupt program headers: %s",
-				 elf_errmsg(-1));
+	/*
+	 * The program header table as the ELF header describes it: entries
+	 * of the size of an Elf64_Phdr, and not PN_XNUM (a count kept in
+	 * section 0, which no kernel needs and which would make the check
+	 * below meaningless).
+	 */
+	if (eh.e_phnum && eh.e_phentsize != sizeof(Elf64_Phdr)) {
+		ret = errbuf_set(err, errlen, -ENOEXEC,
+				 "program header entries of %u bytes, not %zu", eh.e_phentsize,
+				 sizeof(Elf64_Phdr));
+		goto out;
+	}
+	if (eh.e_phnum == PN_XNUM) {
+		ret = errbuf_set(err, errlen, -ENOEXEC, "too many program headers (PN_XNUM)");
 		goto out;
 	}
 	/*
@@ -206,14 +231,52 @@ int elf_load(const struct guest_mem *mem, const char *path, uint64_t min_addr,
 				 (long long)st.st_size);
 		goto out;
 	}
-	ret = check_segments(elf, phnum, (uint64_t)st.st_size, mem, min_addr, img, err, errlen);
-	if (ret)
+	size_t phnum;
+	if (elf_getphdrnum(elf, &phnum) != 0 || phnum != eh.e_phnum) {
+		ret = errbuf_set(err, errlen, -ENOEXEC, "truncated or corrupt program headers: %s",
+				 elf_errmsg(-1));
 		goto out;
-	ret = copy_segments(elf, phnum, fd, mem, err, errlen);
+	}
+	ret = check_segments(elf, phnum, (uint64_t)st.st_size, mem, min_addr, img, err, errlen);
 	img->entry = eh.e_entry;
 out:
-	if (elf)
-		elf_end(elf);
+	if (ret) {
+		if (elf)
+			elf_end(elf);
+		close(fd);
+		return ret;
+	}
+	*fdp = fd;
+	*elfp = elf;
+	return 0;
+}
+
+int elf_check_file(const char *path, struct elf_image *img, char *err, size_t errlen)
+{
+	Elf *elf;
+	int fd;
+	int ret = open_checked(NULL, path, 0, img, &fd, &elf, err, errlen);
+
+	if (ret)
+		return ret;
+	elf_end(elf);
+	close(fd);
+	return 0;
+}
+
+int elf_load(const struct guest_mem *mem, const char *path, uint64_t min_addr,
+	     struct elf_image *img, char *err, size_t errlen)
+{
+	Elf *elf;
+	int fd;
+	size_t phnum;
+	int ret = open_checked(mem, path, min_addr, img, &fd, &elf, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = elf_getphdrnum(elf, &phnum) ? -ENOEXEC
+					  : copy_segments(elf, phnum, fd, mem, err, errlen);
+	elf_end(elf);
 	close(fd);
 	return ret;
 }

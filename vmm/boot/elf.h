@@ -31,6 +31,13 @@ int elf_load(const struct guest_mem *mem, const char *path, uint64_t min_addr,
 	     struct elf_image *img, char *err, size_t errlen);
 
 /*
+ * Every check elf_load() makes that needs no guest RAM, for refusing a bad
+ * kernel before KVM is opened: fills img (load range, entry, PVH note) and
+ * returns 0, or -errno with a one-line reason in err.
+ */
+int elf_check_file(const char *path, struct elf_image *img, char *err, size_t errlen);
+
+/*
  * Does the ELF file at path carry a XEN_ELFNOTE_PHYS32_ENTRY note (Linux's
  * vmlinux with CONFIG_PVH)? Reads only headers and notes; false for anything
  * that is not a readable ELF.
