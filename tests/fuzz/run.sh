@@ -34,6 +34,7 @@ fi
 mkdir -p "$work/corpus"
 bin=$work/fuzz_virtio
 srcs="$here/fuzz_virtio.c
+$root/devices/backends/chardev.c
 $root/devices/core/device.c
 $root/devices/virtio/virtqueue.c
 $root/devices/virtio/virtio_mmio.c

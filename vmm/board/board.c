@@ -12,7 +12,9 @@
 #include "board/board.h"
 #include "board/board_virtio.h"
 #include "config.h"
+#include "host/chardev_io.h"
 #include "host/stdin_console.h"
+#include "kvmini/chardev.h"
 #include "kvmini/i8042.h"
 #include "kvmini/log.h"
 #include "kvmini/serial.h"
@@ -21,6 +23,8 @@
 
 /* One VM per process, so the board's devices live here. */
 static struct board {
+	struct chardev out;	  /* stdout: COM1's output, and a virtio-console's on stdio */
+	struct chardev_io out_io; /* flushed from the I/O thread */
 	struct serial com1;
 	struct irq_line com1_irq;
 	struct testdev testdev;
@@ -66,10 +70,21 @@ int board_setup(struct vm *vm, const struct vm_config *cfg)
 	bus_init(&vm->pio, "port-I/O");
 	bus_init(&vm->mmio, "MMIO");
 
+	/*
+	 * The guest console's output: stdout, through a buffer that never
+	 * blocks, so that a reader who stops reading cannot hold up a stop.
+	 */
+	if ((ret = chardev_init(&board.out, STDOUT_FILENO)))
+		log_warn("cannot make stdout non-blocking: %s", strerror(-ret));
+	if ((ret = chardev_io_attach(&board.out_io, &vm->loop, &board.out))) {
+		log_error("cannot serve console output: %s", strerror(-ret));
+		return ret;
+	}
+
 	/* COM1: 8 ports at 0x3f8, interrupt on ISA IRQ 4 (the PC's assignment). */
 	if ((ret = vm_irq_line_init_level(vm, &board.com1_irq, KVMINI_COM1_GSI)))
 		return ret;
-	serial_init(&board.com1, STDOUT_FILENO, &board.com1_irq);
+	serial_init(&board.com1, &board.out, &board.com1_irq);
 	if ((ret = board_register(&vm->pio, &board.com1.dev, KVMINI_COM1_PORT)))
 		return ret;
 
@@ -114,8 +129,15 @@ void board_set_console_tap(serial_output_fn tap, void *opaque)
 	serial_set_tap(&board.com1, tap, opaque);
 }
 
+struct chardev *board_console_out(void)
+{
+	return &board.out;
+}
+
 void board_shutdown(struct vm *vm)
 {
 	board_virtio_flush(vm);
 	board_virtio_destroy(vm);
+	/* Last: what the guest printed goes out, with a bounded wait. */
+	chardev_io_detach(&board.out_io);
 }

@@ -13,6 +13,7 @@
 #include "kvmini/serial.h" /* struct device, uint64_t */
 
 struct bus;
+struct chardev;
 struct vm;
 struct vm_config;
 
@@ -39,7 +40,16 @@ int board_start_console(struct vm *vm, const struct vm_config *cfg);
  */
 void board_set_console_tap(serial_output_fn tap, void *opaque);
 
-/* Called on every way out of a run: flush disks so nothing acknowledged is lost. */
+/*
+ * The guest console's output on stdout (include/kvmini/chardev.h), shared by
+ * COM1 and a virtio-console on stdio. Valid after board_setup().
+ */
+struct chardev *board_console_out(void);
+
+/*
+ * Called on every way out of a run: flush disks so nothing acknowledged is
+ * lost, and the console's output with a bounded wait.
+ */
 void board_shutdown(struct vm *vm);
 
 #endif /* KVMINI_BOARD_H */
