@@ -28,6 +28,13 @@ cat "$dir/allowed.out"
 [ $status -eq 77 ] && exit 77 # no filter in this build; the probe said why
 [ $status -eq 0 ] || fail "allowed calls: status $status"
 
+# 1b. Console output's bad paths (stuck, closed, full reader; the drain at
+#     exit) stay inside the filter.
+"$probe" output >"$dir/output.out" 2>&1
+status=$?
+cat "$dir/output.out"
+[ $status -eq 0 ] || fail "console output paths: status $status"
+
 # 2. Each forbidden call kills the probe with the status and the message.
 #    mode  expected name in the message
 while read -r mode name; do

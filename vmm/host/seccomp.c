@@ -15,6 +15,7 @@
  * executable memory.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/kvm.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -39,10 +40,21 @@ static const char *const allowed_calls[] = {
 	"preadv",
 	"pwritev",
 	"fdatasync",
-	/* The I/O thread's event loop, and the console's retry timer. */
+	/*
+	 * The I/O thread's event loop, the console's retry timer, and the
+	 * console output's batching deadline (host/chardev_io.c).
+	 */
 	"epoll_wait",
 	"epoll_ctl",
 	"timerfd_settime",
+	/*
+	 * The bounded last flush of console output at exit waits for a full
+	 * stdout with poll() (devices/backends/chardev.c, chardev_drain);
+	 * glibc's poll() may be either call. Without these, a monitor whose
+	 * stdout reader had stopped died at teardown with status 121.
+	 */
+	"poll",
+	"ppoll",
 	/* virtio-rng. */
 	"getrandom",
 	/* Mutexes, pthread_join; what glibc does in every new thread. */
@@ -204,6 +216,16 @@ static int add_rules(scmp_filter_ctx ctx)
 	ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), seccomp_syscall_resolve_name("clone3"),
 			       0);
 	if (ret)
+		return ret;
+
+	/*
+	 * fcntl(F_GETFL/F_SETFL) only: console output's fd gets its blocking
+	 * flag back at teardown, or from a dying monitor's signal handler
+	 * (chardev_restore_fd). Nothing else (no F_DUPFD, no locks, no F_SETOWN).
+	 */
+	struct scmp_arg_cmp getfl = SCMP_A1(SCMP_CMP_EQ, F_GETFL);
+	struct scmp_arg_cmp setfl = SCMP_A1(SCMP_CMP_EQ, F_SETFL);
+	if ((ret = allow(ctx, "fcntl", 1, &getfl)) || (ret = allow(ctx, "fcntl", 1, &setfl)))
 		return ret;
 
 	/* pthread_kill() and raise(): signals to our own threads only. */
