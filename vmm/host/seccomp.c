@@ -71,6 +71,8 @@ static const char *const allowed_calls[] = {
 	"restart_syscall",
 	"getpid",
 	"gettid",
+	/* SIGCONT: is the terminal ours again (stdin_console.c's on_cont)? */
+	"getpgrp",
 	/* malloc and free, thread stacks, the teardown of guest RAM (mmap: below). */
 	"munmap",
 	"madvise",
@@ -100,9 +102,13 @@ static const unsigned long allowed_ioctls[] = {
 	KVM_SET_VCPU_EVENTS,
 	/* Level-triggered lines (the UART), and edges where KVM has no irqfd. */
 	KVM_IRQ_LINE,
-	/* The terminal: stdin_console_restore(), also from on_sigsys(). */
+	/*
+	 * The terminal: stdin_console_restore(), also from on_sigsys(); raw
+	 * mode undone on SIGTSTP and redone on SIGCONT when in the foreground.
+	 */
 	TCGETS,
 	TCSETS,
+	TIOCGPGRP,
 };
 
 /*

@@ -21,12 +21,19 @@ typedef size_t (*stdin_console_sink)(void *opaque, const uint8_t *buf, size_t le
 
 /*
  * Read fd (normally 0) on vm's event loop and feed sink. If fd is a
- * terminal, put it in raw mode (keeping Ctrl-C as a signal that stops the
- * VM) and register stdin_console_restore() to run at exit. 0 or -errno.
+ * terminal, put it in raw mode without ISIG (Ctrl-C, Ctrl-\, Ctrl-Z go to
+ * the guest), handle the Ctrl-A escape (host/console_escape.h: Ctrl-A x
+ * stops the VM with KVMINI_STATUS_SIGNAL), print a one-line hint on stderr,
+ * and register stdin_console_restore() to run at exit. A SIGTSTP from
+ * outside restores the terminal while the monitor is stopped; SIGCONT in
+ * the foreground makes it raw again. 0 or -errno.
  */
 int stdin_console_start(struct vm *vm, int fd, stdin_console_sink sink, void *opaque);
 
-/* Put the terminal back as it was. Idempotent and async-signal-safe. */
+/*
+ * Put the terminal back as it was, and console output's fd flags
+ * (host/chardev_io.h). Idempotent and async-signal-safe.
+ */
 void stdin_console_restore(void);
 
 #endif /* KVMINI_STDIN_CONSOLE_H */
