@@ -12,6 +12,11 @@
  *                  dropping, the I/O thread's EPOLLOUT flush), a closed
  *                  reader (EPIPE), a full device (ENOSPC), the bounded drain
  *                  at exit (poll) and the flags put back (fcntl); exits 0
+ *   console        the guest console on a terminal, as a running monitor has
+ *                  it (stdin_console.c: raw mode, the Ctrl-A escape), with
+ *                  the event loop serving it until a stop: prints
+ *                  "guest got XX" for every byte the guest would get and
+ *                  exits with the stop's status (tests/hardening/console-keys.py)
  *   socket | execve | open | fork | exec-memory | kvm-ioctl | kill |
  *   thread-socket | int80 | terminal
  *                  one call the filter must refuse (see below); the process
@@ -44,6 +49,7 @@
 #include "host/chardev_io.h"
 #include "host/stdin_console.h"
 #include "host/event_loop.h"
+#include "host/watch.h"
 #include "kvmini/chardev.h"
 #include "host/seccomp.h"
 #include "kvm/vm.h"
@@ -254,6 +260,38 @@ static int probe_output(void)
 	return failures ? 1 : 0;
 }
 
+/* The guest console's sink for "console": say which bytes the guest got. */
+static size_t show_input(void *opaque, const uint8_t *buf, size_t len)
+{
+	(void)opaque;
+	for (size_t i = 0; i < len; i++) {
+		char line[32];
+		int n = snprintf(line, sizeof(line), "guest got %02x\n", buf[i]);
+		if (write(STDOUT_FILENO, line, (size_t)n) < 0)
+			break;
+	}
+	return len;
+}
+
+/* stdin_console on a terminal, under the filter, until Ctrl-A x (or a signal) stops it. */
+static int probe_console(void)
+{
+	static struct vm vm = {.loop = {.epoll_fd = -1, .wake_fd = -1}};
+
+	if (event_loop_init(&vm.loop) || watch_signals(&vm) ||
+	    stdin_console_start(&vm, STDIN_FILENO, show_input, NULL))
+		return 2;
+	if (seccomp_install())
+		return 2;
+	fprintf(stderr, "seccomp_probe: console ready\n");
+	if (event_loop_run(&vm.loop))
+		return 2;
+	if (watch_stop_reason())
+		fprintf(stderr, "kvmini: %s\n", watch_stop_reason());
+	stdin_console_restore();
+	return vm.exit_status;
+}
+
 static void *thread_socket(void *arg)
 {
 	(void)arg;
@@ -309,13 +347,16 @@ static void forbidden(const char *mode)
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: seccomp_probe allowed|output|MODE (see the source)\n");
+		fprintf(stderr,
+			"usage: seccomp_probe allowed|output|console|MODE (see the source)\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "allowed") == 0)
 		return probe_allowed();
 	if (strcmp(argv[1], "output") == 0)
 		return probe_output();
+	if (strcmp(argv[1], "console") == 0)
+		return probe_console();
 
 	const char *mode = argv[1];
 	struct vm vm = {.loop = {.epoll_fd = -1, .wake_fd = -1}};
