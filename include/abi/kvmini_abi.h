@@ -87,5 +87,6 @@
 #define KVMINI_STATUS_TIMEOUT	  123 /* --timeout expired */
 #define KVMINI_STATUS_SIGNAL	  122 /* stopped by SIGINT/SIGTERM */
 #define KVMINI_STATUS_SECCOMP	  121 /* the monitor made a forbidden system call (seccomp) */
+#define KVMINI_STATUS_GUEST_HUNG  120 /* a vCPU halted where nothing can wake it (no irqchip) */
 
 #endif /* KVMINI_ABI_H */
