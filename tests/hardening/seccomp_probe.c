@@ -253,7 +253,10 @@ static int probe_output(void)
 	for (int i = 0; i < 200; i++)
 		chardev_write(&out, line, strlen(line));
 	chardev_io_detach(&io);
-	check(!(fcntl(pipefd[1], F_GETFL) & O_NONBLOCK), "teardown put the fd's flags back");
+	check(fcntl(pipefd[1], F_GETFL) & O_NONBLOCK,
+	      "non-blocking until exit (stderr may share it)");
+	chardev_io_restore_all(); /* what exit() and the fatal-signal handlers do */
+	check(!(fcntl(pipefd[1], F_GETFL) & O_NONBLOCK), "the fd's flags put back");
 	chardev_close(&gone, 0);
 	event_loop_destroy(&loop);
 	printf("seccomp_probe: %s\n", failures ? "FAILED" : "every output path worked");

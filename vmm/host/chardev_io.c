@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* Buffered device output, flushed from the I/O thread's event loop. */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
@@ -9,8 +12,17 @@
 #include "host/chardev_io.h"
 #include "kvmini/log.h"
 
-/* For chardev_io_restore_all(), which a signal handler may call. */
-static struct chardev *volatile attached[CHARDEV_IO_MAX];
+/*
+ * The fds whose O_NONBLOCK we set, with their flags from before. They are put
+ * back at exit, not when a chardev is detached: the monitor's last messages
+ * (stopped by SIGTERM, --trace statistics) go to stderr, often the same
+ * open file description as stdout, and must not block on a stuck reader
+ * either. Plain ints, so that a signal handler can read them.
+ */
+static struct {
+	volatile sig_atomic_t used;
+	int fd, flags;
+} taken[CHARDEV_IO_MAX];
 
 /* The chardev's kick, on a device's thread: wake the loop, nothing more. */
 static void kick(void *opaque)
@@ -81,6 +93,28 @@ static void on_kick(void *opaque, uint32_t events)
 		arm_timer(io, CHARDEV_IO_DELAY_MS);
 }
 
+/* Make restoring cd's fd flags our job, at exit (see taken[]). */
+static void take_flags(struct chardev *cd)
+{
+	static bool registered;
+
+	if (cd->saved_flags < 0)
+		return; /* already non-blocking before: nothing to undo */
+	for (int i = 0; i < CHARDEV_IO_MAX; i++) {
+		if (taken[i].used)
+			continue;
+		taken[i].fd = cd->fd;
+		taken[i].flags = cd->saved_flags;
+		taken[i].used = 1;
+		cd->saved_flags = -1; /* chardev_close() must not: that is too early */
+		break;
+	}
+	if (!registered) {
+		registered = true;
+		atexit(chardev_io_restore_all);
+	}
+}
+
 int chardev_io_attach(struct chardev_io *io, struct event_loop *loop, struct chardev *cd)
 {
 	int ret;
@@ -101,12 +135,7 @@ int chardev_io_attach(struct chardev_io *io, struct event_loop *loop, struct cha
 	}
 	io->cd = cd;
 	chardev_set_kick(cd, kick, io);
-	for (int i = 0; i < CHARDEV_IO_MAX; i++) {
-		if (!attached[i]) {
-			attached[i] = cd;
-			break;
-		}
-	}
+	take_flags(cd);
 	return 0;
 fail:
 	if (io->kick_fd >= 0)
@@ -131,17 +160,19 @@ void chardev_io_detach(struct chardev_io *io)
 	close(io->timer_fd);
 	chardev_set_kick(cd, NULL, NULL);
 	chardev_close(cd, CHARDEV_IO_DRAIN_MS);
-	for (int i = 0; i < CHARDEV_IO_MAX; i++)
-		if (attached[i] == cd)
-			attached[i] = NULL;
 	io->cd = NULL;
 }
 
 void chardev_io_restore_all(void)
 {
-	for (int i = 0; i < CHARDEV_IO_MAX; i++) {
-		struct chardev *cd = attached[i];
-		if (cd)
-			chardev_restore_fd(cd);
-	}
+	for (int i = 0; i < CHARDEV_IO_MAX; i++)
+		if (taken[i].used)
+			fcntl(taken[i].fd, F_SETFL, taken[i].flags);
+}
+
+void chardev_io_nonblock_all(void)
+{
+	for (int i = 0; i < CHARDEV_IO_MAX; i++)
+		if (taken[i].used)
+			fcntl(taken[i].fd, F_SETFL, taken[i].flags | O_NONBLOCK);
 }

@@ -29,21 +29,30 @@ struct chardev_io {
 
 /*
  * Serve cd's buffered output from loop. cd must be initialised (chardev_init);
- * this sets its kick callback. Also makes stdin_console_restore() (the
- * monitor's every way out, including fatal signals) put cd's fd flags back.
- * 0 or -errno.
+ * this sets its kick callback. Putting back the flags chardev_init changed
+ * on cd's fd becomes this module's job: at exit (atexit), so that the
+ * monitor's last messages on a shared stderr cannot block either, and from
+ * fatal signal handlers through chardev_io_restore_all(). 0 or -errno.
  */
 int chardev_io_attach(struct chardev_io *io, struct event_loop *loop, struct chardev *cd);
 
 /*
  * Stop serving cd, flush what remains with a bounded wait
- * (CHARDEV_IO_DRAIN_MS), restore its fd's flags and free it
- * (chardev_close). Safe on a chardev_io that was never attached (all zero)
- * or already detached.
+ * (CHARDEV_IO_DRAIN_MS) and free it (chardev_close); the fd stays
+ * non-blocking until exit. Safe on a chardev_io that was never attached
+ * (all zero) or already detached.
  */
 void chardev_io_detach(struct chardev_io *io);
 
-/* Put back the fd flags of every attached chardev. Async-signal-safe. */
+/*
+ * Put back the flags of every fd a chardev_io_attach() made non-blocking.
+ * Runs at exit; call it also on a way out that skips exit handlers, and
+ * when the process is suspended (the fd is shared with the shell).
+ * Idempotent and async-signal-safe.
+ */
 void chardev_io_restore_all(void);
+
+/* Make those fds non-blocking again (SIGCONT). Async-signal-safe. */
+void chardev_io_nonblock_all(void);
 
 #endif /* KVMINI_CHARDEV_IO_H */

@@ -27,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "host/chardev_io.h"
 #include "host/stdin_console.h"
 #include "kvmini/log.h"
 #include "host/seccomp.h"
@@ -167,6 +168,7 @@ static void on_sigsys(int sig, siginfo_t *info, void *ucontext)
 		/* Nothing more we can do to report it. */
 	}
 	stdin_console_restore();
+	chardev_io_restore_all(); /* _exit() skips the exit handlers that would */
 	_exit(KVMINI_STATUS_SECCOMP);
 }
 

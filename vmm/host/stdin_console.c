@@ -39,8 +39,6 @@ void stdin_console_restore(void)
 	raw_fd = -1; /* first, so that a SIGCONT now does not make it raw again */
 	if (fd >= 0)
 		tcsetattr(fd, TCSANOW, &saved_termios);
-	/* Console output's fd (stdout) gets its blocking flag back too. */
-	chardev_io_restore_all();
 }
 
 /*
@@ -55,6 +53,7 @@ static void on_tstp(int sig)
 
 	if (raw_fd >= 0)
 		tcsetattr(raw_fd, TCSANOW, &saved_termios);
+	chardev_io_restore_all(); /* the shell gets a blocking terminal back */
 	signal(sig, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, sig);
@@ -74,8 +73,10 @@ static void on_cont(int sig)
 	int fd = raw_fd;
 
 	(void)sig;
-	if (fd >= 0 && tcgetpgrp(fd) == getpgrp())
+	if (fd >= 0 && tcgetpgrp(fd) == getpgrp()) {
 		tcsetattr(fd, TCSANOW, &raw_termios);
+		chardev_io_nonblock_all();
+	}
 	errno = saved_errno;
 }
 
@@ -83,6 +84,7 @@ static void on_cont(int sig)
 static void fatal_signal(int sig)
 {
 	stdin_console_restore();
+	chardev_io_restore_all(); /* exit handlers will not run */
 	signal(sig, SIG_DFL);
 	raise(sig);
 }

@@ -30,10 +30,7 @@ typedef size_t (*stdin_console_sink)(void *opaque, const uint8_t *buf, size_t le
  */
 int stdin_console_start(struct vm *vm, int fd, stdin_console_sink sink, void *opaque);
 
-/*
- * Put the terminal back as it was, and console output's fd flags
- * (host/chardev_io.h). Idempotent and async-signal-safe.
- */
+/* Put the terminal back as it was. Idempotent and async-signal-safe. */
 void stdin_console_restore(void);
 
 #endif /* KVMINI_STDIN_CONSOLE_H */
