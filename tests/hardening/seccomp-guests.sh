@@ -19,7 +19,8 @@ blk=$6
 console=$7
 run_guest=$(dirname "$0")/../integration/run-guest.sh
 
-if ! (: <>/dev/kvm) 2>/dev/null; then
+# A character device first: "<>" on a missing /dev/kvm would create a file.
+if [ ! -c /dev/kvm ] || ! (: <>/dev/kvm) 2>/dev/null; then
 	echo "SKIP: /dev/kvm is missing or cannot be opened read-write"
 	exit 77
 fi

@@ -12,7 +12,8 @@ kvmini=$1
 spin=$2
 status_timeout=123
 
-if ! (: <>/dev/kvm) 2>/dev/null; then
+# A character device first: "<>" on a missing /dev/kvm would create a file.
+if [ ! -c /dev/kvm ] || ! (: <>/dev/kvm) 2>/dev/null; then
 	echo "SKIP: /dev/kvm is missing or cannot be opened read-write"
 	exit 77
 fi
