@@ -125,9 +125,11 @@ void chardev_write(struct chardev *cd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
+	if (cd->fd < 0)
+		return; /* -1 discards by design: nothing to count */
 	pthread_mutex_lock(&cd->lock);
-	if (cd->fd < 0 || cd->broken) {
-		cd->dropped += cd->fd < 0 ? 0 : len; /* -1 discards by design */
+	if (cd->broken) {
+		cd->dropped += len; /* the reader is gone, and we said so once */
 		pthread_mutex_unlock(&cd->lock);
 		return;
 	}
