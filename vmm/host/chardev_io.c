@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "host/chardev_io.h"
-#include "kvmini/log.h"
 
 /*
  * The fds whose O_NONBLOCK we set, with their flags from before. They are put
