@@ -23,6 +23,9 @@ scripts/install-deps.sh
 [ -f build/build.ninja ] || meson setup build >/dev/null
 ninja -C build >/dev/null
 
+echo "== kvmini: this KVM host, as kvmini sees it (kvmini host-info)"
+build/vmm/kvmini host-info
+
 echo "== kvmini: the tiny test guest (build/guest/hello.elf)"
 build/vmm/kvmini run --kernel build/guest/hello.elf
 

@@ -8,6 +8,9 @@ packages=(
 	# build
 	gcc make meson ninja-build pkg-config binutils clang-format
 	libfdt-dev libelf-dev check libseccomp-dev
+	# virtio-net user-mode networking (devices/backends/net_slirp.c); slirp.pc
+	# requires glib-2.0, which libslirp-dev does not pull in
+	libslirp-dev libglib2.0-dev
 	# fuzzing (libFuzzer ships with clang's runtime)
 	clang libclang-rt-14-dev
 	# the minimal Linux guest (guest/linux/build.sh)

@@ -1,15 +1,25 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=sh
 # tests/lib.sh: what every shell test shares. Source it first:
 #	. "$(dirname "$0")/../lib.sh"
 #	lib_init NAME              # names messages, makes $tmp, cleans up at exit
 #	lib_require_kvm            # skip (77) where /dev/kvm cannot be used
+#	lib_skip "why"             # print "SKIP: why" and exit 77 (1 if a
+#	                           # check_fail came first: a failure stays one)
 #	fail "why"                 # print "NAME: FAILED: why" and exit 1
 #	check_fail "why"           # print it, remember it, go on; lib_finish exits 1
 #	lib_finish                 # exit 0, or 1 if check_fail was called
+#	lib_pids="$pid"            # processes lib_init's cleanup kills at exit
+#	lib_host_info KVMINI KEY   # one field of `KVMINI host-info` (JSON), printed
+#	                           # plainly: a string as is, true/false, a list as
+#	                           # words, null as nothing (uses python3)
 #
 # Exit statuses by name: the monitor's come from include/abi/kvmini_abi.h, the
-# one table of them, so no test writes 122 where it means "stopped by a signal".
-# Meson reads a test's own status: 0 pass, 1 fail, 77 skip.
+# one table of them, so no test writes 122 where it means "stopped by a signal":
+# STATUS_OK, STATUS_SETUP_ERROR, STATUS_GUEST_CRASH, STATUS_PANIC,
+# STATUS_TIMEOUT, STATUS_SIGNAL, STATUS_SECCOMP (whatever the header defines).
+# Meson reads a test's own status: EXIT_PASS 0, EXIT_FAIL 1, EXIT_SKIP 77.
+# Works in sh (dash) and bash, with or without set -u.
 
 EXIT_PASS=0
 EXIT_FAIL=1
@@ -26,6 +36,10 @@ lib_load_statuses() {
 		exit $EXIT_FAIL
 	}
 	eval "$(sed -n 's/^#define KVMINI_\(STATUS_[A-Z_]*\)[ 	]*\([0-9][0-9]*\).*/\1=\2/p' "$lib_abi")"
+	[ -n "${STATUS_SETUP_ERROR:-}" ] || {
+		echo "lib.sh: no KVMINI_STATUS_* numbers found in $lib_abi" >&2
+		exit $EXIT_FAIL
+	}
 }
 lib_load_statuses
 
@@ -43,20 +57,33 @@ lib_init() {
 }
 
 lib_cleanup() {
-	for p in $lib_pids; do
-		kill -KILL "$p" 2>/dev/null
+	for lib_p in $lib_pids; do
+		kill -KILL "$lib_p" 2>/dev/null
 	done
 	[ -z "$tmp" ] || rm -rf "$tmp"
 }
 
 # The test cannot run here: say why and exit 77 (Meson: SKIP, never a pass).
+# A check that already failed is not hidden by a later skip.
 lib_skip() {
 	echo "SKIP: $*"
+	[ "$lib_failed" = 0 ] || exit $EXIT_FAIL
 	exit $EXIT_SKIP
 }
 
+# Skip unless /dev/kvm is a character device we can open read-write. The
+# -c test comes first: a shell's "<>/dev/kvm" opens with O_CREAT, and would
+# leave a regular file /dev/kvm behind on a machine without KVM (which then
+# fools every later check that only asks whether the file exists).
 lib_require_kvm() {
-	(: <>/dev/kvm) 2>/dev/null || lib_skip "/dev/kvm is missing or cannot be opened read-write"
+	if [ ! -e /dev/kvm ]; then
+		lib_skip "/dev/kvm does not exist (no KVM on this machine)"
+	fi
+	if [ ! -c /dev/kvm ]; then
+		lib_skip "/dev/kvm is not a character device (a stray file? delete it; no KVM here)"
+	fi
+	(: <>/dev/kvm) 2>/dev/null ||
+		lib_skip "cannot open /dev/kvm read-write (are you in the kvm group?)"
 }
 
 fail() {
@@ -72,4 +99,21 @@ check_fail() {
 lib_finish() {
 	[ "$lib_failed" = 0 ] || exit $EXIT_FAIL
 	exit $EXIT_PASS
+}
+
+# lib_host_info KVMINI KEY: the host's quirks come from the monitor
+# (vmm/kvm/host_quirks.c), never from a copy in a script. Returns non-zero,
+# with the reason on stderr, if the monitor cannot say or has no such key:
+#	x=$(lib_host_info "$kvmini" linux_cmdline) || fail "kvmini host-info failed"
+lib_host_info() {
+	"$1" host-info | python3 -c '
+import json, sys
+value = json.load(sys.stdin)[sys.argv[1]]
+if isinstance(value, bool):
+    print("true" if value else "false")
+elif isinstance(value, list):
+    print(" ".join(str(v) for v in value))
+elif value is not None:
+    print(value)
+' "$2"
 }

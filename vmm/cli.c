@@ -3,20 +3,25 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "errbuf.h"
 
 void cli_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: kvmini run --kernel FILE [options]\n"
+		"       kvmini host-info\n"
 		"       kvmini --help | --version\n"
 		"\n"
 		"Boot a guest under KVM. FILE is the tiny test kernel (an ELF), or Linux as a\n"
 		"bzImage or a vmlinux with a PVH entry note.\n"
+		"\n"
+		"host-info prints, as JSON, what kvmini decided about this KVM host: its kind,\n"
+		"the Linux command-line additions and hidden KVM features it needs, and\n"
+		"whether /dev/kvm is usable (it works without /dev/kvm).\n"
 		"\n"
 		"Options for run:\n"
 		"  -k, --kernel FILE      guest kernel (required)\n"
@@ -45,18 +50,8 @@ void cli_usage(FILE *out)
 		CLI_MAX_CPUS, CONFIG_MAX_DISKS, 123);
 }
 
-static enum cli_result error(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static enum cli_result error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return CLI_ERROR;
-}
+/* Write the reason into err and give up: return error(err, errlen, "...", ...); */
+#define error(err, errlen, ...) ((enum cli_result)errbuf_set(err, errlen, CLI_ERROR, __VA_ARGS__))
 
 int cli_parse_size(const char *text, uint64_t *bytes)
 {
@@ -285,6 +280,12 @@ enum cli_result cli_parse(int argc, char **argv, uint64_t host_ram, struct vm_co
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		fprintf(out, "kvmini %s\n", KVMINI_VERSION);
 		return CLI_EXIT_OK;
+	}
+	if (strcmp(argv[1], "host-info") == 0) {
+		if (argc > 2)
+			return error(err, errlen, "host-info takes no arguments, not '%s'",
+				     argv[2]);
+		return CLI_HOST_INFO;
 	}
 	if (strcmp(argv[1], "run") != 0)
 		return error(err, errlen, "unknown command '%s' (try: kvmini --help)", argv[1]);

@@ -14,9 +14,10 @@
 #define CLI_MAX_CPUS 64
 
 enum cli_result {
-	CLI_RUN,     /* cfg is filled: run a VM */
-	CLI_EXIT_OK, /* --help or --version was printed: exit 0 */
-	CLI_ERROR,   /* err holds the reason: exit 1 */
+	CLI_RUN,       /* cfg is filled: run a VM */
+	CLI_EXIT_OK,   /* --help or --version was printed: exit 0 */
+	CLI_ERROR,     /* err holds the reason: exit 1 */
+	CLI_HOST_INFO, /* `kvmini host-info`: print the host's quirks as JSON */
 };
 
 /*
@@ -28,9 +29,10 @@ enum cli_result {
 int cli_parse_size(const char *text, uint64_t *bytes);
 
 /*
- * Parse argv (argv[0] is the program, argv[1] should be "run"). host_ram is
- * the host's physical memory in bytes (0: unknown), against which --mem is
- * checked. Help and version go to out. On CLI_ERROR, err holds one line.
+ * Parse argv (argv[0] is the program, argv[1] the command: "run", or
+ * "host-info", which takes no arguments). host_ram is the host's physical
+ * memory in bytes (0: unknown), against which --mem is checked. Help and version go to out. On
+ * CLI_ERROR, err holds one line.
  */
 enum cli_result cli_parse(int argc, char **argv, uint64_t host_ram, struct vm_config *cfg,
 			  FILE *out, char *err, size_t errlen);

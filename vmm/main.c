@@ -30,8 +30,27 @@ static uint64_t host_ram_bytes(void)
 	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
 }
 
+/*
+ * `kvmini host-info`: what host_quirks_detect() decides here, and whether
+ * /dev/kvm is usable, as JSON for scripts (vmm/kvm/host_quirks.h). Needs
+ * no /dev/kvm: its absence is part of the answer.
+ */
+static int host_info(void)
+{
+	char why[256];
+	bool usable = host_quirks_kvm_check("/dev/kvm", why, sizeof(why)) == 0;
+
+	if (host_quirks_print_json(host_quirks_detect(), usable ? NULL : why, stdout) ||
+	    fflush(stdout)) {
+		log_error("cannot write the host information: %s", strerror(errno));
+		return KVMINI_STATUS_SETUP_ERROR;
+	}
+	return KVMINI_STATUS_OK;
+}
+
 /* Everything before the first KVM_RUN. Logs its own errors. 0 or -errno. */
-static int setup(struct vm *vm, const struct vm_config *cfg, struct symbols *syms)
+static int setup(struct vm *vm, struct board *board, struct watch *watch,
+		 const struct vm_config *cfg, struct symbols *syms)
 {
 	int ret;
 
@@ -57,24 +76,25 @@ static int setup(struct vm *vm, const struct vm_config *cfg, struct symbols *sym
 	 * PC (APICs and the PIT); the tiny guest needs interrupts only for
 	 * virtio devices, and local APICs only to keep extra vCPUs waiting
 	 * for a startup IPI (without one they would run from the reset vector).
+	 * The irqchip comes before the board: a line wired without one stays dead.
 	 */
 	enum kernel_kind kind = boot_detect(cfg->kernel_path);
 	bool is_linux = kind != KERNEL_ELF;
 	bool has_virtio = cfg->ndisks || cfg->console != CONSOLE_NONE || cfg->rng;
-	bool need_irqchip = is_linux || has_virtio || cfg->cpus > 1;
+	bool need_irqchip = is_linux || has_virtio || cfg->cpus > 1 || board_labs_need_irqchip();
 	if ((ret = vm_open(vm)) || (ret = vm_create_memory(vm, cfg->mem_size)) ||
 	    (need_irqchip && (ret = vm_create_irqchip(vm, is_linux))))
 		return ret;
 
 	/* 2. The I/O thread's loop, and the signals and watchdog that end a run. */
-	if ((ret = event_loop_init(&vm->loop)) || (ret = watch_signals(vm)) ||
-	    (ret = watch_timeout(vm, cfg->timeout_s))) {
+	if ((ret = event_loop_init(&vm->loop)) || (ret = watch_signals(watch, vm)) ||
+	    (ret = watch_timeout(watch, cfg->timeout_s))) {
 		log_error("cannot set up the event loop: %s", strerror(-ret));
 		return ret;
 	}
 
 	/* 3. Devices on the buses (the board; kvmini-lab adds the labs'), then the vCPUs. */
-	if ((ret = board_setup(vm, cfg)) || (ret = board_labs_setup(vm)) ||
+	if ((ret = board_setup(board, vm, cfg)) || (ret = board_labs_setup(board)) ||
 	    (ret = vcpus_create(vm)))
 		return ret;
 
@@ -83,12 +103,14 @@ static int setup(struct vm *vm, const struct vm_config *cfg, struct symbols *sym
 		return ret;
 
 	/* 5. Input for the guest console. */
-	return board_start_console(vm, cfg);
+	return board_start_console(board, cfg);
 }
 
 int main(int argc, char **argv)
 {
 	struct vm vm = {.kvm_fd = -1, .vm_fd = -1, .loop = {.epoll_fd = -1, .wake_fd = -1}};
+	struct board board = {0};
+	struct watch watch = {0};
 	struct vm_config cfg;
 	struct symbols syms = {0};
 	char err[512];
@@ -97,6 +119,8 @@ int main(int argc, char **argv)
 	switch (cli_parse(argc, argv, host_ram_bytes(), &cfg, stdout, err, sizeof(err))) {
 	case CLI_EXIT_OK:
 		return 0;
+	case CLI_HOST_INFO:
+		return host_info();
 	case CLI_ERROR:
 		log_error("%s", err);
 		return KVMINI_STATUS_SETUP_ERROR;
@@ -108,7 +132,7 @@ int main(int argc, char **argv)
 	vm.trace = cfg.trace;
 
 	int status = KVMINI_STATUS_SETUP_ERROR;
-	if (setup(&vm, &cfg, &syms) == 0) {
+	if (setup(&vm, &board, &watch, &cfg, &syms) == 0) {
 		vm_mark(&vm, "VM ready", -1);
 		/*
 		 * 6. Run: vCPU threads run the guest; this thread serves I/O until a
@@ -125,11 +149,12 @@ int main(int argc, char **argv)
 	/* 7. Tear down, on every path: vCPUs stopped, disks flushed, terminal restored. */
 	vm_request_stop(&vm, status);
 	vcpus_stop(&vm);
-	board_shutdown(&vm);
+	board_labs_destroy(&board);
+	board_shutdown(&board);
 	stdin_console_restore();
 	uint64_t end = vm_now_ns();
-	if (watch_stop_reason())
-		log_error("%s", watch_stop_reason());
+	if (watch_stop_reason(&watch))
+		log_error("%s", watch_stop_reason(&watch));
 	if (cfg.trace)
 		stats_print_exits(&vm, end);
 	if (cfg.boot_times)

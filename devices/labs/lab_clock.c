@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "abi/kvmini_labs.h"
+#include "kvmini/device_state.h"
 #include "kvmini/lab_clock.h"
 
 #define REG_SIZE 4
@@ -73,4 +74,41 @@ void lab_clock_init(struct lab_clock *clk, lab_clock_source now_ns)
 	clk->now_ns = now_ns;
 	clk->start_ns = now_ns();
 	clk->latch = 0;
+}
+
+/* ---- state (kvmini/device_state.h) ---------------------------------------- */
+
+#define LAB_CLOCK_STATE_VERSION 1
+
+int lab_clock_save(struct lab_clock *clk, struct state_writer *w)
+{
+	pthread_mutex_lock(&clk->dev.lock);
+	state_begin(w, STATE_KIND_LAB_CLOCK, LAB_CLOCK_STATE_VERSION);
+	/* start_ns is a host clock reading, meaningless on another host: save elapsed time. */
+	state_put_u64(w, clk->now_ns() - clk->start_ns);
+	state_put_u64(w, clk->latch);
+	int err = state_end(w);
+	pthread_mutex_unlock(&clk->dev.lock);
+	return err;
+}
+
+int lab_clock_load(struct lab_clock *clk, struct state_reader *r)
+{
+	uint32_t version;
+	int err = state_open(r, clk->dev.name, STATE_KIND_LAB_CLOCK, LAB_CLOCK_STATE_VERSION,
+			     &version);
+
+	if (err)
+		return err;
+	uint64_t elapsed = state_get_u64(r);
+	uint64_t latch = state_get_u64(r);
+	err = state_close(r);
+	if (err)
+		return err;
+	pthread_mutex_lock(&clk->dev.lock);
+	/* Every u64 is a time the clock reaches; the subtraction wraps as the reads do. */
+	clk->start_ns = clk->now_ns() - elapsed;
+	clk->latch = latch;
+	pthread_mutex_unlock(&clk->dev.lock);
+	return 0;
 }

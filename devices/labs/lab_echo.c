@@ -10,12 +10,12 @@
 #include <stdlib.h>
 
 #include "abi/kvmini_labs.h"
+#include "kvmini/device_state.h"
 #include "kvmini/lab_echo.h"
 
 struct lab_echo {
 	struct virtio_mmio vmio;
 	uint32_t bytes_echoed; /* configuration field; cleared by a device reset */
-	struct virtq_chain chain;
 };
 
 /* The answer to input byte c. */
@@ -28,13 +28,18 @@ static uint8_t echo_byte(const struct lab_echo *echo, uint8_t c)
 	return c;
 }
 
-/* Copy the chain's readable part into its writable part; returns the bytes written. */
-static uint32_t echo_chain(struct lab_echo *echo, const struct virtq_chain *c)
+/*
+ * Copy the chain's readable part into its writable part (a virtio_serve_fn);
+ * the used length is the bytes written.
+ */
+static int64_t echo_serve(void *opaque, const struct virtq_chain *c, bool *stop)
 {
+	struct lab_echo *echo = opaque;
 	uint64_t total = c->read_len < c->write_len ? c->read_len : c->write_len;
 	uint8_t buf[256];
 	uint64_t done = 0;
 
+	(void)stop;
 	/* Every buffer was checked by virtq_pop(); the copy helpers stay inside them. */
 	while (done < total) {
 		size_t n = total - done < sizeof(buf) ? (size_t)(total - done) : sizeof(buf);
@@ -44,24 +49,18 @@ static uint32_t echo_chain(struct lab_echo *echo, const struct virtq_chain *c)
 		virtq_chain_write(c, done, buf, n);
 		done += n;
 	}
-	return (uint32_t)done;
+	echo->bytes_echoed += (uint32_t)done;
+	return (int64_t)done;
 }
 
-static void echo_queue_notify(struct virtio_mmio *vmio, unsigned int q)
+/*
+ * The transport's loop pops each chain, pushes it back with our used length,
+ * sends one interrupt per batch (virtio 1.2, 2.7.7) and marks the device
+ * NEEDS_RESET itself on a broken ring.
+ */
+static bool echo_queue_notify(struct virtio_mmio *vmio, unsigned int q)
 {
-	struct lab_echo *echo = vmio->priv;
-	bool completed = false;
-
-	/* virtio_mmio_pop() marks the device NEEDS_RESET itself on a broken ring. */
-	while (virtio_mmio_pop(vmio, q, &echo->chain) > 0) {
-		uint32_t written = echo_chain(echo, &echo->chain);
-		echo->bytes_echoed += written;
-		virtio_mmio_push(vmio, q, echo->chain.head, written);
-		completed = true;
-	}
-	/* One interrupt for the whole batch (virtio 1.2, 2.7.7). */
-	if (completed)
-		virtio_mmio_notify_used(vmio, q);
+	return virtio_mmio_serve_queue(vmio, q, echo_serve, vmio->priv, VIRTIO_MMIO_BUDGET);
 }
 
 static void echo_config_read(struct virtio_mmio *vmio, uint32_t offset, uint8_t *data, uint32_t len)
@@ -115,4 +114,42 @@ void lab_echo_destroy(struct lab_echo *echo)
 		return;
 	pthread_mutex_destroy(&echo->vmio.dev.lock);
 	free(echo);
+}
+
+/* ---- state (kvmini/device_state.h) ---------------------------------------- */
+
+#define LAB_ECHO_STATE_VERSION 1
+
+int lab_echo_save(struct lab_echo *echo, struct state_writer *w)
+{
+	pthread_mutex_lock(&echo->vmio.dev.lock);
+	virtio_mmio_save(&echo->vmio, w);
+	state_begin(w, STATE_KIND_LAB_ECHO, LAB_ECHO_STATE_VERSION);
+	state_put_u32(w, echo->bytes_echoed);
+	int err = state_end(w);
+	pthread_mutex_unlock(&echo->vmio.dev.lock);
+	return err;
+}
+
+int lab_echo_load(struct lab_echo *echo, struct state_reader *r)
+{
+	struct virtio_mmio_state st;
+	uint32_t version, bytes_echoed = 0;
+
+	pthread_mutex_lock(&echo->vmio.dev.lock);
+	int err = virtio_mmio_state_read(&echo->vmio, r, &st);
+	if (!err)
+		err = state_open(r, echo->vmio.dev.name, STATE_KIND_LAB_ECHO,
+				 LAB_ECHO_STATE_VERSION, &version);
+	if (!err) {
+		/* Any count is possible: it wraps like the guest-visible u32 it is. */
+		bytes_echoed = state_get_u32(r);
+		err = state_close(r);
+	}
+	if (!err) {
+		virtio_mmio_state_apply(&echo->vmio, &st);
+		echo->bytes_echoed = bytes_echoed;
+	}
+	pthread_mutex_unlock(&echo->vmio.dev.lock);
+	return err;
 }

@@ -25,6 +25,7 @@
  */
 #include <string.h>
 
+#include "kvmini/device_state.h"
 #include "kvmini/i8042.h"
 
 /* Status register, port 0x64 read. */
@@ -244,5 +245,65 @@ int i8042_init(struct i8042 *c, i8042_reset_fn on_reset, void *opaque)
 	/* As a BIOS leaves it: keyboard interrupt on, POST passed, scancode translation. */
 	c->ctr = CTR_KBDINT | CTR_SYS | CTR_XLATE;
 	c->output_port = OUTPORT_RESET | OUTPORT_A20;
+	return 0;
+}
+
+/* ---- state (kvmini/device_state.h) ---------------------------------------- */
+
+#define I8042_STATE_VERSION 1
+
+int i8042_save(struct i8042 *c, struct state_writer *w)
+{
+	pthread_mutex_lock(&c->lock);
+	state_begin(w, STATE_KIND_I8042, I8042_STATE_VERSION);
+	state_put_u8(w, c->ctr);
+	state_put_u8(w, c->output_port);
+	state_put_u8(w, c->out_byte);
+	state_put_bool(w, c->out_full);
+	state_put_bool(w, c->out_aux);
+	state_put_bool(w, c->last_was_cmd);
+	state_put_u8(w, c->pending_cmd);
+	int err = state_end(w);
+	pthread_mutex_unlock(&c->lock);
+	return err;
+}
+
+/* The commands i8042_command() leaves waiting for a parameter byte. */
+static bool i8042_takes_parameter(uint8_t cmd)
+{
+	return cmd == CMD_WRITE_CTR || cmd == CMD_WRITE_OUTPORT || cmd == CMD_WRITE_KBD_OBUF ||
+	       cmd == CMD_WRITE_AUX_OBUF || cmd == CMD_WRITE_AUX;
+}
+
+int i8042_load(struct i8042 *c, struct state_reader *r)
+{
+	uint32_t version;
+	int err = state_open(r, c->cmd.name, STATE_KIND_I8042, I8042_STATE_VERSION, &version);
+
+	if (err)
+		return err;
+	uint8_t ctr = state_get_u8(r);
+	uint8_t output_port = state_get_u8(r);
+	uint8_t out_byte = state_get_u8(r);
+	bool out_full = state_get_bool(r);
+	bool out_aux = state_get_bool(r);
+	bool last_was_cmd = state_get_bool(r);
+	uint8_t pending_cmd = state_get_u8(r);
+	err = state_close(r);
+	if (err)
+		return err;
+	if (pending_cmd != 0 && !i8042_takes_parameter(pending_cmd))
+		return state_invalid(r, "command %#x cannot be waiting for a parameter",
+				     pending_cmd);
+
+	pthread_mutex_lock(&c->lock);
+	c->ctr = ctr;
+	c->output_port = output_port;
+	c->out_byte = out_byte;
+	c->out_full = out_full;
+	c->out_aux = out_aux;
+	c->last_was_cmd = last_was_cmd;
+	c->pending_cmd = pending_cmd;
+	pthread_mutex_unlock(&c->lock);
 	return 0;
 }

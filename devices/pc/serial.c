@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "kvmini/chardev.h"
+#include "kvmini/device_state.h"
 #include "kvmini/serial.h"
 
 /* Register offsets (register summary table). DLAB = LCR bit 7 switches offsets 0 and 1. */
@@ -164,16 +165,6 @@ static void serial_update_irq(struct serial *s)
 	if (level != s->irq_level) {
 		s->irq_level = level;
 		irq_set_level(s->irq, level);
-	}
-}
-
-/* Tell a waiting I/O thread that it may offer input again. */
-static void serial_rx_check_room(struct serial *s)
-{
-	if (s->rx_waiting && s->rx_count < serial_rx_capacity(s)) {
-		s->rx_waiting = false;
-		if (s->rx_notify)
-			s->rx_notify(s->rx_notify_opaque);
 	}
 }
 
@@ -351,7 +342,6 @@ static void serial_read(struct device *dev, uint64_t offset, uint8_t *data, uint
 	for (uint32_t i = 0; i < len; i++)
 		data[i] = offset + i < SERIAL_SIZE ? serial_read_reg(s, offset + i) : 0xff;
 	serial_update_irq(s);
-	serial_rx_check_room(s);
 }
 
 static void serial_write(struct device *dev, uint64_t offset, const uint8_t *data, uint32_t len)
@@ -363,7 +353,6 @@ static void serial_write(struct device *dev, uint64_t offset, const uint8_t *dat
 			serial_write_reg(s, offset + i, data[i]);
 	}
 	serial_update_irq(s);
-	serial_rx_check_room(s);
 }
 
 static const struct device_ops serial_ops = {
@@ -391,20 +380,12 @@ void serial_set_tap(struct serial *s, serial_output_fn tap, void *opaque)
 	s->tap_opaque = opaque;
 }
 
-void serial_set_rx_notify(struct serial *s, serial_rx_notify_fn notify, void *opaque)
-{
-	s->rx_notify = notify;
-	s->rx_notify_opaque = opaque;
-}
-
 size_t serial_rx_room(struct serial *s)
 {
 	size_t room;
 
 	pthread_mutex_lock(&s->dev.lock);
 	room = serial_rx_capacity(s) - s->rx_count;
-	if (room == 0)
-		s->rx_waiting = true;
 	pthread_mutex_unlock(&s->dev.lock);
 	return room;
 }
@@ -419,10 +400,117 @@ size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len)
 	} else {
 		while (n < len && serial_rx_push(s, buf[n]))
 			n++;
-		if (n < len)
-			s->rx_waiting = true;
 	}
 	serial_update_irq(s);
 	pthread_mutex_unlock(&s->dev.lock);
 	return n;
+}
+
+/* ---- state (kvmini/device_state.h) ---------------------------------------- */
+
+#define SERIAL_STATE_VERSION 1
+
+int serial_save(struct serial *s, struct state_writer *w)
+{
+	pthread_mutex_lock(&s->dev.lock);
+	state_begin(w, STATE_KIND_SERIAL, SERIAL_STATE_VERSION);
+	state_put_u8(w, s->ier);
+	state_put_u8(w, s->lcr);
+	state_put_u8(w, s->mcr);
+	state_put_u8(w, s->msr);
+	state_put_u8(w, s->scr);
+	state_put_u8(w, s->dll);
+	state_put_u8(w, s->dlm);
+	state_put_bool(w, s->fifo_enabled);
+	state_put_u8(w, s->rx_trigger);
+	state_put_bool(w, s->overrun);
+	state_put_bool(w, s->thre_pending);
+	state_put_u8(w, s->rbr);
+	/* The FIFO oldest byte first: where the ring starts is not guest-visible. */
+	state_put_u8(w, (uint8_t)s->rx_count);
+	for (unsigned int i = 0; i < s->rx_count; i++)
+		state_put_u8(w, s->rx_fifo[(s->rx_head + i) % SERIAL_FIFO_SIZE]);
+	int err = state_end(w);
+	pthread_mutex_unlock(&s->dev.lock);
+	return err;
+}
+
+/* Read a serial blob into *t (a copy of s) and check it; s itself is not touched. */
+static int serial_state_read(struct serial *t, struct state_reader *r)
+{
+	uint32_t version;
+	int err = state_open(r, t->dev.name, STATE_KIND_SERIAL, SERIAL_STATE_VERSION, &version);
+
+	if (err)
+		return err;
+	t->ier = state_get_u8(r);
+	t->lcr = state_get_u8(r);
+	t->mcr = state_get_u8(r);
+	t->msr = state_get_u8(r);
+	t->scr = state_get_u8(r);
+	t->dll = state_get_u8(r);
+	t->dlm = state_get_u8(r);
+	t->fifo_enabled = state_get_bool(r);
+	t->rx_trigger = state_get_u8(r);
+	t->overrun = state_get_bool(r);
+	t->thre_pending = state_get_bool(r);
+	t->rbr = state_get_u8(r);
+	uint8_t count = state_get_u8(r);
+	/* Checked before the bytes are read: never more than the ring holds. */
+	if (count > SERIAL_FIFO_SIZE)
+		return state_invalid(r, "receive FIFO holds %u bytes, capacity %u", count,
+				     SERIAL_FIFO_SIZE);
+	t->rx_head = 0;
+	t->rx_count = count;
+	state_get_bytes(r, t->rx_fifo, count);
+	err = state_close(r);
+	if (err)
+		return err;
+
+	/* Values the register file cannot hold (see serial_write_reg and friends). */
+	if (t->ier & ~IER_MASK)
+		return state_invalid(r, "IER %#x has bits 4-7 set", t->ier);
+	if (t->mcr & ~MCR_MASK)
+		return state_invalid(r, "MCR %#x has bits 5-7 set", t->mcr);
+	if (t->rx_trigger != 1 && t->rx_trigger != 4 && t->rx_trigger != 8 && t->rx_trigger != 14)
+		return state_invalid(r, "receive trigger level %u is not 1, 4, 8 or 14",
+				     t->rx_trigger);
+	if (t->rx_count > serial_rx_capacity(t))
+		return state_invalid(r, "receive FIFO holds %u bytes with FIFOs %s (capacity %u)",
+				     t->rx_count, t->fifo_enabled ? "on" : "off",
+				     serial_rx_capacity(t));
+	/* MSR's inputs follow from MCR (serial_update_msr); only the deltas are free. */
+	struct serial inputs = *t;
+	serial_update_msr(&inputs);
+	if ((t->msr & ~MSR_DELTA) != (inputs.msr & ~MSR_DELTA))
+		return state_invalid(r, "MSR inputs %#x do not match MCR %#x", t->msr, t->mcr);
+	return 0;
+}
+
+int serial_load(struct serial *s, struct state_reader *r)
+{
+	pthread_mutex_lock(&s->dev.lock);
+	struct serial t = *s; /* host wiring and counters are kept as they are */
+	int err = serial_state_read(&t, r);
+	if (!err) {
+		s->ier = t.ier;
+		s->lcr = t.lcr;
+		s->mcr = t.mcr;
+		s->msr = t.msr;
+		s->scr = t.scr;
+		s->dll = t.dll;
+		s->dlm = t.dlm;
+		s->fifo_enabled = t.fifo_enabled;
+		s->rx_trigger = t.rx_trigger;
+		s->overrun = t.overrun;
+		s->thre_pending = t.thre_pending;
+		s->rbr = t.rbr;
+		memcpy(s->rx_fifo, t.rx_fifo, sizeof(s->rx_fifo));
+		s->rx_head = t.rx_head;
+		s->rx_count = t.rx_count;
+		/* The line of the new board starts low: drive it to what the state says. */
+		serial_update_irq(s);
+	}
+	pthread_mutex_unlock(&s->dev.lock);
+	return err;
 }

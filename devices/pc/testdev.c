@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "abi/kvmini_abi.h"
+#include "kvmini/device_state.h"
 #include "kvmini/log.h"
 #include "kvmini/testdev.h"
 
@@ -162,5 +163,59 @@ int testdev_init(struct testdev *td, testdev_exit_fn on_exit, testdev_marker_fn 
 	td->on_exit = on_exit;
 	td->on_marker = on_marker;
 	td->opaque = opaque;
+	return 0;
+}
+
+/* ---- state (kvmini/device_state.h) ---------------------------------------- */
+
+#define TESTDEV_STATE_VERSION 1
+
+/* The two windows are separate devices on separate buses: hold both locks, pio first. */
+static void testdev_lock(struct testdev *td)
+{
+	pthread_mutex_lock(&td->pio.lock);
+	pthread_mutex_lock(&td->mmio.lock);
+}
+
+static void testdev_unlock(struct testdev *td)
+{
+	pthread_mutex_unlock(&td->mmio.lock);
+	pthread_mutex_unlock(&td->pio.lock);
+}
+
+int testdev_save(struct testdev *td, struct state_writer *w)
+{
+	testdev_lock(td);
+	state_begin(w, STATE_KIND_TESTDEV, TESTDEV_STATE_VERSION);
+	state_put_u32(w, td->pio_scratch);
+	state_put_u32(w, td->pio_counter);
+	state_put_u64(w, td->mmio_scratch);
+	state_put_u64(w, td->mmio_counter);
+	int err = state_end(w);
+	testdev_unlock(td);
+	return err;
+}
+
+int testdev_load(struct testdev *td, struct state_reader *r)
+{
+	uint32_t version;
+	int err = state_open(r, td->pio.name, STATE_KIND_TESTDEV, TESTDEV_STATE_VERSION, &version);
+
+	if (err)
+		return err;
+	uint32_t pio_scratch = state_get_u32(r);
+	uint32_t pio_counter = state_get_u32(r);
+	uint64_t mmio_scratch = state_get_u64(r);
+	uint64_t mmio_counter = state_get_u64(r);
+	err = state_close(r);
+	if (err)
+		return err;
+
+	testdev_lock(td);
+	td->pio_scratch = pio_scratch;
+	td->pio_counter = pio_counter;
+	td->mmio_scratch = mmio_scratch;
+	td->mmio_counter = mmio_counter;
+	testdev_unlock(td);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kvmini/chardev.h"
+#include "kvmini/device_state.h"
 #include "kvmini/virtio_console.h"
 
 #define CONFIG_SIZE 12 /* cols, rows, max_nr_ports, emerg_wr */
@@ -19,51 +20,47 @@ struct virtio_console {
 	struct chardev *out;			/* where transmitq bytes go; never blocks */
 	uint8_t fifo[VIRTIO_CONSOLE_FIFO_SIZE]; /* input not yet in a guest buffer */
 	size_t fifo_len;
-	struct virtq_chain chain;
 };
 
-/* transmitq: every readable byte of every chain goes to the output. */
-static void con_transmit(struct virtio_console *con)
+/* transmitq (a virtio_serve_fn): every readable byte of the chain goes to the output. */
+static int64_t con_transmit(void *opaque, const struct virtq_chain *c, bool *stop)
 {
-	struct virtq_chain *c = &con->chain;
-	bool completed = false;
+	struct virtio_console *con = opaque;
 
-	while (virtio_mmio_pop(&con->vmio, VIRTIO_CONSOLE_TX_QUEUE, c) > 0) {
-		for (unsigned int i = 0; i < c->nread; i++)
-			chardev_write(con->out, c->bufs[i].iov_base, c->bufs[i].iov_len);
-		/* Nothing written into the chain: used length 0 (section 2.7.8). */
-		virtio_mmio_push(&con->vmio, VIRTIO_CONSOLE_TX_QUEUE, c->head, 0);
-		completed = true;
-	}
-	if (completed)
-		virtio_mmio_notify_used(&con->vmio, VIRTIO_CONSOLE_TX_QUEUE);
+	(void)stop;
+	for (unsigned int i = 0; i < c->nread; i++)
+		chardev_write(con->out, c->bufs[i].iov_base, c->bufs[i].iov_len);
+	return 0; /* nothing written into the chain (section 2.7.8) */
 }
 
-/* receiveq: move FIFO bytes into the buffers the driver posted. */
-static void con_deliver(struct virtio_console *con)
+/* receiveq (a virtio_serve_fn): move FIFO bytes into the buffer the driver posted. */
+static int64_t con_receive_chain(void *opaque, const struct virtq_chain *c, bool *stop)
 {
-	struct virtq_chain *c = &con->chain;
-	bool completed = false;
+	struct virtio_console *con = opaque;
 
-	while (con->fifo_len > 0 && virtio_mmio_pop(&con->vmio, VIRTIO_CONSOLE_RX_QUEUE, c) > 0) {
-		size_t n = virtq_chain_write(c, 0, con->fifo, con->fifo_len);
-		memmove(con->fifo, con->fifo + n, con->fifo_len - n);
-		con->fifo_len -= n;
-		virtio_mmio_push(&con->vmio, VIRTIO_CONSOLE_RX_QUEUE, c->head, (uint32_t)n);
-		completed = true;
-	}
-	if (completed)
-		virtio_mmio_notify_used(&con->vmio, VIRTIO_CONSOLE_RX_QUEUE);
+	size_t n = virtq_chain_write(c, 0, con->fifo, con->fifo_len);
+	memmove(con->fifo, con->fifo + n, con->fifo_len - n);
+	con->fifo_len -= n;
+	*stop = con->fifo_len == 0; /* keep the driver's other buffers for later input */
+	return (int64_t)n;
 }
 
-static void con_queue_notify(struct virtio_mmio *vmio, unsigned int q)
+/* Deliver pending input, if any, into posted receive buffers. */
+static bool con_deliver(struct virtio_console *con)
+{
+	if (con->fifo_len == 0)
+		return false;
+	return virtio_mmio_serve_queue(&con->vmio, VIRTIO_CONSOLE_RX_QUEUE, con_receive_chain, con,
+				       VIRTIO_MMIO_BUDGET);
+}
+
+static bool con_queue_notify(struct virtio_mmio *vmio, unsigned int q)
 {
 	struct virtio_console *con = vmio->priv;
 
 	if (q == VIRTIO_CONSOLE_TX_QUEUE)
-		con_transmit(con);
-	else
-		con_deliver(con); /* new receive buffers: pending input can go */
+		return virtio_mmio_serve_queue(vmio, q, con_transmit, con, VIRTIO_MMIO_BUDGET);
+	return con_deliver(con); /* new receive buffers: pending input can go */
 }
 
 size_t virtio_console_receive(struct virtio_console *con, const uint8_t *buf, size_t len)
@@ -73,6 +70,10 @@ size_t virtio_console_receive(struct virtio_console *con, const uint8_t *buf, si
 	size_t n = len < room ? len : room;
 	memcpy(con->fifo + con->fifo_len, buf, n);
 	con->fifo_len += n;
+	/*
+	 * One budget is a whole queue's worth of buffers here, so anything
+	 * left in the FIFO waits for the driver to post more (its notify).
+	 */
 	con_deliver(con);
 	pthread_mutex_unlock(&con->vmio.dev.lock);
 	return n;
@@ -137,4 +138,63 @@ void virtio_console_destroy(struct virtio_console *con)
 		return;
 	pthread_mutex_destroy(&con->vmio.dev.lock);
 	free(con);
+}
+
+/* ---- state (kvmini/device_state.h) ---------------------------------------- */
+
+#define VIRTIO_CONSOLE_STATE_VERSION 1
+
+int virtio_console_save(struct virtio_console *con, struct state_writer *w)
+{
+	pthread_mutex_lock(&con->vmio.dev.lock);
+	virtio_mmio_save(&con->vmio, w);
+	/*
+	 * Output goes to the chardev at once (what waits there is the host's,
+	 * not the guest's); only input can be waiting.
+	 */
+	state_begin(w, STATE_KIND_VIRTIO_CONSOLE, VIRTIO_CONSOLE_STATE_VERSION);
+	state_put_u32(w, (uint32_t)con->fifo_len);
+	state_put_bytes(w, con->fifo, con->fifo_len);
+	int err = state_end(w);
+	pthread_mutex_unlock(&con->vmio.dev.lock);
+	return err;
+}
+
+/* The console's own blob: the pending input, into fifo / *fifo_len. */
+static int con_state_read(struct virtio_console *con, struct state_reader *r, uint8_t *fifo,
+			  size_t *fifo_len)
+{
+	uint32_t version;
+	int err = state_open(r, con->vmio.dev.name, STATE_KIND_VIRTIO_CONSOLE,
+			     VIRTIO_CONSOLE_STATE_VERSION, &version);
+
+	if (err)
+		return err;
+	uint32_t len = state_get_u32(r);
+	/* Checked before the bytes are read: never more than the FIFO holds. */
+	if (!r->err && len > VIRTIO_CONSOLE_FIFO_SIZE)
+		return state_invalid(r, "%u bytes of pending input, the FIFO holds %u", len,
+				     VIRTIO_CONSOLE_FIFO_SIZE);
+	state_get_bytes(r, fifo, len);
+	*fifo_len = len;
+	return state_close(r);
+}
+
+int virtio_console_load(struct virtio_console *con, struct state_reader *r)
+{
+	struct virtio_mmio_state st;
+	uint8_t fifo[VIRTIO_CONSOLE_FIFO_SIZE];
+	size_t fifo_len = 0;
+
+	pthread_mutex_lock(&con->vmio.dev.lock);
+	int err = virtio_mmio_state_read(&con->vmio, r, &st);
+	if (!err)
+		err = con_state_read(con, r, fifo, &fifo_len);
+	if (!err) {
+		virtio_mmio_state_apply(&con->vmio, &st);
+		memcpy(con->fifo, fifo, fifo_len);
+		con->fifo_len = fifo_len;
+	}
+	pthread_mutex_unlock(&con->vmio.dev.lock);
+	return err;
 }

@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <sys/random.h>
 
+#include "kvmini/device_state.h"
 #include "kvmini/log.h"
 #include "kvmini/virtio_rng.h"
 
 struct virtio_rng {
 	struct virtio_mmio vmio;
 	bool logged_error;
-	struct virtq_chain chain;
 };
 
 /* Fill buf from the host's pool; returns the bytes filled (short only on error). */
@@ -35,29 +35,29 @@ static size_t rng_fill(struct virtio_rng *rng, uint8_t *buf, size_t len)
 	return done;
 }
 
-static void rng_queue_notify(struct virtio_mmio *vmio, unsigned int q)
+/* Fill the chain's writable buffers (a virtio_serve_fn); the used length is the bytes filled. */
+static int64_t rng_serve(void *opaque, const struct virtq_chain *c, bool *stop)
 {
-	struct virtio_rng *rng = vmio->priv;
-	struct virtq_chain *c = &rng->chain;
-	bool completed = false;
+	struct virtio_rng *rng = opaque;
+	size_t filled = 0;
 
-	while (virtio_mmio_pop(vmio, q, c) > 0) {
-		size_t filled = 0;
-		/* Readable buffers carry nothing for this device; they are ignored. */
-		for (unsigned int i = c->nread; i < c->nread + c->nwrite; i++) {
-			size_t want = c->bufs[i].iov_len;
-			if (want > VIRTIO_RNG_MAX_REQUEST - filled)
-				want = VIRTIO_RNG_MAX_REQUEST - filled;
-			size_t got = rng_fill(rng, c->bufs[i].iov_base, want);
-			filled += got;
-			if (got < want)
-				break;
-		}
-		virtio_mmio_push(vmio, q, c->head, (uint32_t)filled);
-		completed = true;
+	(void)stop;
+	/* Readable buffers carry nothing for this device; they are ignored. */
+	for (unsigned int i = c->nread; i < c->nread + c->nwrite; i++) {
+		size_t want = c->bufs[i].iov_len;
+		if (want > VIRTIO_RNG_MAX_REQUEST - filled)
+			want = VIRTIO_RNG_MAX_REQUEST - filled;
+		size_t got = rng_fill(rng, c->bufs[i].iov_base, want);
+		filled += got;
+		if (got < want)
+			break;
 	}
-	if (completed)
-		virtio_mmio_notify_used(vmio, q);
+	return (int64_t)filled;
+}
+
+static bool rng_queue_notify(struct virtio_mmio *vmio, unsigned int q)
+{
+	return virtio_mmio_serve_queue(vmio, q, rng_serve, vmio->priv, VIRTIO_MMIO_BUDGET);
 }
 
 static const struct virtio_device_ops rng_ops = {
@@ -89,4 +89,36 @@ void virtio_rng_destroy(struct virtio_rng *rng)
 		return;
 	pthread_mutex_destroy(&rng->vmio.dev.lock);
 	free(rng);
+}
+
+/* ---- state (kvmini/device_state.h) ---------------------------------------- */
+
+#define VIRTIO_RNG_STATE_VERSION 1
+
+int virtio_rng_save(struct virtio_rng *rng, struct state_writer *w)
+{
+	pthread_mutex_lock(&rng->vmio.dev.lock);
+	virtio_mmio_save(&rng->vmio, w);
+	state_begin(w, STATE_KIND_VIRTIO_RNG, VIRTIO_RNG_STATE_VERSION);
+	int err = state_end(w);
+	pthread_mutex_unlock(&rng->vmio.dev.lock);
+	return err;
+}
+
+int virtio_rng_load(struct virtio_rng *rng, struct state_reader *r)
+{
+	struct virtio_mmio_state st;
+	uint32_t version;
+
+	pthread_mutex_lock(&rng->vmio.dev.lock);
+	int err = virtio_mmio_state_read(&rng->vmio, r, &st);
+	if (!err)
+		err = state_open(r, rng->vmio.dev.name, STATE_KIND_VIRTIO_RNG,
+				 VIRTIO_RNG_STATE_VERSION, &version);
+	if (!err)
+		err = state_close(r);
+	if (!err)
+		virtio_mmio_state_apply(&rng->vmio, &st);
+	pthread_mutex_unlock(&rng->vmio.dev.lock);
+	return err;
 }

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "kvmini/range.h"
 #include "kvmini/virtqueue.h"
 
 const char *virtq_error_str(enum virtq_error err)
@@ -41,13 +42,14 @@ void virtq_reset(struct virtq *vq)
 	memset(vq, 0, sizeof(*vq));
 }
 
-/* [a, a+alen) and [b, b+blen) overlap; both ranges are known to be in RAM. */
-static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
-enum virtq_error virtq_activate(struct virtq *vq, const struct guest_mem *mem, uint16_t num_max)
+/*
+ * The checks a queue's rings must pass before the device uses them: size,
+ * alignment, inside RAM, no overlap. On success store the host views in vq
+ * (nothing else is changed). Shared by virtq_activate() and virtq_restore(),
+ * so that a restored queue passes exactly the checks of a new one.
+ */
+static enum virtq_error virtq_map_rings(struct virtq *vq, const struct guest_mem *mem,
+					uint16_t num_max)
 {
 	uint64_t num = vq->num;
 
@@ -68,21 +70,49 @@ enum virtq_error virtq_activate(struct virtq *vq, const struct guest_mem *mem, u
 	 * writes, our own stores would rewrite descriptors under our feet; no
 	 * correct driver does that, so refuse it.
 	 */
-	if (ranges_overlap(vq->used_gpa, VIRTQ_USED_SIZE(num), vq->desc_gpa,
-			   VIRTQ_DESC_SIZE(num)) ||
-	    ranges_overlap(vq->used_gpa, VIRTQ_USED_SIZE(num), vq->avail_gpa,
-			   VIRTQ_AVAIL_SIZE(num)))
+	if (range_overlap(vq->used_gpa, VIRTQ_USED_SIZE(num), vq->desc_gpa, VIRTQ_DESC_SIZE(num)) ||
+	    range_overlap(vq->used_gpa, VIRTQ_USED_SIZE(num), vq->avail_gpa, VIRTQ_AVAIL_SIZE(num)))
 		return VIRTQ_ERR_RING_OVERLAP;
 
 	vq->desc = desc;
 	vq->avail = avail;
 	vq->used = used;
 	vq->mem = mem;
+	return VIRTQ_OK;
+}
+
+enum virtq_error virtq_activate(struct virtq *vq, const struct guest_mem *mem, uint16_t num_max)
+{
+	enum virtq_error err = virtq_map_rings(vq, mem, num_max);
+
+	if (err)
+		return err;
 	vq->last_avail = 0;
 	vq->used_idx = 0;
-	__atomic_store_n(&used->flags, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&used->idx, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&vq->used->flags, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&vq->used->idx, 0, __ATOMIC_RELEASE);
 	vq->ready = true;
+	return VIRTQ_OK;
+}
+
+enum virtq_error virtq_restore(struct virtq *vq, const struct guest_mem *mem, uint16_t num_max,
+			       uint16_t last_avail, uint16_t used_idx)
+{
+	struct virtq t = *vq;
+	enum virtq_error err = virtq_map_rings(&t, mem, num_max);
+
+	if (err)
+		return err;
+	/*
+	 * A device returns every chain it took before it lets go of its lock,
+	 * and never more than a queue's worth can be outstanding anyway.
+	 */
+	if ((uint16_t)(last_avail - used_idx) > t.num)
+		return VIRTQ_ERR_AVAIL_IDX;
+	t.last_avail = last_avail;
+	t.used_idx = used_idx;
+	t.ready = true;
+	*vq = t;
 	return VIRTQ_OK;
 }
 

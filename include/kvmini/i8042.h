@@ -56,4 +56,22 @@ struct i8042 {
  */
 int i8042_init(struct i8042 *c, i8042_reset_fn on_reset, void *opaque);
 
+struct state_writer;
+struct state_reader;
+
+/*
+ * Save the controller's state (CTR, output port, output buffer, status
+ * bits, a command waiting for its parameter) as one STATE_KIND_I8042 blob
+ * (kvmini/device_state.h). Takes c->lock. 0 or the writer's -errno.
+ */
+int i8042_save(struct i8042 *c, struct state_writer *w);
+
+/*
+ * Load a blob written by i8042_save() into an i8042_init()ed controller,
+ * keeping its on_reset callback. Never calls on_reset: a saved output port
+ * with the reset line low only says the guest had asked for a reset. On
+ * error (-EPROTO, -EINVAL, logged) c is unchanged. Takes c->lock.
+ */
+int i8042_load(struct i8042 *c, struct state_reader *r);
+
 #endif /* KVMINI_I8042_H */

@@ -30,4 +30,23 @@ struct lab_clock {
  */
 void lab_clock_init(struct lab_clock *clk, lab_clock_source now_ns);
 
+struct state_writer;
+struct state_reader;
+
+/*
+ * Save the clock as one STATE_KIND_LAB_CLOCK blob: the time the guest would
+ * read now (now_ns() - start_ns) and the latch. Takes clk->dev.lock.
+ * 0 or the writer's -errno.
+ */
+int lab_clock_save(struct lab_clock *clk, struct state_writer *w);
+
+/*
+ * Load a blob written by lab_clock_save() into a lab_clock_init()ed clock:
+ * the clock goes on from the saved time (start_ns is moved so that
+ * now_ns() - start_ns is the saved time now), so guest time never runs
+ * backwards across a restore. On error (-EPROTO, logged) clk is unchanged.
+ * Takes clk->dev.lock.
+ */
+int lab_clock_load(struct lab_clock *clk, struct state_reader *r);
+
 #endif /* KVMINI_LAB_CLOCK_H */

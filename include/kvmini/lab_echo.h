@@ -28,6 +28,23 @@ int lab_echo_create(struct lab_echo **out, const struct guest_mem *mem, struct i
 /* The transport, for the board to place on the MMIO bus. */
 struct virtio_mmio *lab_echo_mmio(struct lab_echo *echo);
 
+struct state_writer;
+struct state_reader;
+
+/*
+ * Save the device's state: the transport's blob and a STATE_KIND_LAB_ECHO
+ * blob with the bytes_echoed counter of the configuration space. Takes the
+ * device lock. 0 or -errno.
+ */
+int lab_echo_save(struct lab_echo *echo, struct state_writer *w);
+
+/*
+ * Load a state written by lab_echo_save() into a freshly created device.
+ * On error (-EPROTO, -EINVAL, logged) echo is unchanged. Takes the device
+ * lock.
+ */
+int lab_echo_load(struct lab_echo *echo, struct state_reader *r);
+
 /* Free the device. NULL is allowed. */
 void lab_echo_destroy(struct lab_echo *echo);
 

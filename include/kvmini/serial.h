@@ -31,7 +31,6 @@
 #define SERIAL_FIFO_SIZE 16 /* the 16550's receive FIFO; 1 byte (RBR) when FIFOs are off */
 
 typedef void (*serial_output_fn)(void *opaque, uint8_t byte);
-typedef void (*serial_rx_notify_fn)(void *opaque);
 
 struct serial {
 	struct device dev; /* register this on the port-I/O bus */
@@ -41,8 +40,6 @@ struct serial {
 	struct irq_line *irq; /* may be NULL: interrupts are not wired */
 	serial_output_fn tap; /* optional copy of every transmitted byte */
 	void *tap_opaque;
-	serial_rx_notify_fn rx_notify; /* optional: "room in the receive FIFO again" */
-	void *rx_notify_opaque;
 
 	/* Registers (PC16550D, Registers section). */
 	uint8_t ier;	    /* interrupt enable, bits 0-3 */
@@ -60,7 +57,6 @@ struct serial {
 	/* Receive FIFO: a ring of rx_count bytes starting at rx_head. */
 	uint8_t rx_fifo[SERIAL_FIFO_SIZE];
 	unsigned int rx_head, rx_count;
-	bool rx_waiting; /* a caller was told "no room": call rx_notify when there is */
 
 	int irq_level; /* what we last drove on irq */
 };
@@ -87,20 +83,11 @@ int serial_init(struct serial *s, struct chardev *out, struct irq_line *irq);
 void serial_set_tap(struct serial *s, serial_output_fn tap, void *opaque);
 
 /*
- * Optional: after serial_receive() refused bytes or serial_rx_room() returned
- * 0, call notify(opaque) once as soon as the guest has made room (read RBR,
- * reset or resized the FIFO). It runs on a vCPU thread with s->dev.lock held:
- * it should only wake the I/O thread (e.g. write an eventfd), never call
- * serial_receive() itself. Call before the vCPUs start.
- */
-void serial_set_rx_notify(struct serial *s, serial_rx_notify_fn notify, void *opaque);
-
-/*
  * How many bytes serial_receive() would accept now: free space in the
- * receive FIFO (16 bytes when the guest enabled FIFOs, else 1). 0 when full;
- * the rx_notify callback then fires once there is room again. Takes
- * s->dev.lock. A caller that never wants to lose input offers at most this
- * many bytes.
+ * receive FIFO (16 bytes when the guest enabled FIFOs, else 1). 0 when full:
+ * the caller asks again later (the stdin console polls on a 1 ms timer).
+ * Takes s->dev.lock. A caller that never wants to lose input offers at most
+ * this many bytes.
  */
 size_t serial_rx_room(struct serial *s);
 
@@ -110,11 +97,28 @@ size_t serial_rx_room(struct serial *s);
  * and raises the received-data interrupt if enabled. Takes s->dev.lock.
  * When the FIFO fills, the rest is not stored and, as on the real chip when a
  * character arrives at a full FIFO, LSR.OE is set; the caller still owns
- * buf[n..len) and may offer it again later (see serial_rx_room and
- * rx_notify). In loopback mode (MCR bit 4) the input wire is disconnected
- * (PC16550D, MCR bit 4): the bytes are consumed and discarded, and len is
- * returned.
+ * buf[n..len) and may offer it again later (see serial_rx_room). In loopback mode (MCR bit 4) the
+ * input wire is disconnected (PC16550D, MCR bit 4): the bytes are consumed and discarded, and len
+ * is returned.
  */
 size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len);
+
+struct state_writer;
+struct state_reader;
+
+/*
+ * Save the UART's guest-visible state (registers, receive FIFO, pending
+ * interrupt conditions) as one STATE_KIND_SERIAL blob (kvmini/device_state.h).
+ * Takes s->dev.lock. 0 or the writer's -errno.
+ */
+int serial_save(struct serial *s, struct state_writer *w);
+
+/*
+ * Load a blob written by serial_save() into s, a serial_init()ed UART whose
+ * wiring (out, irq, tap) is kept. Every field is checked
+ * before any is applied; on error (-EPROTO, -EINVAL, logged) s is unchanged.
+ * On success the irq line is driven to the loaded level. Takes s->dev.lock.
+ */
+int serial_load(struct serial *s, struct state_reader *r);
 
 #endif /* KVMINI_SERIAL_H */

@@ -66,4 +66,21 @@ struct testdev {
 int testdev_init(struct testdev *td, testdev_exit_fn on_exit, testdev_marker_fn on_marker,
 		 void *opaque);
 
+struct state_writer;
+struct state_reader;
+
+/*
+ * Save both windows' SCRATCH and COUNTER registers as one STATE_KIND_TESTDEV
+ * blob (kvmini/device_state.h). Takes both windows' locks. 0 or -errno.
+ */
+int testdev_save(struct testdev *td, struct state_writer *w);
+
+/*
+ * Load a blob written by testdev_save() into a testdev_init()ed device,
+ * keeping its callbacks. On error (-EPROTO, logged) td is unchanged. Every
+ * register value is one the guest could have produced, so there is nothing
+ * else to refuse. Takes both windows' locks.
+ */
+int testdev_load(struct testdev *td, struct state_reader *r);
+
 #endif /* KVMINI_TESTDEV_H */

@@ -44,6 +44,23 @@ struct virtio_mmio *virtio_console_mmio(struct virtio_console *con);
  */
 size_t virtio_console_receive(struct virtio_console *con, const uint8_t *buf, size_t len);
 
+struct state_writer;
+struct state_reader;
+
+/*
+ * Save the device's state: the transport's blob and a
+ * STATE_KIND_VIRTIO_CONSOLE blob with the input waiting in the FIFO for
+ * receive buffers. Takes the device lock. 0 or -errno.
+ */
+int virtio_console_save(struct virtio_console *con, struct state_writer *w);
+
+/*
+ * Load a state written by virtio_console_save() into a freshly created
+ * console (its out chardev is kept). On error (-EPROTO, -EINVAL, logged) con is
+ * unchanged. Takes the device lock.
+ */
+int virtio_console_load(struct virtio_console *con, struct state_reader *r);
+
 /* Free the device. */
 void virtio_console_destroy(struct virtio_console *con);
 

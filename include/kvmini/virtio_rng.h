@@ -21,6 +21,23 @@ int virtio_rng_create(struct virtio_rng **out, const struct guest_mem *mem, stru
 /* The transport, for the board to place on the MMIO bus. */
 struct virtio_mmio *virtio_rng_mmio(struct virtio_rng *rng);
 
+struct state_writer;
+struct state_reader;
+
+/*
+ * Save the device's state: the transport's blob and an empty
+ * STATE_KIND_VIRTIO_RNG blob (the device has nothing of its own; the blob
+ * names the kind and leaves room for a later version). Takes the device
+ * lock. 0 or -errno.
+ */
+int virtio_rng_save(struct virtio_rng *rng, struct state_writer *w);
+
+/*
+ * Load a state written by virtio_rng_save() into a freshly created device.
+ * On error (-EPROTO, -EINVAL, logged) rng is unchanged. Takes the device lock.
+ */
+int virtio_rng_load(struct virtio_rng *rng, struct state_reader *r);
+
 /* Free the device. */
 void virtio_rng_destroy(struct virtio_rng *rng);
 

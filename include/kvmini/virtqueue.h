@@ -97,6 +97,16 @@ void virtq_reset(struct virtq *vq);
 enum virtq_error virtq_activate(struct virtq *vq, const struct guest_mem *mem, uint16_t num_max);
 
 /*
+ * Make a queue ready again from saved state (snapshot restore): vq->num and
+ * the three addresses must pass the same checks as in virtq_activate(), and
+ * last_avail may be at most vq->num ahead of used_idx. The indices are
+ * taken as given and guest memory is not written: the used ring in the
+ * restored RAM already says used_idx. On error vq is unchanged (not ready).
+ */
+enum virtq_error virtq_restore(struct virtq *vq, const struct guest_mem *mem, uint16_t num_max,
+			       uint16_t last_avail, uint16_t used_idx);
+
+/*
  * Take the next available chain. Returns 1 and fills chain, 0 when the ring
  * is empty, or -1 with *err set when the ring or the chain breaks the rules;
  * after -1 the queue must not be used until the device is reset. Only for a

@@ -25,16 +25,12 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), ".."))
+import kvmini_testlib as lib  # noqa: E402
+
 SELECTED = ["kvmini-tiny", "kvmini-linux", "namespace", "process"]
 NO_LINUX = "/nonexistent/kvmini-bench-test"
-
-
-def kvm_usable():
-    try:
-        os.close(os.open("/dev/kvm", os.O_RDWR))
-        return True
-    except OSError:
-        return False
 
 
 def check(result, md, svg_root, failures):
@@ -73,7 +69,7 @@ def check(result, md, svg_root, failures):
         if "| %s |" % name not in md:
             fail("results.md has no table row for %s" % name)
     tiny = by_name.get("kvmini-tiny", {})
-    if not kvm_usable() and tiny.get("status") != "skipped":
+    if lib.kvm_problem() and tiny.get("status") != "skipped":
         fail("kvmini-tiny must be a stated skip without a usable /dev/kvm")
     linux = by_name.get("kvmini-linux", {})
     if linux.get("status") != "skipped" or NO_LINUX not in (linux.get("skip_reason") or ""):

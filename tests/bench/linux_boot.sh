@@ -32,7 +32,9 @@
 # counts the exits to user space (its timing is not used: printing every
 # exit slows it down); exits/s divides that count by the median run time.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+cd "$lib_root"
 
 runs=3
 kind=bzImage
@@ -45,23 +47,23 @@ while [ $# -gt 0 ]; do
 	-b) build=$2; shift 2 ;;
 	--update-docs) update_docs=1; shift ;;
 	-h | --help) sed -n '4,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) echo "linux_boot: unknown argument '$1' (try --help)" >&2; exit 1 ;;
+	*) fail "unknown argument '$1' (try --help)" ;;
 	esac
 done
-case "$kind" in bzImage | vmlinux) ;; *) echo "linux_boot: -k takes bzImage or vmlinux" >&2; exit 1 ;; esac
+case "$kind" in bzImage | vmlinux) ;; *) fail "-k takes bzImage or vmlinux" ;; esac
 
 kvmini=$build/vmm/kvmini
 qemu=$(command -v qemu-system-x86_64 || true)
-[ -x "$kvmini" ] || { echo "linux_boot: $kvmini not found (build first: ninja -C $build)" >&2; exit 1; }
-[ -n "$qemu" ] || { echo "linux_boot: qemu-system-x86_64 not found (apt-get install qemu-system-x86)" >&2; exit 1; }
-[ -w /dev/kvm ] || { echo "linux_boot: SKIP: /dev/kvm is not usable" >&2; exit 77; }
+[ -x "$kvmini" ] || fail "$kvmini not found (build first: ninja -C $build)"
+[ -n "$qemu" ] || fail "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+lib_require_kvm
 linux=${KVMINI_LINUX_DIR:-$(guest/linux/build.sh | tail -n 1)}
 for f in "$kind" initramfs.cpio; do
-	[ -s "$linux/$f" ] || { echo "linux_boot: $linux/$f missing" >&2; exit 1; }
+	[ -s "$linux/$f" ] || fail "$linux/$f missing"
 done
 
 exec python3 - "$kvmini" "$qemu" "$linux" "$kind" "$runs" "$update_docs" <<'PY'
-import os, re, statistics, subprocess, sys, tempfile, time
+import json, os, re, statistics, subprocess, sys, tempfile, time
 
 kvmini, qemu, linux, kind, runs, update_docs = sys.argv[1:7]
 runs, update_docs = int(runs), update_docs == "1"
@@ -70,11 +72,12 @@ initrd = os.path.join(linux, "initramfs.cpio")
 token = "kvmini-bench-init-%d" % os.getpid()
 TIMEOUT = 600
 
-def pvm_native():
-    try:
-        return open("/sys/module/kvm_pvm/parameters/pvm_native").read().strip() in ("Y", "1")
-    except OSError:
-        return False
+def host_kind():
+    """The host as kvmini sees it (`kvmini host-info`, vmm/kvm/host_quirks.c)."""
+    info = json.loads(subprocess.run([kvmini, "host-info"], capture_output=True, text=True,
+                                     check=True).stdout)
+    return "%s KVM host%s" % (info["host"], " (guest kernel mode emulated)"
+                              if info["emulated_kernel_mode"] else "")
 
 def run(argv, name):
     """Start argv; timestamp console lines; return a sample dict."""
@@ -159,7 +162,7 @@ k_exit, q_exit = med("kvmini", "exit"), med("qemu", "exit")
 rows = [("kernel's `Run /init` line", "run_init"), ("/init's echo line", "init_echo"),
         ("monitor exited", "exit")]
 load = os.getloadavg()
-host = "PVM-native nested KVM (guest kernel mode emulated)" if pvm_native() else "hardware KVM"
+host = host_kind()
 qver = subprocess.run([qemu, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
 
 out = []

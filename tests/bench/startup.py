@@ -36,8 +36,8 @@ sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 
 from kvmini_bench import host, runner  # noqa: E402
 from kvmini_bench.cli import parse_marks  # noqa: E402
-from kvmini_bench.contenders import kvm_problem  # noqa: E402
 from kvmini_bench.stats import format_ms, summarize  # noqa: E402
+from kvmini_testlib import EXIT_SKIP, kvm_problem  # noqa: E402  (path: kvmini_bench)
 
 TARGET_RATIO = 1.3
 
@@ -73,7 +73,7 @@ def main():
     problem = kvm_problem()
     if problem:
         print("startup: SKIP: %s" % problem)
-        return 77
+        return EXIT_SKIP
     commands = {
         "kvmini": [o.kvmini, "run", "--kernel", o.elf],
         "floor": [o.floor],
@@ -118,7 +118,7 @@ def median_of(values):
 
 
 def report(o, times, marks, load):
-    h = host.describe({})
+    h = host.describe({}, o.kvmini)
     print("startup: %d interleaved rounds (+%d warm-up) on %s, %d CPUs; KVM: %s" % (
         o.runs, o.warmup, h["cpu"], h["cpus"], h["kvm"].split(":")[0]))
     print("startup: load average %s at the start, %s at the end" % (load, host.loadavg()))

@@ -17,17 +17,20 @@
 #     interrupt and a few register accesses. On hosts where KVM emulates the
 #     guest kernel (see docs), that per-request cost dominates small requests.
 set -eu
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 build=${1:-build}
 kvmini=$build/vmm/kvmini
 elf=$build/guest/virtio_bench.elf
 for f in "$kvmini" "$elf"; do
-	[ -e "$f" ] || { echo "virtio_blk_bench: $f not found (build first: ninja -C $build)" >&2; exit 1; }
+	[ -e "$f" ] || fail "$f not found (build first: ninja -C $build)"
 done
-[ -w /dev/kvm ] || { echo "virtio_blk_bench: SKIP: /dev/kvm is not usable" >&2; exit 77; }
+lib_require_kvm
 
-dir=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/kvmini-bench.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
+[ -z "${BENCH_DIR:-}" ] || TMPDIR=$BENCH_DIR
+lib_init virtio_blk_bench
+dir=$tmp
 img=$dir/disk.img
 mib=256
 # A fully allocated file, so that neither side reads holes.
@@ -36,8 +39,7 @@ dd if=/dev/zero of="$img" bs=1M count=$mib conv=fsync status=none
 echo "virtio_blk_bench: kvmini guest ($mib MiB per sequential phase, one request in flight)"
 "$kvmini" run --kernel "$elf" --disk "$img" --mem 64M --boot-times >"$dir/out" 2>&1 || {
 	cat "$dir/out"
-	echo "virtio_blk_bench: the benchmark guest failed" >&2
-	exit 1
+	fail "the benchmark guest failed"
 }
 # "kvmini:   3671.328  guest marker (marker 10)" -> "10 3671.328"
 sed -n 's/^kvmini: *\([0-9.]*\)  .*(marker \([0-9]*\))$/\2 \1/p' "$dir/out" >"$dir/marks"

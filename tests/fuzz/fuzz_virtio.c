@@ -75,7 +75,9 @@ static void make_devices(void)
 		if (fd < 0 || ftruncate(fd, 64 * 512) < 0)
 			abort();
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		if (virtio_blk_create(i ? &blk_ro : &blk, path, i == 1, "fuzz", &mem, &no_irq))
+		struct disk *disk;
+		if (disk_raw_open(&disk, path, i == 1) ||
+		    virtio_blk_create(i ? &blk_ro : &blk, disk, "fuzz", &mem, &no_irq))
 			abort();
 	}
 	int null_fd = open("/dev/null", O_WRONLY);

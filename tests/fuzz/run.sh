@@ -11,9 +11,12 @@
 # Exit status: 0 no crash, 1 a crash/leak/timeout (the input is saved as
 # WORKDIR/crash-* and printed), 77 clang or libFuzzer missing (Meson: skip).
 set -eu
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
+lib_name=fuzz
+here=$lib_root/tests/fuzz
+root=$lib_root
 work=${KVMINI_FUZZ_DIR:-${TMPDIR:-/tmp}/kvmini-fuzz}
 seconds=60
 
@@ -27,15 +30,16 @@ done
 
 cc=${CLANG:-clang}
 if ! command -v "$cc" >/dev/null 2>&1; then
-	echo "SKIP: $cc not found (Debian: apt-get install clang libclang-rt-14-dev)"
-	exit 77
+	lib_skip "$cc not found (Debian: apt-get install clang libclang-rt-14-dev)"
 fi
 
 mkdir -p "$work/corpus"
 bin=$work/fuzz_virtio
 srcs="$here/fuzz_virtio.c
 $root/devices/backends/chardev.c
+$root/devices/backends/disk_raw.c
 $root/devices/core/device.c
+$root/devices/core/device_state.c
 $root/devices/virtio/virtqueue.c
 $root/devices/virtio/virtio_mmio.c
 $root/devices/virtio/virtio_blk.c
@@ -49,12 +53,10 @@ if ! "$cc" -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Werror \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer -I"$root/include" $srcs -o "$bin" 2>"$work/build.log"; then
 	if grep -q "libclang_rt.fuzzer\|cannot find.*fuzzer" "$work/build.log"; then
-		echo "SKIP: libFuzzer runtime missing (Debian: apt-get install libclang-rt-14-dev)"
-		exit 77
+		lib_skip "libFuzzer runtime missing (Debian: apt-get install libclang-rt-14-dev)"
 	fi
 	cat "$work/build.log" >&2
-	echo "fuzz: build failed" >&2
-	exit 1
+	fail "build failed"
 fi
 [ "$seconds" -eq 0 ] && { echo "built $bin"; exit 0; }
 

@@ -12,8 +12,8 @@ with a real guest, where /dev/kvm is missing:
   - Ctrl-A Ctrl-A gives one Ctrl-A, Ctrl-A b gives both bytes,
   - Ctrl-A h prints the help,
   - kill -TSTP stops with the terminal restored, SIGCONT makes it raw again,
-  - Ctrl-A x ends the run with 122 and "stopped by Ctrl-A x",
-  - kill -INT still ends it with 122 and "stopped by SIGINT",
+  - Ctrl-A x ends the run with KVMINI_STATUS_SIGNAL and "stopped by Ctrl-A x",
+  - kill -INT still ends it with KVMINI_STATUS_SIGNAL and "stopped by SIGINT",
   - the terminal is left exactly as it was found.
 
 Usage: console-keys.py SECCOMP_PROBE. Exit status 0 pass, 1 fail, 77 skip.
@@ -27,7 +27,11 @@ import sys
 import termios
 import time
 
-STATUS_SIGNAL = 122
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), ".."))
+import kvmini_testlib as lib  # noqa: E402
+
+STATUS_SIGNAL = lib.statuses()["SIGNAL"]  # include/abi/kvmini_abi.h
 
 
 def read_until(fd, pattern, timeout):
@@ -215,14 +219,14 @@ def main():
         failures = case(probe)
         if failures is None:
             print("SKIP: no system-call filter in this build")
-            return 77
+            return lib.EXIT_SKIP
         for f in failures:
             print("console-keys: FAILED (%s): %s" % (name, f))
         failed = failed or bool(failures)
     if failed:
-        return 1
+        return lib.EXIT_FAIL
     print("console-keys: OK")
-    return 0
+    return lib.EXIT_PASS
 
 
 if __name__ == "__main__":

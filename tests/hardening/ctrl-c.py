@@ -12,12 +12,12 @@ Once the guest spins, the test checks that kvmini
   - kept running after Ctrl-C and after Ctrl-Z (no signal, not stopped),
   - on a SIGTSTP from outside (job control: kill -TSTP), stopped with the
     terminal restored, and on SIGCONT (fg) made it raw again,
-  - on Ctrl-A x exited with KVMINI_STATUS_SIGNAL (122) and said
+  - on Ctrl-A x exited with KVMINI_STATUS_SIGNAL and said
     "stopped by Ctrl-A x",
   - left the terminal exactly as it found it.
 The same is done with the system-call filter off, since the terminal
 handling must not depend on it; and SIGINT sent with kill(1) must still
-stop the run ("stopped by SIGINT", 122).
+stop the run ("stopped by SIGINT", KVMINI_STATUS_SIGNAL).
 
 Usage: ctrl-c.py KVMINI SPIN-ELF. Exit status 0 pass, 1 fail, 77 skip.
 """
@@ -26,12 +26,15 @@ import os
 import pty
 import select
 import signal
-import stat
 import sys
 import termios
 import time
 
-STATUS_SIGNAL = 122
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), ".."))
+import kvmini_testlib as lib  # noqa: E402
+
+STATUS_SIGNAL = lib.statuses()["SIGNAL"]  # include/abi/kvmini_abi.h
 CTRL_A, CTRL_C, CTRL_Z = b"\x01", b"\x03", b"\x1a"
 
 
@@ -115,7 +118,7 @@ def start(kvmini, spin, extra):
             signal.signal(signal.SIGTTOU, signal.SIG_IGN)
             os.tcsetpgrp(0, os.getpgrp())
             signal.signal(signal.SIGTTOU, signal.SIG_DFL)
-            os.execv([kvmini, "run", "--kernel", spin] + extra[0], [kvmini, "run", "--kernel", spin] + extra)
+            os.execv(kvmini, [kvmini, "run", "--kernel", spin] + extra)
         os.write(wr, b"%d" % pid)
         _, wstatus = os.waitpid(pid, 0)
         code = os.waitstatus_to_exitcode(wstatus)
@@ -210,19 +213,12 @@ def run_kill(kvmini, spin):
 
 def main():
     kvmini, spin = sys.argv[1], sys.argv[2]
-    # A character device, checked before opening: never create /dev/kvm.
-    try:
-        is_kvm = stat.S_ISCHR(os.stat("/dev/kvm").st_mode)
-    except OSError:
-        is_kvm = False
-    if not is_kvm:
-        print("SKIP: /dev/kvm is not a character device here")
-        return 77
-    try:
-        os.close(os.open("/dev/kvm", os.O_RDWR))
-    except OSError as e:
-        print("SKIP: /dev/kvm cannot be opened read-write (%s)" % e.strerror)
-        return 77
+    # lib.kvm_problem() checks for a character device before opening: it
+    # never creates /dev/kvm.
+    problem = lib.kvm_problem()
+    if problem:
+        print("SKIP: %s" % problem)
+        return lib.EXIT_SKIP
     failed = False
     cases = [("kvmini", lambda: run_keys(kvmini, spin, [])),
              ("kvmini --seccomp off", lambda: run_keys(kvmini, spin, ["--seccomp", "off"])),
@@ -235,9 +231,9 @@ def main():
             print("ctrl-c: %s: OK, terminal restored" % name)
         failed = failed or bool(failures)
     if failed:
-        return 1
+        return lib.EXIT_FAIL
     print("ctrl-c: OK")
-    return 0
+    return lib.EXIT_PASS
 
 
 if __name__ == "__main__":

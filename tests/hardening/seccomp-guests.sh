@@ -18,20 +18,12 @@ rng=$5
 blk=$6
 console=$7
 run_guest=$(dirname "$0")/../integration/run-guest.sh
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 
-# A character device first: "<>" on a missing /dev/kvm would create a file.
-if [ ! -c /dev/kvm ] || ! (: <>/dev/kvm) 2>/dev/null; then
-	echo "SKIP: /dev/kvm is missing or cannot be opened read-write"
-	exit 77
-fi
-dir=$(mktemp -d "${TMPDIR:-/tmp}/kvmini-seccomp-guests.XXXXXX") || exit 1
-pid=
-trap '[ -z "$pid" ] || kill -KILL "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
-failed=0
-fail() {
-	echo "seccomp-guests: FAILED: $*"
-	failed=1
-}
+lib_require_kvm
+lib_init seccomp-guests
+dir=$tmp
 
 # The "Seccomp:" mode of every thread of process $1 (2 = filter), one per line.
 thread_modes() {
@@ -48,6 +40,7 @@ spin_modes() {
 	rm -f "$dir/spin.out" # not the last run's "spinning"
 	"$kvmini" run --kernel "$spin" "$@" >"$dir/spin.out" 2>&1 </dev/null &
 	pid=$!
+	lib_pids=$pid
 	i=0
 	while ! grep -qs '^spin: spinning' "$dir/spin.out" && [ $i -lt 200 ]; do
 		sleep 0.05
@@ -57,23 +50,22 @@ spin_modes() {
 	echo "$(wc -l <"$dir/modes") $(sort -u "$dir/modes" | tr '\n' ' ')"
 	kill -TERM "$pid"
 	wait "$pid"
-	pid=
+	lib_pids=
 }
 
 # 1. Default: every thread (I/O thread, vCPU thread) is filtered (mode 2).
 modes=$(spin_modes -v)
 if grep -q 'seccomp: no system-call filter in a sanitizer build' "$dir/spin.out"; then
-	echo "SKIP: no system-call filter in a sanitizer build (vmm/host/seccomp.c says why)"
-	exit 77
+	lib_skip "no system-call filter in a sanitizer build (vmm/host/seccomp.c says why)"
 fi
 case "$modes" in
 [2-9]" 2 ") echo "seccomp-guests: by default every thread runs under a filter (threads, mode: $modes)" ;;
-*) fail "default run: '$modes' (threads, distinct Seccomp modes), expected 2 or more threads, all mode 2" ;;
+*) check_fail "default run: '$modes' (threads, distinct Seccomp modes), expected 2 or more threads, all mode 2" ;;
 esac
 modes=$(spin_modes --seccomp off)
 case "$modes" in
 [2-9]" 0 ") echo "seccomp-guests: --seccomp off leaves every thread unfiltered (threads, mode: $modes)" ;;
-*) fail "--seccomp off: '$modes' (threads, distinct Seccomp modes), expected all mode 0" ;;
+*) check_fail "--seccomp off: '$modes' (threads, distinct Seccomp modes), expected all mode 0" ;;
 esac
 
 # 2. Real guests pass with the filter on.
@@ -84,11 +76,11 @@ guest() {
 		echo "seccomp-guests: $name passes under the filter"
 	else
 		cat "$dir/$name.out"
-		fail "$name under the filter"
+		check_fail "$name under the filter"
 	fi
 	if grep -q 'seccomp: forbidden' "$dir/$name.out"; then
 		grep 'seccomp: forbidden' "$dir/$name.out"
-		fail "$name made a forbidden system call"
+		check_fail "$name made a forbidden system call"
 	fi
 }
 guest hello "$hello"
@@ -99,5 +91,5 @@ guest virtio_blk "$blk" --disk "$dir/rw.img" --disk "$dir/ro.img,ro" --cmdline b
 printf 'ping-seccomp\n' >"$dir/input"
 guest virtio_console "$console" --console stdio --cmdline console-input=ping-seccomp <"$dir/input"
 
-[ $failed -eq 0 ] || exit 1
-echo "seccomp-guests: OK"
+[ "$lib_failed" = 0 ] && echo "seccomp-guests: OK"
+lib_finish

@@ -16,12 +16,14 @@
 # Needs strace. The monitor runs with --seccomp off, so that a call missing
 # from the list shows up here instead of killing the run.
 set -eu
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 build=${1:-build}
 [ $# -gt 0 ] && shift
 kvmini=$build/vmm/kvmini
-command -v strace >/dev/null || { echo "seccomp-strace: strace is not installed" >&2; exit 1; }
-dir=$(mktemp -d "${TMPDIR:-/tmp}/kvmini-strace.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
+command -v strace >/dev/null || fail "strace is not installed"
+lib_init seccomp-strace
+dir=$tmp
 n=0
 
 # survey [kvmini run options]: one traced run; its calls go to $dir/N.raw.

@@ -22,6 +22,10 @@
  *                  one call the filter must refuse (see below); the process
  *                  must die with KVMINI_STATUS_SECCOMP and the message
  *                  "kvmini: seccomp: forbidden system call N (name)"
+ *   int80-unfiltered
+ *                  the int80 call with no filter installed, to learn whether
+ *                  this host's kernel takes 32-bit system calls at all
+ *                  (see probe_int80_unfiltered)
  *
  * tests/hardening/seccomp.sh runs every mode and checks status and message.
  * The probe needs no /dev/kvm: the filter refuses a KVM ioctl whatever the
@@ -280,19 +284,45 @@ static size_t show_input(void *opaque, const uint8_t *buf, size_t len)
 static int probe_console(void)
 {
 	static struct vm vm = {.loop = {.epoll_fd = -1, .wake_fd = -1}};
+	static struct watch watch;
+	static struct stdin_console input;
 
-	if (event_loop_init(&vm.loop) || watch_signals(&vm) ||
-	    stdin_console_start(&vm, STDIN_FILENO, show_input, NULL))
+	if (event_loop_init(&vm.loop) || watch_signals(&watch, &vm) ||
+	    stdin_console_start(&input, &vm, STDIN_FILENO, show_input, NULL))
 		return 2;
 	if (seccomp_install())
 		return 2;
 	fprintf(stderr, "seccomp_probe: console ready\n");
 	if (event_loop_run(&vm.loop))
 		return 2;
-	if (watch_stop_reason())
-		fprintf(stderr, "kvmini: %s\n", watch_stop_reason());
+	if (watch_stop_reason(&watch))
+		fprintf(stderr, "kvmini: %s\n", watch_stop_reason(&watch));
 	stdin_console_restore();
 	return vm.exit_status;
+}
+
+/* getpid through the 32-bit system-call ABI (int $0x80): number 20 there, not 39. */
+static long int80_getpid(void)
+{
+	long ret;
+	asm volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+	return ret;
+}
+
+/*
+ * Without a filter: does int $0x80 reach the kernel's system-call code here?
+ * Only with IA-32 emulation (CONFIG_IA32_EMULATION, and not switched off with
+ * ia32_emulation=0) does the kernel install a gate for vector 0x80 that user
+ * mode may use. Without it the instruction raises a general-protection fault
+ * (Intel SDM vol. 3, 6.12.1.1: a gate's DPL below the CPL), the process dies
+ * of SIGSEGV, and a seccomp filter never sees the call. Exits 0 if getpid
+ * answered with our pid; any other answer is a failure (1).
+ */
+static int probe_int80_unfiltered(void)
+{
+	long ret = int80_getpid();
+	printf("seccomp_probe: int $0x80 getpid returned %ld (pid %d)\n", ret, (int)getpid());
+	return ret == getpid() ? 0 : 1;
 }
 
 static void *thread_socket(void *arg)
@@ -341,9 +371,7 @@ static void forbidden(const char *mode)
 		if (pthread_create(&t, NULL, thread_socket, NULL) == 0)
 			pthread_join(t, NULL);
 	} else if (strcmp(mode, "int80") == 0) {
-		/* getpid through the 32-bit ABI: number 20 there, not 39. */
-		long ret;
-		asm volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+		int80_getpid();
 	}
 }
 
@@ -351,7 +379,7 @@ int main(int argc, char **argv)
 {
 	if (argc != 2) {
 		fprintf(stderr,
-			"usage: seccomp_probe allowed|output|console|MODE (see the source)\n");
+			"usage: seccomp_probe allowed|output|console|int80-unfiltered|MODE (see the source)\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "allowed") == 0)
@@ -360,14 +388,17 @@ int main(int argc, char **argv)
 		return probe_output();
 	if (strcmp(argv[1], "console") == 0)
 		return probe_console();
+	if (strcmp(argv[1], "int80-unfiltered") == 0)
+		return probe_int80_unfiltered();
 
 	const char *mode = argv[1];
 	struct vm vm = {.loop = {.epoll_fd = -1, .wake_fd = -1}};
 	if (strcmp(mode, "terminal") == 0) {
 		/* Raw mode as a running monitor has it; the handler must undo it. */
 		struct termios t;
+		static struct stdin_console input;
 		if (event_loop_init(&vm.loop) ||
-		    stdin_console_start(&vm, STDIN_FILENO, discard, NULL))
+		    stdin_console_start(&input, &vm, STDIN_FILENO, discard, NULL))
 			return 2;
 		if (tcgetattr(STDIN_FILENO, &t) || (t.c_lflag & ICANON)) {
 			fprintf(stderr, "seccomp_probe: stdin is not a terminal in raw mode\n");

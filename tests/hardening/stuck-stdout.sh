@@ -14,14 +14,13 @@
 # Usage: stuck-stdout.sh KVMINI SPIN-ELF
 # Exit status: 0 pass, 1 fail, 77 skip (no usable /dev/kvm).
 set -u
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 kvmini=$1
 spin=$2
 lib_init stuck-stdout
 
-# A character device, checked before anything opens it: never create /dev/kvm.
-[ -c /dev/kvm ] || lib_skip "/dev/kvm is not a character device here (no KVM)"
-lib_require_kvm
+lib_require_kvm # checks for a character device before opening: never creates /dev/kvm
 
 mkfifo "$tmp/fifo" || fail "mkfifo"
 # Hold the FIFO open read-write: it has a "reader" (so opening it for

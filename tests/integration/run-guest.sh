@@ -19,6 +19,8 @@
 #       skipped every test;
 #   1   anything else. The reason is printed.
 set -u
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 expect_failures=
 if [ "${1:-}" = "--expect-failures" ]; then
@@ -27,7 +29,7 @@ if [ "${1:-}" = "--expect-failures" ]; then
 fi
 if [ $# -lt 2 ]; then
 	echo "usage: run-guest.sh [--expect-failures N] KVMINI ELF [kvmini run options...]" >&2
-	exit 1
+	exit $EXIT_FAIL
 fi
 kvmini=$1
 elf=$2
@@ -37,17 +39,9 @@ shift 2
 # a few seconds where KVM emulates guest kernel code.
 TIMEOUT=${KVMINI_TEST_TIMEOUT:-60}
 
-if [ ! -e /dev/kvm ]; then
-	echo "SKIP: /dev/kvm does not exist (no KVM on this machine)"
-	exit 77
-fi
-if ! (: <>/dev/kvm) 2>/dev/null; then
-	echo "SKIP: cannot open /dev/kvm read-write (are you in the kvm group?)"
-	exit 77
-fi
-
-log=$(mktemp "${TMPDIR:-/tmp}/run-guest.XXXXXX") || exit 1
-trap 'rm -f "$log"' EXIT
+lib_require_kvm
+lib_init run-guest
+log=$tmp/log
 
 echo "run-guest: $kvmini run --kernel $elf $*"
 timeout --kill-after=5 "$TIMEOUT" "$kvmini" run --kernel "$elf" "$@" >"$log" 2>&1
@@ -55,18 +49,19 @@ status=$?
 cat "$log"
 echo "run-guest: kvmini exit status $status"
 
-fail() {
-	echo "run-guest: FAILED: $*"
-	exit 1
-}
-
-case $status in
-122) echo "run-guest: (122: kvmini was stopped by a signal)" ;;
-123) echo "run-guest: (123: kvmini's own --timeout expired)" ;;
-124) echo "run-guest: (124: timeout(1) after ${TIMEOUT} s, or a guest panic)" ;;
-125) echo "run-guest: (125: guest crash: triple fault, emulation failure or unknown exit)" ;;
-137) echo "run-guest: (137: killed by timeout(1) after ${TIMEOUT} s + 5 s)" ;;
-esac
+# What a status means. timeout(1) itself exits 124 when its time is up, and
+# 128 + 9 after its KILL; a monitor status may share a number with those.
+timeout_expired=124
+timeout_killed=$((128 + 9))
+why=
+[ "$status" -ne "$STATUS_SIGNAL" ] || why="$why; kvmini was stopped by a signal"
+[ "$status" -ne "$STATUS_TIMEOUT" ] || why="$why; kvmini's own --timeout expired"
+[ "$status" -ne "$STATUS_PANIC" ] || why="$why; the guest kernel panicked"
+[ "$status" -ne "$STATUS_GUEST_CRASH" ] ||
+	why="$why; guest crash: triple fault, emulation failure or unknown exit"
+[ "$status" -ne $timeout_expired ] || why="$why; timeout(1) after ${TIMEOUT} s"
+[ "$status" -ne $timeout_killed ] || why="$why; killed by timeout(1) after ${TIMEOUT} s + 5 s"
+[ -z "$why" ] || echo "run-guest: ($status: ${why#; })"
 
 # The last SUMMARY line counts: "SUMMARY: N tests, M failures..."
 summary=$(grep -E '^SUMMARY: [0-9]+ tests, [0-9]+ failures' "$log" | tail -n 1)
@@ -75,21 +70,22 @@ tests=$(echo "$summary" | sed -E 's/^SUMMARY: ([0-9]+) tests.*/\1/')
 failures=$(echo "$summary" | sed -E 's/^SUMMARY: [0-9]+ tests, ([0-9]+) failures.*/\1/')
 
 if [ -n "$expect_failures" ]; then
+	# 1 is the guest's own status here: guest/lib/report.c ends a run with
+	# a failed check that way (not the monitor's STATUS_SETUP_ERROR).
 	[ "$status" -eq 1 ] || fail "expected exit status 1 from a failing guest, got $status"
 	[ "$failures" -eq "$expect_failures" ] ||
 		fail "expected $expect_failures failure(s), the summary says $failures"
 	echo "run-guest: OK: the guest failed as expected ($summary)"
-	exit 0
+	lib_finish
 fi
 
 [ "$failures" -eq 0 ] || fail "$failures check(s) failed"
-[ "$status" -eq 0 ] || fail "kvmini exited with status $status"
+[ "$status" -eq "$STATUS_OK" ] || fail "kvmini exited with status $status"
 if [ "$tests" -eq 0 ]; then
 	if grep -q '^SKIP: ' "$log"; then
-		echo "run-guest: every check was skipped"
-		exit 77
+		lib_skip "the guest skipped every check"
 	fi
 	fail "the guest ran no checks"
 fi
 echo "run-guest: OK ($summary)"
-exit 0
+lib_finish

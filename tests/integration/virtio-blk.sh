@@ -7,21 +7,23 @@
 # Usage: virtio-blk.sh RUN-GUEST KVMINI ELF
 # Exit status as run-guest.sh's: 0 pass, 77 skip, 1 fail.
 set -u
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 run_guest=$1
 kvmini=$2
 elf=$3
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/kvmini-blk.XXXXXX") || exit 1
-trap 'rm -rf "$dir"' EXIT
+lib_init virtio-blk
+dir=$tmp
 
 sectors=8192 # 4 MiB
-truncate -s $((sectors * 512)) "$dir/rw.img" || exit 1
-yes kvmini-ro | head -c 65536 >"$dir/ro.img" || exit 1
+truncate -s $((sectors * 512)) "$dir/rw.img" || fail "cannot make the disk image"
+yes kvmini-ro | head -c 65536 >"$dir/ro.img" || fail "cannot make the read-only image"
 
 sh "$run_guest" "$kvmini" "$elf" --disk "$dir/rw.img" --disk "$dir/ro.img,ro" \
 	--cmdline "blk-sectors=$sectors" </dev/null
 status=$?
-[ $status -eq 0 ] || exit $status
+[ $status -eq $EXIT_PASS ] || exit $status # run-guest.sh's verdict: skip or fail
 
 # The guest wrote these last, then FLUSHed (guest/tests/virtio_blk.c, write_markers).
 for s in 2 $((sectors / 2 + 1)) $((sectors - 1)); do
@@ -29,15 +31,14 @@ for s in 2 $((sectors / 2 + 1)) $((sectors - 1)); do
 	expected=$(i=0; while [ $i -lt 16 ]; do echo "$line"; i=$((i + 1)); done)
 	actual=$(dd if="$dir/rw.img" bs=512 skip="$s" count=1 2>/dev/null)
 	if [ "$actual" != "$expected" ]; then
-		echo "virtio-blk: FAILED: sector $s of the image does not hold the guest's marker"
 		dd if="$dir/rw.img" bs=512 skip="$s" count=1 2>/dev/null | od -c | head -5
-		exit 1
+		fail "sector $s of the image does not hold the guest's marker"
 	fi
 	echo "virtio-blk: host sees the guest's marker in sector $s"
 done
 if [ "$(cksum <"$dir/ro.img")" != "$(yes kvmini-ro | head -c 65536 | cksum)" ]; then
-	echo "virtio-blk: FAILED: the read-only image was modified"
-	exit 1
+	fail "the read-only image was modified"
 fi
 echo "virtio-blk: the read-only image is unchanged"
 echo "virtio-blk: OK"
+lib_finish

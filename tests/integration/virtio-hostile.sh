@@ -6,8 +6,10 @@
 # case; the guest checks each device reaction itself.
 #
 # Usage: virtio-hostile.sh RUN-GUEST KVMINI ELF
+# Exit status: run-guest.sh's (0 pass, 77 skip, 1 fail).
 set -u
-dir=$(mktemp -d "${TMPDIR:-/tmp}/kvmini-hostile.XXXXXX") || exit 1
-trap 'rm -rf "$dir"' EXIT
-truncate -s 1M "$dir/disk.img" || exit 1
-sh "$1" "$2" "$3" --disk "$dir/disk.img" --rng </dev/null
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+lib_init virtio-hostile
+truncate -s 1M "$tmp/disk.img" || fail "cannot make the disk image"
+sh "$1" "$2" "$3" --disk "$tmp/disk.img" --rng </dev/null

@@ -16,20 +16,14 @@
 #
 # Usage: lab1.sh KVMINI ELF. Exit status 0 pass, 1 fail, 77 skip.
 set -u
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 kvmini=$1
 elf=$2
 
-if ! (: <>/dev/kvm) 2>/dev/null; then
-	echo "SKIP: /dev/kvm is missing or cannot be opened read-write"
-	exit 77
-fi
-dir=$(mktemp -d "${TMPDIR:-/tmp}/kvmini-lab1.XXXXXX") || exit 1
-trap 'rm -rf "$dir"' EXIT
-failed=0
-fail() {
-	echo "lab1: FAILED: $*"
-	failed=1
-}
+lib_require_kvm
+lib_init lab1
+dir=$tmp
 
 timeout 30 "$kvmini" run --kernel "$elf" --trace --boot-times >"$dir/out" 2>"$dir/trace" \
 	</dev/null
@@ -40,8 +34,8 @@ echo "--- kvmini's trace and report:"
 cat "$dir/trace"
 echo "---"
 
-[ $status -eq 42 ] || fail "kvmini exited with status $status, expected 42"
-grep -qx 'Hello, KVM!' "$dir/out" || fail "the console does not show the line 'Hello, KVM!'"
+[ $status -eq 42 ] || check_fail "kvmini exited with status $status, expected 42"
+grep -qx 'Hello, KVM!' "$dir/out" || check_fail "the console does not show the line 'Hello, KVM!'"
 
 # The bytes of every 1-byte `out` to 0x3f8, as characters.
 printed=$(sed -n 's/^trace: cpu0 io out port 0x3f8 size 1 data \(0x[0-9a-f]*\)$/\1/p' \
@@ -51,10 +45,10 @@ if [ "$printed" = "Hello, KVM!
 " ]; then
 	echo "lab1: COM1 received exactly 'Hello, KVM!\\n', one exit per byte"
 else
-	fail "the 1-byte writes to port 0x3f8 spell '$printed', not 'Hello, KVM!\\n'"
+	check_fail "the 1-byte writes to port 0x3f8 spell '$printed', not 'Hello, KVM!\\n'"
 fi
 if grep -q '^trace: cpu0 io out port 0x3f8 size [24]' "$dir/trace"; then
-	fail "a wider-than-1-byte write to 0x3f8: the UART's data register takes bytes"
+	check_fail "a wider-than-1-byte write to 0x3f8: the UART's data register takes bytes"
 fi
 
 # SCRATCH: a 4-byte out, then a 4-byte in of the same value.
@@ -63,19 +57,19 @@ r=$(sed -n 's/^trace: cpu0 io in port 0x508 size 4 data \(0x[0-9a-f]*\)$/\1/p' "
 if [ -n "$w" ] && [ "$w" = "$r" ]; then
 	echo "lab1: SCRATCH round trip of $w"
 else
-	fail "no 4-byte write and read back of the SCRATCH register 0x508 (wrote '$w', read '$r')"
+	check_fail "no 4-byte write and read back of the SCRATCH register 0x508 (wrote '$w', read '$r')"
 fi
 
-grep -q '(marker 42)$' "$dir/trace" || fail "--boot-times shows no marker 42"
+grep -q '(marker 42)$' "$dir/trace" || check_fail "--boot-times shows no marker 42"
 
 last=$(grep '^trace: ' "$dir/trace" | tail -n 1)
 [ "$last" = "trace: cpu0 io out port 0x500 size 4 data 0x2a" ] ||
-	fail "the last exit is '$last', not a 4-byte write of 42 (0x2a) to EXIT (0x500)"
+	check_fail "the last exit is '$last', not a 4-byte write of 42 (0x2a) to EXIT (0x500)"
 
 # "kvmini: exits by reason: io=22 (total 22)" against the trace lines.
 lines=$(grep -c '^trace: cpu0 io ' "$dir/trace")
 total=$(sed -n 's/^kvmini: exits by reason: .*(total \([0-9]*\))$/\1/p' "$dir/trace")
-[ "$total" = "$lines" ] || fail "the exit counts say $total exits, the trace has $lines I/O lines"
+[ "$total" = "$lines" ] || check_fail "the exit counts say $total exits, the trace has $lines I/O lines"
 
-[ $failed -eq 0 ] || exit 1
-echo "lab1: OK ($lines exits)"
+[ "$lib_failed" = 0 ] && echo "lab1: OK ($lines exits)"
+lib_finish

@@ -11,15 +11,14 @@
 #
 # Usage: lab3.sh KVMINI ELF. Exit status 0 pass, 1 fail, 77 skip.
 set -u
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 kvmini=$1
 elf=$2
 
-if ! (: <>/dev/kvm) 2>/dev/null; then
-	echo "SKIP: /dev/kvm is missing or cannot be opened read-write"
-	exit 77
-fi
-dir=$(mktemp -d "${TMPDIR:-/tmp}/kvmini-lab3.XXXXXX") || exit 1
-trap 'rm -rf "$dir"' EXIT
+lib_require_kvm
+lib_init lab3
+dir=$tmp
 
 for pages in 8 64; do
 	echo "lab3: $kvmini run --kernel $elf --trace --cmdline lab3-pages=$pages"
@@ -28,9 +27,9 @@ for pages in 8 64; do
 	status=$?
 	cat "$dir/out-$pages"
 	grep -v '^trace: ' "$dir/trace-$pages"
-	if [ $status -ne 0 ] || ! grep -q '^SUMMARY: [1-9][0-9]* tests, 0 failures' "$dir/out-$pages"; then
-		echo "lab3: FAILED: the check program did not pass with $pages pages (status $status)"
-		exit 1
+	if [ $status -ne "$STATUS_OK" ] ||
+		! grep -q '^SUMMARY: [1-9][0-9]* tests, 0 failures' "$dir/out-$pages"; then
+		fail "the check program did not pass with $pages pages (status $status)"
 	fi
 	# Every exit but the console's data bytes and status polls.
 	grep '^trace: ' "$dir/trace-$pages" |
@@ -39,8 +38,8 @@ for pages in 8 64; do
 		"$(wc -l <"$dir/other-$pages") not for console output"
 done
 if ! cmp -s "$dir/other-8" "$dir/other-64"; then
-	echo "lab3: FAILED: touching 64 pages instead of 8 changed the non-console exits:"
 	diff "$dir/other-8" "$dir/other-64" | head -20
-	exit 1
+	fail "touching 64 pages instead of 8 changed the non-console exits (diff above)"
 fi
 echo "lab3: OK: 56 more page faults, not one more VM exit"
+lib_finish

@@ -16,13 +16,12 @@
 #   ~/.cache/kvmini.
 # Exit status: 0 pass, 1 fail, 77 skip (no /dev/kvm, or no Linux guest built).
 set -u
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 kvmini=$1
 cmdline_file=$2
 
-if ! (: <>/dev/kvm) 2>/dev/null; then
-	echo "SKIP: /dev/kvm is missing or cannot be opened read-write"
-	exit 77
-fi
+lib_require_kvm
 linux=${KVMINI_LINUX_DIR:-}
 if [ -z "$linux" ]; then
 	# The newest complete build (build.sh writes manifest last).
@@ -32,24 +31,15 @@ if [ -z "$linux" ]; then
 	done)
 fi
 if [ -z "$linux" ] || [ ! -f "$linux/initramfs.cpio" ]; then
-	echo "SKIP: no Linux guest built: run guest/linux/build.sh (see guest/linux/README.md)"
-	exit 77
+	lib_skip "no Linux guest built: run guest/linux/build.sh (see guest/linux/README.md)"
 fi
 kernel=$linux/vmlinux
 [ -f "$kernel" ] || kernel=$linux/bzImage
-if [ ! -f "$cmdline_file" ]; then
-	echo "lab5: FAILED: $cmdline_file does not exist: write your kernel command line there"
-	exit 1
-fi
+lib_init lab5
+[ -f "$cmdline_file" ] ||
+	fail "$cmdline_file does not exist: write your kernel command line there"
 cmdline=$(cat "$cmdline_file")
-
-dir=$(mktemp -d "${TMPDIR:-/tmp}/kvmini-lab5.XXXXXX") || exit 1
-trap 'rm -rf "$dir"' EXIT
-failed=0
-fail() {
-	echo "lab5: FAILED: $*"
-	failed=1
-}
+dir=$tmp
 
 echo "lab5: $kvmini run --kernel $kernel --initrd $linux/initramfs.cpio --boot-times"
 echo "lab5:     --cmdline '$cmdline'"
@@ -59,12 +49,12 @@ status=$?
 tr -d '\r' <"$dir/out" >"$dir/console"
 cat "$dir/console" "$dir/err"
 
-[ $status -eq 0 ] || fail "kvmini exited with status $status, expected 0"
+[ $status -eq "$STATUS_OK" ] || check_fail "kvmini exited with status $status, expected 0"
 if grep -q 'Linux version ' "$dir/console"; then
-	fail "the kernel printed its banner: the console is not quiet"
+	check_fail "the kernel printed its banner: the console is not quiet"
 fi
 grep -Eq '^lab5: kernel 6\.[0-9]+' "$dir/console" ||
-	fail "no line 'lab5: kernel 6.x...' from the command after ' -- '"
+	check_fail "no line 'lab5: kernel 6.x...' from the command after ' -- '"
 
 # "kvmini:  65106.273  Linux /init (marker 2)" -> milliseconds of marker N
 mark() {
@@ -74,9 +64,9 @@ run=$(sed -n 's/^kvmini: *\([0-9.]*\)  first KVM_RUN$/\1/p' "$dir/err")
 init=$(mark 2)
 student=$(mark 42)
 if [ -z "$student" ]; then
-	fail "--boot-times shows no marker 42"
+	check_fail "--boot-times shows no marker 42"
 elif [ -z "$init" ] || ! awk -v a="$init" -v b="$student" 'BEGIN { exit !(b > a) }'; then
-	fail "marker 42 ($student ms) does not come after /init's marker 2 (${init:-none})"
+	check_fail "marker 42 ($student ms) does not come after /init's marker 2 (${init:-none})"
 else
 	awk -v r="${run:-0}" -v i="$init" -v s="$student" 'BEGIN {
 		printf "lab5: kernel boot (first KVM_RUN to /init): %9.1f ms\n", i - r
@@ -84,5 +74,5 @@ else
 	}'
 fi
 
-[ $failed -eq 0 ] || exit 1
-echo "lab5: OK"
+[ "$lib_failed" = 0 ] && echo "lab5: OK"
+lib_finish

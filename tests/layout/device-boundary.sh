@@ -6,6 +6,7 @@
 #      fails for the right reason, and this test can fail);
 #   3. no file under devices/ names a header outside include/.
 # Usage: device-boundary.sh SOURCE_ROOT CC [CC-ARGS...]
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 root=$1
 shift

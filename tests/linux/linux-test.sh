@@ -18,13 +18,16 @@
 #               status 0, and the host reads the file from the image
 #   panic       init exits (rdinit=/bin/busybox: busybox without an applet
 #               name exits at once): the kernel panics, the run ends with
-#               124 (KVMINI_STATUS_PANIC)
+#               KVMINI_STATUS_PANIC
 #   bad-inputs  not a kernel, truncated bzImage, initrd larger than RAM,
 #               command line too long, missing initrd, too little RAM:
-#               each refused at setup with status 1 and a clear message
-#   crash-dump  (hosts that emulate guest kernel mode only) booting without
-#               kvmini's host workarounds dies on an instruction the
-#               emulator lacks; the dump names the guest function
+#               each refused at setup with KVMINI_STATUS_SETUP_ERROR and a
+#               clear message
+#   crash-dump  (hosts that emulate guest kernel mode only, as
+#               `kvmini host-info` says) booting without kvmini's host
+#               workarounds dies on an instruction the emulator lacks; the
+#               dump names the guest function
+# Exit statuses by name come from tests/lib.sh (include/abi/kvmini_abi.h).
 #
 # The guest artefacts come from $KVMINI_LINUX_DIR (scripts/test.sh sets it),
 # else from guest/linux/build.sh, which prints its cache directory last and
@@ -32,6 +35,8 @@
 #
 # Exit status, as Meson reads it: 0 pass, 77 skip (with the reason), 1 fail.
 set -u
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 case_name=${1:?usage: linux-test.sh CASE KVMINI SOURCE-ROOT}
 kvmini=${2:?usage: linux-test.sh CASE KVMINI SOURCE-ROOT}
@@ -42,21 +47,9 @@ srcdir=${3:?usage: linux-test.sh CASE KVMINI SOURCE-ROOT}
 TIMEOUT=${KVMINI_LINUX_TIMEOUT:-330}
 
 say() { echo "linux-test[$case_name]: $*"; }
-fail() {
-	say "FAILED: $*"
-	exit 1
-}
-skip() {
-	say "SKIP: $*"
-	exit 77
-}
 
-if [ ! -e /dev/kvm ]; then
-	skip "/dev/kvm does not exist (no KVM on this machine)"
-fi
-if ! (: <>/dev/kvm) 2>/dev/null; then
-	skip "cannot open /dev/kvm read-write (are you in the kvm group?)"
-fi
+lib_require_kvm
+lib_init "linux-test[$case_name]"
 
 # ---- the guest artefacts -----------------------------------------------------
 
@@ -69,15 +62,13 @@ if [ -n "${KVMINI_LINUX_DIR:-}" ]; then
 else
 	say "KVMINI_LINUX_DIR is not set: asking guest/linux/build.sh"
 	linux=$("$srcdir/guest/linux/build.sh" | tail -n 1) ||
-		skip "the Linux guest is not built and guest/linux/build.sh failed"
+		lib_skip "the Linux guest is not built and guest/linux/build.sh failed"
 	for f in $needed; do
-		[ -s "$linux/$f" ] || skip "guest/linux/build.sh gave '$linux', which has no $f"
+		[ -s "$linux/$f" ] || lib_skip "guest/linux/build.sh gave '$linux', which has no $f"
 	done
 fi
 say "Linux guest from $linux"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/kvmini-linux.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
 log=$tmp/log
 
 # run [kvmini run options...]: boot, keep console and monitor output in $log
@@ -121,7 +112,7 @@ release=$(cat "$linux/kernelrelease" 2>/dev/null || echo "[0-9][^ ]*")
 case_bzimage() {
 	run --kernel "$linux/bzImage" --initrd "$linux/initramfs.cpio" --boot-times \
 		--cmdline "-- uname -a"
-	expect_status 0 "/init wrote 0 to the test device"
+	expect_status "$STATUS_OK" "/init wrote 0 to the test device"
 	expect_line "^Linux [^ ]+ $release " "uname -a printed the guest kernel's release"
 	expect_line "^KVMINI-EXIT: 0" "/init reached its end and reported status 0"
 	expect_line "^kvmini: +[0-9.]+  Linux /init \(marker 2\)$" \
@@ -135,7 +126,7 @@ case_pvh_smp() {
 	run --kernel "$linux/vmlinux" --initrd "$linux/initramfs.cpio" --cpus 2 \
 		--console "file:$tmp/hvc.txt" \
 		--cmdline "-- echo cpus=\$(nproc); uname -a; echo $word > /dev/hvc0; busybox reboot -f"
-	expect_status 0 "a guest reboot ends the run with 0"
+	expect_status "$STATUS_OK" "a guest reboot ends the run with 0"
 	expect_line "smp: Brought up 1 node, 2 CPUs" "the kernel started both vCPUs"
 	expect_line "^cpus=2$" "nproc in the guest counts 2 CPUs"
 	expect_line "^Linux [^ ]+ $release " "the PVH-booted kernel runs user space"
@@ -152,7 +143,7 @@ case_root_disk() {
 	cp "$linux/rootfs.ext4" "$tmp/root.img" || fail "cannot copy rootfs.ext4"
 	run --kernel "$linux/vmlinux" --disk "$tmp/root.img" \
 		--cmdline "root=/dev/vda rw rootfstype=ext4 -- echo $word > /kvmini-test.txt; sync; busybox poweroff -f"
-	expect_status 0 "a guest poweroff ends the run with 0"
+	expect_status "$STATUS_OK" "a guest poweroff ends the run with 0"
 	expect_line "VFS: Mounted root \(ext4 filesystem\)" "root is the ext4 image on virtio-blk"
 	expect_line "reboot: (System halted|Power down)" "the guest powered off"
 	expect_no_line "^KVMINI-EXIT:" "the run ended by the poweroff, not through /init's exit"
@@ -165,16 +156,18 @@ case_root_disk() {
 
 case_panic() {
 	run --kernel "$linux/vmlinux" --initrd "$linux/initramfs.cpio" --cmdline "rdinit=/bin/busybox"
-	expect_status 124 "a guest kernel panic ends the run with KVMINI_STATUS_PANIC"
+	expect_status "$STATUS_PANIC" "a guest kernel panic ends the run with KVMINI_STATUS_PANIC"
 	expect_line "Kernel panic - not syncing: Attempted to kill init" "the kernel panicked"
 }
 
-# refuse WHY PATTERN [kvmini run options...]: setup fails with status 1 and a message.
+# refuse WHY PATTERN [kvmini run options...]: setup fails with
+# KVMINI_STATUS_SETUP_ERROR and a message.
 refuse() {
 	local why=$1 pattern=$2
 	shift 2
 	run "$@"
-	[ "$status" -eq 1 ] || fail "$why: expected exit status 1, got $status"
+	[ "$status" -eq "$STATUS_SETUP_ERROR" ] ||
+		fail "$why: expected exit status $STATUS_SETUP_ERROR, got $status"
 	grep -Eq -- "$pattern" "$log" || fail "$why: no message matching '$pattern'"
 	say "ok: $why"
 }
@@ -209,17 +202,17 @@ case_bad_inputs() {
 }
 
 case_crash_dump() {
-	local native
-	native=$(cat /sys/module/kvm_pvm/parameters/pvm_native 2>/dev/null)
-	case "$native" in
-	Y | 1) ;;
-	*) skip "only a host that emulates guest kernel mode can be made to fail this way" ;;
-	esac
+	local emulated
+	# What detection says (an empty KVMINI_HOST overrides nothing).
+	emulated=$(KVMINI_HOST='' lib_host_info "$kvmini" emulated_kernel_mode) ||
+		fail "'$kvmini host-info' cannot say whether guest kernel mode is emulated"
+	[ "$emulated" = true ] ||
+		lib_skip "only a host that emulates guest kernel mode can be made to fail this way"
 	# KVMINI_HOST=hardware drops the command-line workarounds: SLUB's
 	# cmpxchg16b (or another instruction the emulator lacks) kills the boot.
 	KVMINI_HOST=hardware run --kernel "$linux/vmlinux" --symbols "$linux/System.map" \
 		--cmdline "console=ttyS0"
-	expect_status 125 "an emulation failure is a guest crash"
+	expect_status "$STATUS_GUEST_CRASH" "an emulation failure is a guest crash"
 	expect_line "KVM_INTERNAL_ERROR_EMULATION" "the dump says why"
 	local fn
 	fn=$(sed -nE 's/^kvmini: +RIP [0-9a-f]+ <([^+>]+)\+0x[0-9a-f]+>.*/\1/p' "$log" | head -n 1)
@@ -238,3 +231,4 @@ crash-dump) case_crash_dump ;;
 *) fail "unknown case '$case_name'" ;;
 esac
 say "PASSED"
+lib_finish

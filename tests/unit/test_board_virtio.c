@@ -1,26 +1,31 @@
 // SPDX-License-Identifier: MIT
 /*
  * The board's virtio devices (vmm/board/board_virtio.c) on a VM without KVM: slot
- * placement and GSIs, the Linux command-line entries, the console file, and
- * error and teardown paths. Without an irqchip or ioeventfd the board falls
+ * placement and GSIs from the device manager (board/resources.c), the Linux command-line entries,
+ * the console file, and error and teardown paths. Without an irqchip or ioeventfd the board falls
  * back to unwired interrupt lines and MMIO-exit notifications, which is all
- * these checks need.
+ * these checks need; a long queue then continues on the I/O thread's event
+ * loop through the board's own eventfd.
  */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "abi/kvmini_abi.h"
 #include "board/board_virtio.h"
 #include "kvmini/virtio_spec.h"
 #include "unit_run.h"
+#include "virtio_test.h"
 
 static struct vm vm;
+static struct board board;
 static struct vm_config cfg;
 static uint8_t *ram;
 static char dir[64], disk0[96], disk1[96], console_file[96];
@@ -43,6 +48,7 @@ static void setup(void)
 	bus_init(&vm.pio, "pio");
 	bus_init(&vm.mmio, "mmio");
 	ck_assert_int_eq(event_loop_init(&vm.loop), 0);
+	board_init(&board, &vm);
 
 	strcpy(dir, "/tmp/kvmini-test-board-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -55,7 +61,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	board_virtio_destroy(&vm);
+	board_virtio_destroy(&board);
 	event_loop_destroy(&vm.loop);
 	unlink(disk0);
 	unlink(disk1);
@@ -79,27 +85,27 @@ START_TEST(test_all_devices)
 	cfg.console = CONSOLE_FILE;
 	cfg.console_path = console_file;
 	cfg.rng = true;
-	ck_assert_int_eq(board_virtio_setup(&vm, &cfg), 0);
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), 0);
 
 	/* Disks first, then the console, then the rng; one stride and one GSI apart. */
 	const uint32_t ids[] = {VIRTIO_ID_BLOCK, VIRTIO_ID_BLOCK, VIRTIO_ID_CONSOLE, VIRTIO_ID_RNG};
-	ck_assert_uint_eq(vm.nvirtio_slots, 4);
+	ck_assert_uint_eq(board.res.nvirtio, 4);
 	for (unsigned int i = 0; i < 4; i++) {
 		uint64_t base = KVMINI_VIRTIO_MMIO_BASE + i * KVMINI_VIRTIO_MMIO_STRIDE;
-		ck_assert_uint_eq(vm.virtio_slots[i].base, base);
-		ck_assert_uint_eq(vm.virtio_slots[i].size, KVMINI_VIRTIO_MMIO_SIZE);
-		ck_assert_int_eq(vm.virtio_slots[i].gsi, KVMINI_VIRTIO_MMIO_FIRST_GSI + (int)i);
+		ck_assert_uint_eq(board.res.virtio[i].base, base);
+		ck_assert_uint_eq(board.res.virtio[i].size, KVMINI_VIRTIO_MMIO_SIZE);
+		ck_assert_int_eq(board.res.virtio[i].gsi, KVMINI_VIRTIO_MMIO_FIRST_GSI + (int)i);
 		ck_assert_uint_eq(mmio_rd(base + VIRTIO_MMIO_MAGIC_VALUE), VIRTIO_MMIO_MAGIC);
 		ck_assert_uint_eq(mmio_rd(base + VIRTIO_MMIO_DEVICE_ID), ids[i]);
 	}
 	/* The second disk is 8 sectors and read-only. */
-	uint64_t d1 = vm.virtio_slots[1].base;
+	uint64_t d1 = board.res.virtio[1].base;
 	ck_assert_uint_eq(mmio_rd(d1 + VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CFG_CAPACITY), 8);
 	ck_assert(mmio_rd(d1 + VIRTIO_MMIO_DEVICE_FEATURES) & (1u << VIRTIO_BLK_F_RO));
 
 	/* The console writes to the file: an emergency write through the bus. */
 	uint8_t c[4] = {'K', 0, 0, 0};
-	uint64_t con = vm.virtio_slots[2].base;
+	uint64_t con = board.res.virtio[2].base;
 	ck_assert(bus_write(&vm.mmio, con + VIRTIO_MMIO_CONFIG + VIRTIO_CONSOLE_CFG_EMERG_WRITE, c,
 			    4));
 	char got[8] = {0};
@@ -108,9 +114,9 @@ START_TEST(test_all_devices)
 	close(fd);
 	ck_assert_int_eq(got[0], 'K');
 	/* Its input is not stdin: board_virtio_console_input reaches the device anyway. */
-	ck_assert_uint_eq(board_virtio_console_input(&vm, (const uint8_t *)"ab", 2), 2);
+	ck_assert_uint_eq(board_virtio_console_input(&board, (const uint8_t *)"ab", 2), 2);
 
-	board_virtio_flush(&vm);
+	board_virtio_flush(&board);
 }
 END_TEST
 
@@ -121,13 +127,13 @@ START_TEST(test_cmdline)
 	cfg.disks[0] = (struct disk_config){.path = disk0};
 	cfg.ndisks = 1;
 	cfg.rng = true;
-	ck_assert_int_eq(board_virtio_setup(&vm, &cfg), 0);
-	ck_assert_int_eq(board_virtio_cmdline(&vm, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), 0);
+	ck_assert_int_eq(board_virtio_cmdline(&board, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "console=ttyS0 virtio_mmio.device=0x200@0xd0000000:5"
 			      " virtio_mmio.device=0x200@0xd0001000:6");
 
 	char small[40] = "root=/dev/vda";
-	ck_assert_int_eq(board_virtio_cmdline(&vm, small, sizeof(small)), -ENOSPC);
+	ck_assert_int_eq(board_virtio_cmdline(&board, small, sizeof(small)), -ENOSPC);
 	ck_assert_str_eq(small, "root=/dev/vda");
 }
 END_TEST
@@ -136,11 +142,11 @@ START_TEST(test_no_devices)
 {
 	char buf[16] = "x";
 
-	ck_assert_int_eq(board_virtio_setup(&vm, &cfg), 0);
-	ck_assert_uint_eq(vm.nvirtio_slots, 0);
-	ck_assert_int_eq(board_virtio_cmdline(&vm, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), 0);
+	ck_assert_uint_eq(board.res.nvirtio, 0);
+	ck_assert_int_eq(board_virtio_cmdline(&board, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "x");
-	ck_assert_uint_eq(board_virtio_console_input(&vm, (const uint8_t *)"a", 1), 0);
+	ck_assert_uint_eq(board_virtio_console_input(&board, (const uint8_t *)"a", 1), 0);
 }
 END_TEST
 
@@ -149,12 +155,12 @@ START_TEST(test_bad_disk)
 	cfg.disks[0] = (struct disk_config){.path = disk0};
 	cfg.disks[1] = (struct disk_config){.path = "/nonexistent/kvmini.img"};
 	cfg.ndisks = 2;
-	ck_assert_int_eq(board_virtio_setup(&vm, &cfg), -ENOENT);
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), -ENOENT);
 	/* Flush and destroy are safe after a failed setup, and twice. */
-	board_virtio_flush(&vm);
-	board_virtio_destroy(&vm);
-	board_virtio_destroy(&vm);
-	ck_assert_ptr_null(vm.virtio);
+	board_virtio_flush(&board);
+	board_virtio_destroy(&board);
+	board_virtio_destroy(&board);
+	ck_assert_ptr_null(board.virtio);
 }
 END_TEST
 
@@ -162,7 +168,72 @@ START_TEST(test_bad_console_file)
 {
 	cfg.console = CONSOLE_FILE;
 	cfg.console_path = "/nonexistent/console.txt";
-	ck_assert_int_eq(board_virtio_setup(&vm, &cfg), -ENOENT);
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), -ENOENT);
+}
+END_TEST
+
+static void *run_loop(void *arg)
+{
+	(void)arg;
+	return (void *)(intptr_t)event_loop_run(&vm.loop);
+}
+
+START_TEST(test_long_queue_continues_on_io_thread)
+{
+	enum { CHAINS = 200, HDR = VT_DATA_GPA, STATUS = VT_DATA_GPA + 0x1000 };
+	const uint64_t tables = VT_DATA_GPA + 0x2000;
+	struct vt_ring ring;
+
+	cfg.disks[0] = (struct disk_config){.path = disk0};
+	cfg.ndisks = 1;
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), 0);
+	uint64_t base = board.res.virtio[0].base;
+	struct device *dev = bus_find(&vm.mmio, base, 4);
+	ck_assert_ptr_nonnull(dev);
+	struct virtio_mmio *vmio = dev->priv;
+
+	/*
+	 * More FLUSH requests than three passes may serve (VIRTIO_MMIO_BUDGET
+	 * each), one indirect table (header, status) per request.
+	 */
+	ck_assert_int_gt(CHAINS, 3 * VIRTIO_MMIO_BUDGET);
+	vt_ring_init(&ring, &vm.mem, 256, VT_RING_GPA);
+	struct virtio_blk_req_hdr *h = vt_ptr(&vm.mem, HDR);
+	h->type = VIRTIO_BLK_T_FLUSH;
+	for (uint16_t i = 0; i < CHAINS; i++) {
+		uint64_t table = tables + 32 * i;
+		vt_indirect_desc(&vm.mem, table, 0, HDR, sizeof(*h), VIRTQ_DESC_F_NEXT, 1);
+		vt_indirect_desc(&vm.mem, table, 1, STATUS + i, 1, VIRTQ_DESC_F_WRITE, 0);
+		vt_desc(&ring, i, table, 32, VIRTQ_DESC_F_INDIRECT, 0);
+		*(uint8_t *)vt_ptr(&vm.mem, STATUS + i) = 0xee;
+		vt_avail_add(&ring, i);
+	}
+	uint64_t features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_INDIRECT_DESC) |
+			    (1ULL << VIRTIO_BLK_F_FLUSH);
+	ck_assert(vt_negotiate(vmio, features) & VIRTIO_STATUS_FEATURES_OK);
+	vt_queue_setup(vmio, 0, &ring);
+	vt_driver_ok(vmio); /* the DRIVER_OK sweep is on the MMIO exit path: one pass */
+	ck_assert_uint_eq(vt_used(&ring)->idx, VIRTIO_MMIO_BUDGET);
+
+	/* The board's I/O thread finishes the queue, pass by pass. */
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, run_loop, NULL), 0);
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		if (__atomic_load_n(&vt_used(&ring)->idx, __ATOMIC_ACQUIRE) == CHAINS)
+			break;
+		usleep(1000);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - start.tv_sec < 3);
+	/* ... and still hears a stop request. */
+	event_loop_stop(&vm.loop);
+	void *ret;
+	ck_assert_int_eq(pthread_join(t, &ret), 0);
+	ck_assert_int_eq((int)(intptr_t)ret, 0);
+	ck_assert_uint_eq(vt_used(&ring)->idx, CHAINS);
+	for (int i = 0; i < CHAINS; i++)
+		ck_assert_uint_eq(*(uint8_t *)vt_ptr(&vm.mem, STATUS + i), VIRTIO_BLK_S_OK);
 }
 END_TEST
 
@@ -181,11 +252,11 @@ START_TEST(test_console_fifo_without_reader)
 	cfg.console = CONSOLE_FILE;
 	cfg.console_path = fifo;
 	alarm(10); /* a blocking open would hang here: fail instead */
-	ck_assert_int_eq(board_virtio_setup(&vm, &cfg), 0);
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), 0);
 	alarm(0);
 
 	uint8_t c[4] = {'F', 0, 0, 0};
-	uint64_t con = vm.virtio_slots[0].base;
+	uint64_t con = board.res.virtio[0].base;
 	ck_assert(bus_write(&vm.mmio, con + VIRTIO_MMIO_CONFIG + VIRTIO_CONSOLE_CFG_EMERG_WRITE, c,
 			    4));
 	int fd = open(fifo, O_RDONLY | O_NONBLOCK); /* the reader, late */
@@ -193,7 +264,7 @@ START_TEST(test_console_fifo_without_reader)
 	ck_assert_int_eq(read(fd, got, sizeof(got)), 1);
 	ck_assert_int_eq(got[0], 'F');
 	close(fd);
-	board_virtio_destroy(&vm);
+	board_virtio_destroy(&board);
 	unlink(fifo);
 }
 END_TEST
@@ -210,6 +281,8 @@ int main(void)
 	tcase_add_test(tc, test_bad_disk);
 	tcase_add_test(tc, test_bad_console_file);
 	tcase_add_test(tc, test_console_fifo_without_reader);
+	tcase_add_test(tc, test_long_queue_continues_on_io_thread);
+	tcase_set_timeout(tc, 20); /* a loaded machine: the long-queue test waits up to 3 s */
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

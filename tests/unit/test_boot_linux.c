@@ -80,6 +80,21 @@ START_TEST(test_parse_good)
 }
 END_TEST
 
+/* The one "HdrS" check: boot.c's detection and the parser both use it. */
+START_TEST(test_has_magic)
+{
+	make_image();
+	ck_assert(bzimage_has_magic(image, BZIMAGE_MAGIC_END));
+	ck_assert(bzimage_has_magic(image, BZIMAGE_HEAD));
+	ck_assert(!bzimage_has_magic(image, BZIMAGE_MAGIC_END - 1)); /* a file too short */
+	image[0x205] = 's';
+	ck_assert(!bzimage_has_magic(image, BZIMAGE_MAGIC_END));
+	struct bzimage_info info;
+	ck_assert_int_eq(parse(&info, IMAGE_SIZE), -ENOEXEC);
+	ck_assert_str_eq(err, "not a Linux bzImage (no \"HdrS\" at offset 0x202)");
+}
+END_TEST
+
 START_TEST(test_parse_zero_setup_sects_means_four)
 {
 	struct bzimage_info info;
@@ -313,6 +328,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_parse_good);
+	tcase_add_test(tc, test_has_magic);
 	tcase_add_test(tc, test_parse_zero_setup_sects_means_four);
 	tcase_add_test(tc, test_parse_refuses);
 	tcase_add_test(tc, test_parse_truncated);

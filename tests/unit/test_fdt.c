@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "abi/kvmini_abi.h"
+#include "board/board.h"
 #include "board/fdt_build.h"
 #include "kvm/vm.h"
 #include "unit_run.h"
@@ -18,12 +19,15 @@ static uint64_t reg_cell(const fdt64_t *reg, int i)
 	return fdt64_to_cpu(v);
 }
 
-/* A vm with only what fdt_build() reads; no KVM needed. */
+/* A vm with only what fdt_build() reads, and an empty board; no KVM needed. */
+static struct board board;
+
 static void fake_vm(struct vm *vm, uint64_t mem_size, unsigned int cpus)
 {
 	memset(vm, 0, sizeof(*vm));
 	guest_mem_layout(&vm->mem, NULL, mem_size);
 	vm->ncpus = cpus;
+	board_init(&board, vm);
 }
 
 START_TEST(small_guest)
@@ -32,8 +36,8 @@ START_TEST(small_guest)
 	struct vm vm;
 	int len;
 	fake_vm(&vm, 64ull << 20, 2);
-	vm.virtio_slots[0] = (struct vm_virtio_slot){KVMINI_VIRTIO_MMIO_BASE, 0x200, 5};
-	vm.nvirtio_slots = 1;
+	struct virtio_slot slot;
+	ck_assert_int_eq(resources_alloc_virtio(&board.res, 0x200, "virtio", &slot), 0);
 
 	ck_assert_int_eq(fdt_build(&vm, "console=ttyS0 kvmini-test-arg=42", buf, sizeof(buf)), 0);
 	ck_assert_int_eq(fdt_check_header(buf), 0);

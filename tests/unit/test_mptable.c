@@ -12,6 +12,7 @@
 
 #include "abi/kvmini_abi.h"
 #include "board/mptable.h"
+#include "kvmini/device.h"
 #include "unit_run.h"
 
 #define GPA 0xf0000u
@@ -28,12 +29,12 @@ static uint8_t sum(const uint8_t *p, size_t len)
 
 static uint16_t le16(const uint8_t *p)
 {
-	return (uint16_t)(p[0] | p[1] << 8);
+	return (uint16_t)device_load_le(p, 2);
 }
 
 static uint32_t le32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	return (uint32_t)device_load_le(p, 4);
 }
 
 /* What a walk over the configuration table found. */

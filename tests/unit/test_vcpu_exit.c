@@ -1,20 +1,25 @@
 // SPDX-License-Identifier: MIT
 /*
- * The exit handler's endings that need no KVM (vmm/kvm/vcpu_exit.c, dump.c):
- * a HLT without an irqchip is a hung guest, not a success; and when many
- * vCPUs crash together, one report is printed whole and the others are
- * summed up in one line. The vCPUs here are a kvm_run page in plain memory
- * and no file descriptor (fd -1: reading registers fails, which the crash
- * report says).
+ * The exit handler without KVM (vmm/kvm/vcpu_exit.c, dump.c):
+ *  - vcpu_exit_name(): the one table of KVM exit reason names (--trace
+ *    counts, crash reports);
+ *  - the endings: a HLT without an irqchip is a hung guest, not a success;
+ *    and when many vCPUs crash together, one report is printed whole and the
+ *    others are summed up in one line. The vCPUs here are a kvm_run page in
+ *    plain memory and no file descriptor (fd -1: reading registers fails,
+ *    which the crash report says).
  */
 #include <check.h>
+#include <linux/kvm.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "abi/kvmini_abi.h"
+#include "board/board.h"
 #include "kvm/dump.h"
 #include "kvm/vcpu.h"
 #include "kvm/vcpu_exit.h"
@@ -24,6 +29,7 @@
 #define NCPUS 50
 
 static struct vm vm;
+static struct board board; /* empty: a triple fault asks it how a reset ends the run */
 static struct vcpu vcpus[NCPUS];
 static FILE *err; /* stderr, captured */
 
@@ -32,6 +38,7 @@ static void setup(void)
 	memset(&vm, 0, sizeof(vm));
 	vm.kvm_fd = vm.vm_fd = -1;
 	vm.loop.epoll_fd = vm.loop.wake_fd = -1;
+	board_init(&board, &vm);
 	for (unsigned int i = 0; i < NCPUS; i++) {
 		vcpus[i] = (struct vcpu){.vm = &vm, .id = i, .fd = -1};
 		vcpus[i].run = calloc(1, sizeof(struct kvm_run));
@@ -59,6 +66,28 @@ static const char *captured(void)
 	text[n < sizeof(text) ? n : 0] = '\0';
 	return text;
 }
+
+START_TEST(test_names)
+{
+	/* tests/labs/lab1.sh and tests/bench parse "io=N" from the --trace summary. */
+	ck_assert_str_eq(vcpu_exit_name(KVM_EXIT_IO), "io");
+	ck_assert_str_eq(vcpu_exit_name(KVM_EXIT_MMIO), "mmio");
+	ck_assert_str_eq(vcpu_exit_name(KVM_EXIT_HLT), "hlt");
+	ck_assert_str_eq(vcpu_exit_name(KVM_EXIT_SHUTDOWN), "shutdown");
+	ck_assert_str_eq(vcpu_exit_name(KVM_EXIT_INTERNAL_ERROR), "internal_error");
+	ck_assert_str_eq(vcpu_exit_name(KVM_EXIT_SYSTEM_EVENT), "system_event");
+	ck_assert_str_eq(vcpu_exit_name(KVM_EXIT_UNKNOWN), "unknown");
+}
+END_TEST
+
+START_TEST(test_unnamed)
+{
+	ck_assert_str_eq(vcpu_exit_name(KVM_EXIT_SYSTEM_EVENT + 1000), "?");
+	ck_assert_str_eq(vcpu_exit_name(UINT32_MAX), "?");
+	/* A reason inside the table's range that has no entry (KVM_EXIT_NMI, 16). */
+	ck_assert_str_eq(vcpu_exit_name(KVM_EXIT_NMI), "?");
+}
+END_TEST
 
 static int count(const char *text, const char *what)
 {
@@ -137,7 +166,12 @@ END_TEST
 static Suite *vcpu_exit_suite(void)
 {
 	Suite *s = suite_create("vcpu_exit");
+	TCase *names = tcase_create("names");
 	TCase *tc = tcase_create("core");
+
+	tcase_add_test(names, test_names);
+	tcase_add_test(names, test_unnamed);
+	suite_add_tcase(s, names);
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_hlt_without_irqchip_is_hung);

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
  * virtio-blk request handling (devices/virtio/virtio_blk.c) against a temporary
- * image file: reads, writes, flush, GET_ID, and the error statuses for
- * out-of-range, read-only, misdirected and unsupported requests.
+ * image file (the raw backend): reads, writes, flush, GET_ID, and the error
+ * statuses for out-of-range, read-only, misdirected and unsupported requests;
+ * then over an in-memory backend that fails on demand: a host error is the
+ * guest's VIRTIO_BLK_S_IOERR, and the device keeps working.
  */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,10 +53,9 @@ static void make_image(void)
 	}
 }
 
-static void open_device(bool read_only)
+/* Negotiate (FLUSH, and RO on a read-only disk) and start queue 0 on ring. */
+static void start_device(bool read_only)
 {
-	ck_assert_int_eq(virtio_blk_create(&blk, path, read_only, "kvmini-disk0", &mem, &irq.line),
-			 0);
 	vmio = virtio_blk_mmio(blk);
 	uint64_t features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_INDIRECT_DESC) |
 			    (1ULL << VIRTIO_BLK_F_FLUSH);
@@ -62,6 +65,15 @@ static void open_device(bool read_only)
 	vt_queue_setup(vmio, 0, &ring);
 	vt_driver_ok(vmio);
 	ck_assert(!vt_needs_reset(vmio));
+}
+
+static void open_device(bool read_only)
+{
+	struct disk *disk;
+
+	ck_assert_int_eq(disk_raw_open(&disk, path, read_only), 0);
+	ck_assert_int_eq(virtio_blk_create(&blk, disk, "kvmini-disk0", &mem, &irq.line), 0);
+	start_device(read_only);
 }
 
 static void setup_common(void)
@@ -154,7 +166,6 @@ START_TEST(test_config_and_features)
 	ck_assert_uint_eq(device_load_le(cfg, 8), SECTORS);
 	vmio->dev.ops->read(&vmio->dev, VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CFG_SEG_MAX, cfg, 4);
 	ck_assert_uint_eq(device_load_le(cfg, 4), VIRTIO_BLK_SEG_MAX);
-	ck_assert_uint_eq(virtio_blk_sectors(blk), SECTORS);
 
 	vt_wr(vmio, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
 	uint32_t f = vt_rd(vmio, VIRTIO_MMIO_DEVICE_FEATURES);
@@ -376,33 +387,175 @@ START_TEST(test_read_only_disk)
 }
 END_TEST
 
-/* ---- opening images ------------------------------------------------------ */
+/* ---- creating devices ---------------------------------------------------- */
 
 START_TEST(test_open_errors)
 {
 	struct virtio_blk *b = NULL;
+	struct disk *d = NULL;
 	struct guest_mem m = {0};
 	char name[64];
 
-	ck_assert_int_eq(virtio_blk_create(&b, "/nonexistent/disk.img", false, "x", &m, NULL),
-			 -ENOENT);
-	ck_assert_int_eq(virtio_blk_create(&b, "/tmp", true, "x", &m, NULL), -EINVAL);
+	ck_assert_int_eq(disk_raw_open(&d, "/nonexistent/disk.img", false), -ENOENT);
 
+	/* A size that is not whole sectors: the backend opens it, the device refuses it. */
 	strcpy(name, "/tmp/kvmini-test-odd-XXXXXX");
 	int f = mkstemp(name);
 	ck_assert_int_ge(f, 0);
 	ck_assert_int_eq(ftruncate(f, 1000), 0);
-	ck_assert_int_eq(virtio_blk_create(&b, name, false, "x", &m, NULL), -EINVAL);
+	ck_assert_int_eq(disk_raw_open(&d, name, false), 0);
+	ck_assert_int_eq(virtio_blk_create(&b, d, "x", &m, NULL), -EINVAL);
+	disk_close(d); /* still ours after a failed create */
 
-	/* Two writers on one image are refused. */
+	/* Capacity in config space: 4096 bytes are 8 sectors. */
 	ck_assert_int_eq(ftruncate(f, 4096), 0);
-	struct virtio_blk *first = NULL;
-	ck_assert_int_eq(virtio_blk_create(&first, name, false, "x", &m, NULL), 0);
-	ck_assert_int_eq(virtio_blk_create(&b, name, false, "x", &m, NULL), -EWOULDBLOCK);
-	ck_assert_uint_eq(virtio_blk_sectors(first), 8);
-	virtio_blk_destroy(first);
+	ck_assert_int_eq(disk_raw_open(&d, name, false), 0);
+	ck_assert_int_eq(virtio_blk_create(&b, d, "x", &m, NULL), 0);
+	uint8_t cfg[8];
+	struct virtio_mmio *v = virtio_blk_mmio(b);
+	v->dev.ops->read(&v->dev, VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CFG_CAPACITY, cfg, 8);
+	ck_assert_uint_eq(device_load_le(cfg, 8), 8);
+	virtio_blk_destroy(b);
 	close(f);
 	unlink(name);
+}
+END_TEST
+
+/* ---- over a backend that fails on demand --------------------------------- */
+
+/* An in-memory disk whose next writes (or flushes) fail with a chosen errno. */
+struct mem_disk {
+	struct disk disk;
+	uint8_t bytes[SECTORS * 512];
+	int write_errno; /* non-zero: writes fail with -write_errno */
+	int flush_errno;
+	int writes, flushes; /* calls that reached the backend */
+};
+
+static struct mem_disk *memdisk;
+
+static int mem_rw(struct disk *d, struct iovec *iov, unsigned int n, uint64_t off, bool write)
+{
+	struct mem_disk *md = (struct mem_disk *)d;
+
+	for (unsigned int i = 0; i < n; i++) {
+		ck_assert_uint_le(off + iov[i].iov_len, sizeof(md->bytes));
+		if (write)
+			memcpy(md->bytes + off, iov[i].iov_base, iov[i].iov_len);
+		else
+			memcpy(iov[i].iov_base, md->bytes + off, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	return 0;
+}
+
+static int mem_read(struct disk *d, struct iovec *iov, unsigned int n, uint64_t off)
+{
+	return mem_rw(d, iov, n, off, false);
+}
+
+static int mem_write(struct disk *d, struct iovec *iov, unsigned int n, uint64_t off)
+{
+	struct mem_disk *md = (struct mem_disk *)d;
+
+	md->writes++;
+	if (md->write_errno)
+		return -md->write_errno;
+	return mem_rw(d, iov, n, off, true);
+}
+
+static int mem_flush(struct disk *d)
+{
+	struct mem_disk *md = (struct mem_disk *)d;
+
+	md->flushes++;
+	return md->flush_errno ? -md->flush_errno : 0;
+}
+
+static void mem_close(struct disk *d)
+{
+	free(d);
+}
+
+static const struct disk_ops mem_ops = {
+	.read = mem_read,
+	.write = mem_write,
+	.flush = mem_flush,
+	.close = mem_close,
+};
+
+static void setup_mem(void)
+{
+	vt_mem_init(&mem);
+	vt_irq_init(&irq);
+	vt_ring_init(&ring, &mem, 16, VT_RING_GPA);
+	next_desc = 0;
+	memdisk = calloc(1, sizeof(*memdisk));
+	ck_assert_ptr_nonnull(memdisk);
+	memdisk->disk.ops = &mem_ops;
+	memdisk->disk.size = sizeof(memdisk->bytes);
+	for (uint64_t i = 0; i < sizeof(memdisk->bytes); i++)
+		memdisk->bytes[i] = pattern(i);
+	ck_assert_int_eq(virtio_blk_create(&blk, &memdisk->disk, "mem", &mem, &irq.line), 0);
+	start_device(false);
+}
+
+static void teardown_mem(void)
+{
+	virtio_blk_destroy(blk); /* closes (frees) memdisk */
+	vt_mem_free(&mem);
+}
+
+START_TEST(test_write_enospc_is_ioerr)
+{
+	uint8_t *buf = vt_ptr(&mem, BUF_GPA);
+	uint32_t used;
+
+	memset(buf, 0x42, 512);
+	memdisk->write_errno = ENOSPC;
+	ck_assert_uint_eq(request(VIRTIO_BLK_T_OUT, 4, 512, false, &used), VIRTIO_BLK_S_IOERR);
+	ck_assert_uint_eq(used, 1);
+	ck_assert_int_eq(memdisk->writes, 1);
+	ck_assert_uint_eq(memdisk->bytes[4 * 512], pattern(4 * 512));
+	ck_assert(!vt_needs_reset(vmio));
+	ck_assert_int_eq(irq.pulses, 1); /* the failed request completed like any other */
+
+	/* The host has room again: the same device serves the next requests. */
+	memdisk->write_errno = 0;
+	ck_assert_uint_eq(request(VIRTIO_BLK_T_OUT, 4, 512, false, NULL), VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(memdisk->bytes[4 * 512], 0x42);
+	memset(buf, 0, 512);
+	ck_assert_uint_eq(request(VIRTIO_BLK_T_IN, 4, 512, true, NULL), VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(buf[511], 0x42);
+	ck_assert(!vt_needs_reset(vmio));
+}
+END_TEST
+
+START_TEST(test_flush_eio_is_ioerr)
+{
+	memdisk->flush_errno = EIO;
+	ck_assert_uint_eq(request(VIRTIO_BLK_T_FLUSH, 0, 0, false, NULL), VIRTIO_BLK_S_IOERR);
+	ck_assert_int_eq(virtio_blk_flush(blk), -EIO);
+	memdisk->flush_errno = 0;
+	ck_assert_uint_eq(request(VIRTIO_BLK_T_FLUSH, 0, 0, false, NULL), VIRTIO_BLK_S_OK);
+	ck_assert(!vt_needs_reset(vmio));
+}
+END_TEST
+
+START_TEST(test_write_through_without_flush_feature)
+{
+	/* Section 5.2.5: without VIRTIO_BLK_F_FLUSH every write is flushed before it completes. */
+	vt_ring_init(&ring, &mem, 16, VT_RING_GPA);
+	memset(vt_ptr(&mem, VT_RING_GPA), 0, 0x1000);
+	ck_assert(vt_negotiate(vmio, 1ULL << VIRTIO_F_VERSION_1) & VIRTIO_STATUS_FEATURES_OK);
+	vt_queue_setup(vmio, 0, &ring);
+	vt_driver_ok(vmio);
+	int before = memdisk->flushes;
+	ck_assert_uint_eq(request(VIRTIO_BLK_T_OUT, 1, 512, false, NULL), VIRTIO_BLK_S_OK);
+	ck_assert_int_eq(memdisk->flushes, before + 1);
+	/* A write whose flush fails did not reach stable storage: IOERR. */
+	memdisk->flush_errno = EIO;
+	ck_assert_uint_eq(request(VIRTIO_BLK_T_OUT, 1, 512, false, NULL), VIRTIO_BLK_S_IOERR);
 }
 END_TEST
 
@@ -412,6 +565,7 @@ static Suite *virtio_blk_suite(void)
 	TCase *rw = tcase_create("read-write");
 	TCase *ro = tcase_create("read-only");
 	TCase *op = tcase_create("open");
+	TCase *mem_tc = tcase_create("failing backend");
 
 	tcase_add_checked_fixture(rw, setup, teardown);
 	tcase_add_test(rw, test_config_and_features);
@@ -439,6 +593,12 @@ static Suite *virtio_blk_suite(void)
 
 	tcase_add_test(op, test_open_errors);
 	suite_add_tcase(s, op);
+
+	tcase_add_checked_fixture(mem_tc, setup_mem, teardown_mem);
+	tcase_add_test(mem_tc, test_write_enospc_is_ioerr);
+	tcase_add_test(mem_tc, test_flush_eio_is_ioerr);
+	tcase_add_test(mem_tc, test_write_through_without_flush_feature);
+	suite_add_tcase(s, mem_tc);
 	return s;
 }
 

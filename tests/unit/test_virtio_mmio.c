@@ -2,7 +2,8 @@
 /*
  * The virtio-mmio register file (devices/virtio/virtio_mmio.c) with a fake device
  * behind it: identification, feature negotiation, the status state machine
- * and reset, queue setup and its refusals, notifications and interrupts.
+ * and reset, queue setup and its refusals, notifications and interrupts, and
+ * the bounded serve loop every device uses (virtio_mmio_serve_queue).
  */
 #include <check.h>
 
@@ -29,20 +30,34 @@ static void fake_config_read(struct virtio_mmio *v, uint32_t off, uint8_t *data,
 	memcpy(data, fake_config + off, len);
 }
 
-/* Complete every available chain with length 0. */
-static void fake_notify(struct virtio_mmio *v, unsigned int q)
-{
-	static struct virtq_chain chain;
-	int done = 0;
+static unsigned int budget;	 /* chains per fake_notify pass */
+static int64_t serve_result;	 /* what fake_serve returns */
+static bool serve_stop;		 /* what fake_serve puts in *stop */
+static int rearms;		 /* rearm hook calls */
+static unsigned int rearm_queue; /* its last q */
 
+/* Complete each chain with serve_result as its used length. */
+static int64_t fake_serve(void *opaque, const struct virtq_chain *c, bool *stop)
+{
+	ck_assert_ptr_eq(opaque, &vmio);
+	ck_assert_ptr_eq(c, &vmio.chain);
+	*stop = serve_stop;
+	if (serve_result != VIRTIO_SERVE_BROKEN)
+		completed++;
+	return serve_result;
+}
+
+static bool fake_notify(struct virtio_mmio *v, unsigned int q)
+{
 	notified[q]++;
-	while (virtio_mmio_pop(v, q, &chain) > 0) {
-		virtio_mmio_push(v, q, chain.head, 0);
-		done++;
-	}
-	completed += done;
-	if (done)
-		virtio_mmio_notify_used(v, q);
+	return virtio_mmio_serve_queue(v, q, fake_serve, v, budget);
+}
+
+static void fake_rearm(void *opaque, unsigned int q)
+{
+	ck_assert_ptr_eq(opaque, &vmio);
+	rearms++;
+	rearm_queue = q;
 }
 
 static void fake_reset(struct virtio_mmio *v)
@@ -71,6 +86,11 @@ static void setup(void)
 	vt_ring_init(&ring, &mem, 8, VT_RING_GPA);
 	notified[0] = notified[1] = 0;
 	resets = completed = 0;
+	budget = VIRTIO_MMIO_BUDGET;
+	serve_result = 0;
+	serve_stop = false;
+	rearms = 0;
+	rearm_queue = 99;
 }
 
 static void teardown(void)
@@ -155,7 +175,8 @@ END_TEST
 START_TEST(test_reset)
 {
 	bring_up();
-	virtio_mmio_set_broken(&vmio, "test");
+	vt_wr(&vmio, VIRTIO_MMIO_QUEUE_SEL, 1);
+	vt_wr(&vmio, VIRTIO_MMIO_QUEUE_NUM, 3); /* not a power of 2: the device needs a reset */
 	ck_assert(vt_needs_reset(&vmio));
 	ck_assert_uint_ne(vt_rd(&vmio, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
 
@@ -328,10 +349,110 @@ START_TEST(test_config_space)
 	ck_assert_uint_eq(device_load_le(b, 4), 0);
 	vmio.dev.ops->read(&vmio.dev, 0x1fc, b, 4);
 	ck_assert_uint_eq(device_load_le(b, 4), 0);
+}
+END_TEST
 
-	uint32_t gen = vt_rd(&vmio, VIRTIO_MMIO_CONFIG_GENERATION);
-	virtio_mmio_config_changed(&vmio);
-	ck_assert_uint_ne(vt_rd(&vmio, VIRTIO_MMIO_CONFIG_GENERATION), gen);
+/* ---- the bounded serve loop ----------------------------------------------- */
+
+/* Make n one-descriptor chains available on queue 0 (heads 0 .. n-1). */
+static void add_chains(unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		vt_desc(&ring, (uint16_t)i, VT_DATA_GPA + 64 * i, 64, VIRTQ_DESC_F_WRITE, 0);
+		vt_avail_add(&ring, (uint16_t)i);
+	}
+}
+
+START_TEST(test_serve_budget_across_calls)
+{
+	bring_up();
+	virtio_mmio_set_rearm(&vmio, fake_rearm, &vmio);
+	budget = 3;
+	serve_result = 5;
+	add_chains(8);
+
+	/* The guest's kick (an MMIO exit) serves one budget and hands the rest on. */
+	vt_wr(&vmio, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	ck_assert_uint_eq(vt_used(&ring)->idx, 3);
+	ck_assert_int_eq(rearms, 1);
+	ck_assert_uint_eq(rearm_queue, 0);
+	ck_assert_int_eq(irq.pulses, 1); /* completions are signalled batch by batch */
+
+	/* What the board's I/O thread does next: further bounded passes. */
+	ck_assert(virtio_mmio_kick(&vmio, 0));
+	ck_assert_uint_eq(vt_used(&ring)->idx, 6);
+	ck_assert_int_eq(irq.pulses, 2);
+	ck_assert(!virtio_mmio_kick(&vmio, 0)); /* 2 left: done, queue empty */
+	ck_assert_uint_eq(vt_used(&ring)->idx, 8);
+	ck_assert_int_eq(irq.pulses, 3);
+	ck_assert_int_eq(completed, 8);
+	for (unsigned int i = 0; i < 8; i++) {
+		ck_assert_uint_eq(vt_used(&ring)->ring[i].id, i);
+		ck_assert_uint_eq(vt_used(&ring)->ring[i].len, 5);
+	}
+
+	/* An empty pass completes nothing and sends no interrupt. */
+	ck_assert(!virtio_mmio_kick(&vmio, 0));
+	ck_assert_int_eq(irq.pulses, 3);
+	ck_assert_int_eq(rearms, 1);
+}
+END_TEST
+
+START_TEST(test_serve_budget_without_rearm)
+{
+	bring_up();
+	budget = 2;
+	add_chains(5);
+	/* No rearm hook: the rest waits for the next notification. */
+	vt_wr(&vmio, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	ck_assert_uint_eq(vt_used(&ring)->idx, 2);
+	vt_wr(&vmio, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	ck_assert_uint_eq(vt_used(&ring)->idx, 4);
+	vt_wr(&vmio, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	ck_assert_uint_eq(vt_used(&ring)->idx, 5);
+}
+END_TEST
+
+START_TEST(test_serve_exactly_budget)
+{
+	bring_up();
+	virtio_mmio_set_rearm(&vmio, fake_rearm, &vmio);
+	budget = 4;
+	add_chains(4);
+	/* The budget ran out: "maybe more", and an empty pass settles it. */
+	vt_wr(&vmio, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	ck_assert_uint_eq(vt_used(&ring)->idx, 4);
+	ck_assert_int_eq(rearms, 1);
+	ck_assert(!virtio_mmio_kick(&vmio, 0));
+	ck_assert_int_eq(irq.pulses, 1);
+}
+END_TEST
+
+START_TEST(test_serve_stop)
+{
+	bring_up();
+	virtio_mmio_set_rearm(&vmio, fake_rearm, &vmio);
+	serve_stop = true;
+	add_chains(3);
+	vt_wr(&vmio, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	ck_assert_uint_eq(vt_used(&ring)->idx, 1); /* the device had nothing more to do */
+	ck_assert_int_eq(rearms, 0);
+	ck_assert_int_eq(irq.pulses, 1);
+}
+END_TEST
+
+START_TEST(test_serve_broken_chain)
+{
+	bring_up();
+	virtio_mmio_set_rearm(&vmio, fake_rearm, &vmio);
+	serve_result = VIRTIO_SERVE_BROKEN;
+	add_chains(2);
+	vt_wr(&vmio, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	ck_assert(vt_needs_reset(&vmio));
+	ck_assert_uint_eq(vt_used(&ring)->idx, 0); /* nothing pushed */
+	ck_assert_int_eq(rearms, 0);
+	ck_assert_uint_eq(vt_rd(&vmio, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_CONFIG);
+	ck_assert(!virtio_mmio_kick(&vmio, 0)); /* ignored until reset */
 }
 END_TEST
 
@@ -360,6 +481,11 @@ static Suite *virtio_mmio_suite(void)
 	tcase_add_test(tc, test_broken_ring_needs_reset);
 	tcase_add_test(tc, test_narrow_register_access_ignored);
 	tcase_add_test(tc, test_config_space);
+	tcase_add_test(tc, test_serve_budget_across_calls);
+	tcase_add_test(tc, test_serve_budget_without_rearm);
+	tcase_add_test(tc, test_serve_exactly_budget);
+	tcase_add_test(tc, test_serve_stop);
+	tcase_add_test(tc, test_serve_broken_chain);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -21,16 +21,6 @@
 #include "kvmini/testdev.h"
 #include "kvm/vm.h"
 
-/* One VM per process, so the board's devices live here. */
-static struct board {
-	struct chardev out;	  /* stdout: COM1's output, and a virtio-console's on stdio */
-	struct chardev_io out_io; /* flushed from the I/O thread */
-	struct serial com1;
-	struct irq_line com1_irq;
-	struct testdev testdev;
-	struct i8042 i8042;
-} board;
-
 /* testdev EXIT: the guest's verdict becomes the monitor's exit status. */
 static void on_guest_exit(void *opaque, unsigned int code)
 {
@@ -49,8 +39,10 @@ static void on_guest_marker(void *opaque, unsigned int id)
  */
 static void on_guest_reset(void *opaque)
 {
+	struct board *b = opaque;
+
 	log_info("guest reset the CPU through the keyboard controller");
-	vm_request_stop(opaque, vm_reset_status(opaque));
+	vm_request_stop(b->vm, board_reset_status(b));
 }
 
 int board_register(struct bus *bus, struct device *dev, uint64_t base)
@@ -63,10 +55,32 @@ int board_register(struct bus *bus, struct device *dev, uint64_t base)
 	return ret;
 }
 
-int board_setup(struct vm *vm, const struct vm_config *cfg)
+int board_place_pio(struct board *b, struct device *dev, uint64_t port)
+{
+	int ret = resources_claim_pio(&b->res, port, dev->size, dev->name);
+	return ret ? ret : board_register(&b->vm->pio, dev, port);
+}
+
+int board_place_mmio(struct board *b, struct device *dev, uint64_t addr)
+{
+	int ret = resources_claim_mmio(&b->res, addr, dev->size, dev->name);
+	return ret ? ret : board_register(&b->vm->mmio, dev, addr);
+}
+
+void board_init(struct board *b, struct vm *vm)
+{
+	memset(b, 0, sizeof(*b));
+	b->vm = vm;
+	resources_init(&b->res);
+	chardev_init(&b->out, -1); /* discards until board_setup() opens stdout */
+	vm->board = b;
+}
+
+int board_setup(struct board *b, struct vm *vm, const struct vm_config *cfg)
 {
 	int ret;
 
+	board_init(b, vm);
 	bus_init(&vm->pio, "port-I/O");
 	bus_init(&vm->mmio, "MMIO");
 
@@ -74,32 +88,33 @@ int board_setup(struct vm *vm, const struct vm_config *cfg)
 	 * The guest console's output: stdout, through a buffer that never
 	 * blocks, so that a reader who stops reading cannot hold up a stop.
 	 */
-	if ((ret = chardev_init(&board.out, STDOUT_FILENO)))
+	if ((ret = chardev_init(&b->out, STDOUT_FILENO)))
 		log_warn("cannot make stdout non-blocking: %s", strerror(-ret));
-	if ((ret = chardev_io_attach(&board.out_io, &vm->loop, &board.out))) {
+	if ((ret = chardev_io_attach(&b->out_io, &vm->loop, &b->out))) {
 		log_error("cannot serve console output: %s", strerror(-ret));
 		return ret;
 	}
 
 	/* COM1: 8 ports at 0x3f8, interrupt on ISA IRQ 4 (the PC's assignment). */
-	if ((ret = vm_irq_line_init_level(vm, &board.com1_irq, KVMINI_COM1_GSI)))
+	if ((ret = resources_claim_gsi(&b->res, KVMINI_COM1_GSI, "COM1")) ||
+	    (ret = vm_irq_line_init_level(vm, &b->com1_irq, KVMINI_COM1_GSI)))
 		return ret;
-	serial_init(&board.com1, &board.out, &board.com1_irq);
-	if ((ret = board_register(&vm->pio, &board.com1.dev, KVMINI_COM1_PORT)))
-		return ret;
-
-	testdev_init(&board.testdev, on_guest_exit, on_guest_marker, vm);
-	if ((ret = board_register(&vm->pio, &board.testdev.pio, KVMINI_TESTDEV_PIO_BASE)) ||
-	    (ret = board_register(&vm->mmio, &board.testdev.mmio, KVMINI_TESTDEV_MMIO_BASE)))
+	serial_init(&b->com1, &b->out, &b->com1_irq);
+	if ((ret = board_place_pio(b, &b->com1.dev, KVMINI_COM1_PORT)))
 		return ret;
 
-	i8042_init(&board.i8042, on_guest_reset, vm);
-	if ((ret = board_register(&vm->pio, &board.i8042.data, KVMINI_I8042_DATA_PORT)) ||
-	    (ret = board_register(&vm->pio, &board.i8042.cmd, KVMINI_I8042_CMD_PORT)))
+	testdev_init(&b->testdev, on_guest_exit, on_guest_marker, vm);
+	if ((ret = board_place_pio(b, &b->testdev.pio, KVMINI_TESTDEV_PIO_BASE)) ||
+	    (ret = board_place_mmio(b, &b->testdev.mmio, KVMINI_TESTDEV_MMIO_BASE)))
+		return ret;
+
+	i8042_init(&b->i8042, on_guest_reset, b);
+	if ((ret = board_place_pio(b, &b->i8042.data, KVMINI_I8042_DATA_PORT)) ||
+	    (ret = board_place_pio(b, &b->i8042.cmd, KVMINI_I8042_CMD_PORT)))
 		return ret;
 
 	/* virtio-mmio devices: disks, console, rng (vmm/board/board_virtio.c). */
-	return board_virtio_setup(vm, cfg);
+	return board_virtio_setup(b, cfg);
 }
 
 /* stdin -> UART: offer only what fits, so nothing is dropped (no overrun). */
@@ -110,34 +125,35 @@ static size_t serial_sink(void *opaque, const uint8_t *buf, size_t len)
 	return serial_receive(s, buf, len < room ? len : room);
 }
 
-int board_start_console(struct vm *vm, const struct vm_config *cfg)
+int board_start_console(struct board *b, const struct vm_config *cfg)
 {
 	int ret;
 
 	/* stdin belongs to the virtio-console when it is on stdio, else to COM1. */
 	if (cfg->console == CONSOLE_STDIO)
-		ret = stdin_console_start(vm, STDIN_FILENO, board_virtio_console_input, vm);
+		ret = stdin_console_start(&b->input, b->vm, STDIN_FILENO,
+					  board_virtio_console_input, b);
 	else
-		ret = stdin_console_start(vm, STDIN_FILENO, serial_sink, &board.com1);
+		ret = stdin_console_start(&b->input, b->vm, STDIN_FILENO, serial_sink, &b->com1);
 	if (ret)
 		log_error("cannot read stdin for the guest console: %s", strerror(-ret));
 	return ret;
 }
 
-void board_set_console_tap(serial_output_fn tap, void *opaque)
+void board_set_console_tap(struct board *b, serial_output_fn tap, void *opaque)
 {
-	serial_set_tap(&board.com1, tap, opaque);
+	serial_set_tap(&b->com1, tap, opaque);
 }
 
-struct chardev *board_console_out(void)
+struct chardev *board_console_out(struct board *b)
 {
-	return &board.out;
+	return &b->out;
 }
 
-void board_shutdown(struct vm *vm)
+void board_shutdown(struct board *b)
 {
-	board_virtio_flush(vm);
-	board_virtio_destroy(vm);
+	board_virtio_flush(b);
+	board_virtio_destroy(b);
 	/* Last: what the guest printed goes out, with a bounded wait. */
-	chardev_io_detach(&board.out_io);
+	chardev_io_detach(&b->out_io);
 }

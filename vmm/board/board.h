@@ -5,51 +5,120 @@
  *   port 0x60, 0x64   i8042 (only for the reset line)   devices/pc/i8042.c
  *   port 0x500-0x50f  test device; MMIO 0xd1000000     devices/pc/testdev.c
  *   MMIO 0xd0000000+  virtio-mmio devices, GSI 5+      vmm/board/board_virtio.c
- * and in the kernel: PIC, IOAPIC, LAPICs, PIT (vm_create_irqchip).
+ * and in the kernel: PIC, IOAPIC, LAPICs, PIT (vm_create_irqchip(), which
+ * main.c calls before board_setup(): a line wired before the irqchip exists
+ * would stay dead). Who holds which address and GSI: board/resources.h.
  */
 #ifndef KVMINI_BOARD_H
 #define KVMINI_BOARD_H
 
+#include <stdbool.h>
+
+#include "abi/kvmini_abi.h"
+#include "board/resources.h"
+#include "boot/linux_events.h"
+#include "host/chardev_io.h"
+#include "host/stdin_console.h"
+#include "kvmini/chardev.h"
+#include "kvmini/i8042.h"
 #include "kvmini/serial.h" /* struct device, uint64_t */
+#include "kvmini/testdev.h"
 
 struct bus;
-struct chardev;
 struct vm;
 struct vm_config;
+struct virtio_board;
+struct board_labs;
+
+/* Everything the board owns; struct vm points at it (vm->board). */
+struct board {
+	struct vm *vm;
+	struct resources res; /* who holds which address range and GSI */
+
+	struct chardev out;	  /* stdout: COM1's output, and a virtio-console's on stdio */
+	struct chardev_io out_io; /* flushed from the I/O thread */
+	struct serial com1;
+	struct irq_line com1_irq;
+	struct testdev testdev;
+	struct i8042 i8042;
+	struct virtio_board *virtio; /* board_virtio.c's devices, or NULL */
+	struct board_labs *labs;     /* kvmini-lab's devices (board_labs.c), or NULL */
+
+	struct stdin_console input; /* stdin -> the guest console */
+
+	/* Linux guests (boot/boot_linux.c): COM1's output, watched for panic and halt. */
+	struct linux_events linux_watch;
+
+	/*
+	 * How a guest reset ends the run. Written before the vCPUs start
+	 * (shutdown_is_reboot) or on the I/O and vCPU threads (guest_panicked,
+	 * with atomics); read on vCPU threads.
+	 */
+	bool guest_panicked;	 /* Linux: "Kernel panic" seen on the console */
+	bool shutdown_is_reboot; /* Linux: a triple fault is how reboot=t ends */
+};
 
 /*
- * Create every device cfg asks for and register it on vm's buses; route the
- * host's stdin to the guest console. Needs the irqchip. 0 or -errno (logged).
+ * An empty board for vm: no devices, nothing claimed but the irqchip's
+ * pages, vm->board = b. board_setup() starts with this; unit tests that
+ * place only some devices call it directly.
  */
-int board_setup(struct vm *vm, const struct vm_config *cfg);
+void board_init(struct board *b, struct vm *vm);
+
+/*
+ * board_init(), then create every device cfg asks for and register it on
+ * vm's buses. Needs guest memory, the event loop, and the irqchip if there
+ * is to be one (vm_create_irqchip() first). 0 or -errno (logged).
+ */
+int board_setup(struct board *b, struct vm *vm, const struct vm_config *cfg);
+
+/*
+ * Claim [port, port + dev->size) of port space (or [addr, ...) of MMIO) for
+ * dev in b->res, then put dev there on the VM's bus. Every fixed device the
+ * monitor places goes through here; errors name the device and the range.
+ * 0 or -errno.
+ */
+int board_place_pio(struct board *b, struct device *dev, uint64_t port);
+int board_place_mmio(struct board *b, struct device *dev, uint64_t addr);
 
 /*
  * Put dev at base on bus (bus_register()), logging which device did not fit
- * where if that fails. Every device the monitor places goes through here.
- * 0 or -errno.
+ * where if that fails. For a place already claimed in b->res (a virtio
+ * slot). 0 or -errno.
  */
 int board_register(struct bus *bus, struct device *dev, uint64_t base);
 
 /* Start reading stdin for the guest console (after the vCPUs exist). 0 or -errno. */
-int board_start_console(struct vm *vm, const struct vm_config *cfg);
+int board_start_console(struct board *b, const struct vm_config *cfg);
 
 /*
  * Also hand every byte the guest sends to the serial console to tap(opaque,
  * byte), e.g. to watch a Linux guest for a panic (see serial_set_tap()).
  * Call after board_setup(), before the vCPUs start.
  */
-void board_set_console_tap(serial_output_fn tap, void *opaque);
+void board_set_console_tap(struct board *b, serial_output_fn tap, void *opaque);
+
+/*
+ * The exit status for a guest reset, halt or power-off: KVMINI_STATUS_PANIC
+ * once the guest kernel reported a panic, else KVMINI_STATUS_OK. Thread-safe.
+ */
+static inline int board_reset_status(const struct board *b)
+{
+	return __atomic_load_n(&b->guest_panicked, __ATOMIC_SEQ_CST) ? KVMINI_STATUS_PANIC
+								     : KVMINI_STATUS_OK;
+}
 
 /*
  * The guest console's output on stdout (include/kvmini/chardev.h), shared by
- * COM1 and a virtio-console on stdio. Valid after board_setup().
+ * COM1 and a virtio-console on stdio: &b->out. Before board_setup() (a board
+ * that only board_init() made) it discards.
  */
-struct chardev *board_console_out(void);
+struct chardev *board_console_out(struct board *b);
 
 /*
  * Called on every way out of a run: flush disks so nothing acknowledged is
  * lost, and the console's output with a bounded wait.
  */
-void board_shutdown(struct vm *vm);
+void board_shutdown(struct board *b);
 
 #endif /* KVMINI_BOARD_H */

@@ -3,35 +3,44 @@
  * The board of kvmini-lab: where the labs' device models go (see
  * vmm/board/board_labs.h). Each device is built only when its source
  * file is in the build (meson defines KVMINI_HAVE_LAB_CLOCK and
- * KVMINI_HAVE_LAB_ECHO then), so a student's tree without devices/lab_*.c
+ * KVMINI_HAVE_LAB_ECHO then), so a student's tree without devices/labs/lab_*.c
  * still builds, and the lab's check fails with a message that names the
  * missing file.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "abi/kvmini_abi.h"
 #include "abi/kvmini_labs.h"
 #include "board/board.h"
 #include "board/board_labs.h"
+#include "board/resources.h"
 #include "kvmini/lab_clock.h"
 #include "kvmini/lab_echo.h"
 #include "kvmini/log.h"
 #include "kvm/vm.h"
 
-#ifdef KVMINI_HAVE_LAB_CLOCK
-/* One VM per process, so its devices live here, like board.c's. */
-static struct lab_clock clock_device;
+/*
+ * The labs' devices, owned by the board (b->labs). The headers are always in
+ * the tree; only the devices' .c files may be missing.
+ */
+struct board_labs {
+	struct lab_clock clock;
+	struct lab_echo *echo; /* NULL until lab 4's device is created */
+	struct irq_line echo_irq;
+};
 
-static int add_clock(struct vm *vm)
+#ifdef KVMINI_HAVE_LAB_CLOCK
+static int add_clock(struct board *b)
 {
-	lab_clock_init(&clock_device, vm_now_ns);
-	return board_register(&vm->pio, &clock_device.dev, LAB_CLOCK_PORT);
+	lab_clock_init(&b->labs->clock, vm_now_ns);
+	return board_place_pio(b, &b->labs->clock.dev, LAB_CLOCK_PORT);
 }
 #else
-static int add_clock(struct vm *vm)
+static int add_clock(struct board *b)
 {
-	(void)vm;
+	(void)b;
 	log_warn("lab 2: devices/labs/lab_clock.c is not in this build: no clock at port %#x",
 		 LAB_CLOCK_PORT);
 	return 0;
@@ -39,56 +48,64 @@ static int add_clock(struct vm *vm)
 #endif
 
 #ifdef KVMINI_HAVE_LAB_ECHO
-static struct lab_echo *echo_device;
-static struct irq_line echo_irq;
-
 /*
- * The next free virtio-mmio slot after the board's own (vmm/board/board_virtio.c
- * fills them from 0), published in vm->virtio_slots so that the device tree
- * lists it. No ioeventfd: a QueueNotify write is an MMIO exit, and the
+ * The next free virtio-mmio slot after the board's own (the device manager
+ * hands them out in order), so the device tree and the Linux command line
+ * list it. No ioeventfd: a QueueNotify write is an MMIO exit, and the
  * transport calls the device on the vCPU thread (simpler to follow in a
  * trace; board_virtio.c shows the faster way).
  */
-static int add_echo(struct vm *vm)
+static int add_echo(struct board *b)
 {
-	unsigned int n = vm->nvirtio_slots;
-	int gsi = KVMINI_VIRTIO_MMIO_FIRST_GSI + (int)n;
+	struct board_labs *l = b->labs;
+	struct vm *vm = b->vm;
+	struct virtio_slot slot;
 	int ret;
 
-	if (n >= KVMINI_VIRTIO_MMIO_MAX) {
-		log_error("lab 4: no free virtio-mmio slot for the echo device");
-		return -ENOSPC;
+	/* main.c created it (board_labs_need_irqchip()), before COM1 was wired. */
+	if (!vm->has_irqchip) {
+		log_error("lab 4: the echo device needs the in-kernel irqchip");
+		return -EINVAL;
 	}
-	if (!vm->has_irqchip && (ret = vm_create_irqchip(vm, false)))
+	if ((ret = resources_alloc_virtio(&b->res, KVMINI_VIRTIO_MMIO_SIZE, "lab 4 echo", &slot)) ||
+	    (ret = vm_irq_line_init(vm, &l->echo_irq, slot.gsi)) ||
+	    (ret = lab_echo_create(&l->echo, &vm->mem, &l->echo_irq)))
 		return ret;
-	if ((ret = vm_irq_line_init(vm, &echo_irq, gsi)) ||
-	    (ret = lab_echo_create(&echo_device, &vm->mem, &echo_irq)))
-		return ret;
-	struct virtio_mmio *vmio = lab_echo_mmio(echo_device);
-	ret = board_register(&vm->mmio, &vmio->dev,
-			     KVMINI_VIRTIO_MMIO_BASE + n * KVMINI_VIRTIO_MMIO_STRIDE);
+	struct virtio_mmio *vmio = lab_echo_mmio(l->echo);
+	ret = board_register(&vm->mmio, &vmio->dev, slot.base);
 	if (ret)
 		return ret;
-	vm->virtio_slots[n].base = vmio->dev.base;
-	vm->virtio_slots[n].size = vmio->dev.size;
-	vm->virtio_slots[n].gsi = gsi;
-	vm->nvirtio_slots = n + 1;
-	log_debug("lab 4: echo device at %#llx, GSI %d", (unsigned long long)vmio->dev.base, gsi);
+	log_debug("lab 4: echo device at %#llx, GSI %d", (unsigned long long)vmio->dev.base,
+		  slot.gsi);
 	return 0;
 }
 #else
-static int add_echo(struct vm *vm)
+static int add_echo(struct board *b)
 {
-	(void)vm;
+	(void)b;
 	log_warn("lab 4: devices/labs/lab_echo.c is not in this build: no echo device");
 	return 0;
 }
 #endif
 
-int board_labs_setup(struct vm *vm)
+int board_labs_setup(struct board *b)
 {
-	int ret = add_clock(vm);
+	b->labs = calloc(1, sizeof(*b->labs));
+	if (!b->labs)
+		return -ENOMEM;
+	int ret = add_clock(b);
 	if (!ret)
-		ret = add_echo(vm);
+		ret = add_echo(b);
 	return ret;
+}
+
+void board_labs_destroy(struct board *b)
+{
+	if (!b->labs)
+		return;
+#ifdef KVMINI_HAVE_LAB_ECHO
+	lab_echo_destroy(b->labs->echo);
+#endif
+	free(b->labs);
+	b->labs = NULL;
 }

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * The board's virtio-mmio devices. This is the only place that knows both
- * the device models (devices/virtio_*.c) and KVM: it picks each device's
- * address and GSI, wires its interrupt line (irqfd), and turns guest writes
- * to QueueNotify into eventfd events on the I/O thread (ioeventfd), so that
- * a virtqueue kick costs the vCPU no exit to user space.
+ * the device models (devices/virtio/virtio_*.c) and KVM: it takes each
+ * device's address and GSI from the board's device manager
+ * (board/resources.h), wires its interrupt line (irqfd), and turns guest
+ * writes to QueueNotify into eventfd events on the I/O thread (ioeventfd), so
+ * that a virtqueue kick costs the vCPU no exit to user space. Each event
+ * serves a bounded batch (VIRTIO_MMIO_BUDGET chains); a queue with more
+ * re-signals its own eventfd and waits for its next turn in the event loop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "abi/kvmini_abi.h"
@@ -19,6 +23,7 @@
 #include "board/board_virtio.h"
 #include "host/chardev_io.h"
 #include "kvmini/chardev.h"
+#include "kvmini/disk.h"
 #include "kvmini/log.h"
 #include "kvmini/virtio_blk.h"
 #include "kvmini/virtio_console.h"
@@ -27,7 +32,11 @@
 
 #define MAX_SLOTS KVMINI_VIRTIO_MMIO_MAX
 
-/* One ioeventfd: a write of q to QueueNotify of one device. */
+/*
+ * One queue's notification eventfd: an ioeventfd KVM signals when the guest
+ * writes q to QueueNotify, or (without ioeventfd support) a plain eventfd
+ * that only the monitor signals, to continue a queue served in part.
+ */
 struct notify_fd {
 	struct virtio_mmio *vmio;
 	unsigned int q;
@@ -35,6 +44,7 @@ struct notify_fd {
 };
 
 struct board_slot {
+	struct virtio_slot place; /* address and GSI, from the board's device manager */
 	struct virtio_mmio *vmio;
 	struct irq_line irq;
 	struct notify_fd notify[VIRTIO_MMIO_MAX_QUEUES];
@@ -42,6 +52,7 @@ struct board_slot {
 };
 
 struct virtio_board {
+	struct board *board;
 	struct event_loop *loop;
 	struct board_slot slots[MAX_SLOTS];
 	unsigned int nslots;
@@ -55,7 +66,17 @@ struct virtio_board {
 	struct virtio_rng *rng;
 };
 
-/* I/O thread: the guest kicked queue n->q. */
+/* Make n's eventfd readable: the I/O thread serves the queue again on its next turn. */
+static void notify_signal(struct notify_fd *n)
+{
+	uint64_t one = 1;
+
+	/* Can only fail if the counter is near 2^64: then it is readable anyway. */
+	if (write(n->fd, &one, sizeof(one)) != sizeof(one))
+		log_debug("%s: cannot signal queue %u's eventfd", n->vmio->dev.name, n->q);
+}
+
+/* I/O thread: the guest kicked queue n->q, or an earlier pass left work. */
 static void notify_ready(void *opaque, uint32_t events)
 {
 	struct notify_fd *n = opaque;
@@ -65,10 +86,28 @@ static void notify_ready(void *opaque, uint32_t events)
 	/* Reading resets the eventfd counter; several kicks are served as one. */
 	if (read(n->fd, &count, sizeof(count)) != sizeof(count))
 		return;
-	virtio_mmio_kick(n->vmio, n->q);
+	/*
+	 * One bounded pass; if the queue still has work, signal ourselves
+	 * again rather than loop, so the event loop sees stop requests,
+	 * stdin and the other devices between passes.
+	 */
+	if (virtio_mmio_kick(n->vmio, n->q))
+		notify_signal(n);
 }
 
-/* One ioeventfd per queue, matching the queue index written to QueueNotify. */
+/* The MMIO exit path served a queue in part (virtio_mmio_set_rearm): continue on the I/O thread. */
+static void slot_rearm(void *opaque, unsigned int q)
+{
+	struct board_slot *s = opaque;
+
+	if (q < s->nnotify)
+		notify_signal(&s->notify[q]);
+}
+
+/*
+ * One eventfd per queue, matching the queue index written to QueueNotify:
+ * an ioeventfd, or without KVM support a plain eventfd for slot_rearm().
+ */
 static int slot_add_notify(struct vm *vm, struct virtio_board *b, struct board_slot *s)
 {
 	static bool logged_fallback;
@@ -77,10 +116,12 @@ static int slot_add_notify(struct vm *vm, struct virtio_board *b, struct board_s
 	for (unsigned int q = 0; q < s->vmio->ops->num_queues; q++) {
 		int fd = vm_ioeventfd(vm, addr, 4, false, true, q);
 		if (fd == -ENOTSUP) {
-			/* The MMIO exit path calls virtio_mmio_notify() instead. */
+			/* Kicks come through MMIO exits; this fd only continues long queues. */
 			log_once(&logged_fallback, LOG_INFO,
 				 "no ioeventfd: virtio notifications go through MMIO exits");
-			return 0;
+			fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+			if (fd < 0)
+				fd = -errno;
 		}
 		if (fd < 0) {
 			log_error("%s: cannot create an ioeventfd: %s", s->vmio->dev.name,
@@ -100,66 +141,72 @@ static int slot_add_notify(struct vm *vm, struct virtio_board *b, struct board_s
 		}
 		s->nnotify++;
 	}
+	virtio_mmio_set_rearm(s->vmio, slot_rearm, s);
 	return 0;
 }
 
 /*
- * Reserve the next slot; the device is created with &slot->irq as its
- * interrupt line, then placed with slot_place().
+ * Take the next virtio-mmio slot from the board's device manager and wire its
+ * interrupt line; the device is then created with &slot->irq as its line and
+ * placed with slot_place().
  */
-static struct board_slot *slot_next(struct virtio_board *b)
+static struct board_slot *slot_next(struct virtio_board *b, const char *name, int *err)
 {
-	if (b->nslots == MAX_SLOTS) {
-		log_error("too many virtio devices (at most %d)", MAX_SLOTS);
+	struct board_slot *s = &b->slots[b->nslots];
+	struct vm *vm = b->board->vm;
+
+	/* The manager refuses a ninth slot, so b->slots (MAX_SLOTS) cannot overflow. */
+	*err = resources_alloc_virtio(&b->board->res, KVMINI_VIRTIO_MMIO_SIZE, name, &s->place);
+	if (*err)
+		return NULL;
+	*err = vm_irq_line_init(vm, &s->irq, s->place.gsi);
+	if (*err) {
+		log_error("%s: cannot wire GSI %d: %s", name, s->place.gsi, strerror(-*err));
 		return NULL;
 	}
-	return &b->slots[b->nslots];
+	return s;
 }
 
-static int slot_place(struct vm *vm, struct virtio_board *b, struct board_slot *s,
-		      struct virtio_mmio *vmio)
+static int slot_place(struct virtio_board *b, struct board_slot *s, struct virtio_mmio *vmio)
 {
-	unsigned int n = b->nslots;
-	int gsi = KVMINI_VIRTIO_MMIO_FIRST_GSI + (int)n;
+	struct vm *vm = b->board->vm;
 	int err;
 
 	s->vmio = vmio;
 	b->nslots++; /* owned by the board from here on, for board_virtio_destroy() */
-	err = vm_irq_line_init(vm, &s->irq, gsi);
-	if (err) {
-		log_error("%s: cannot wire GSI %d: %s", vmio->dev.name, gsi, strerror(-err));
-		return err;
-	}
-	err = board_register(&vm->mmio, &vmio->dev,
-			     KVMINI_VIRTIO_MMIO_BASE + n * KVMINI_VIRTIO_MMIO_STRIDE);
+	err = board_register(&vm->mmio, &vmio->dev, s->place.base);
 	if (err)
 		return err;
 	err = slot_add_notify(vm, b, s);
 	if (err)
 		return err;
-	vm->virtio_slots[n].base = vmio->dev.base;
-	vm->virtio_slots[n].size = vmio->dev.size;
-	vm->virtio_slots[n].gsi = gsi;
-	vm->nvirtio_slots = n + 1;
-	log_debug("%s at %#llx, GSI %d", vmio->dev.name, (unsigned long long)vmio->dev.base, gsi);
+	log_debug("%s at %#llx, GSI %d", vmio->dev.name, (unsigned long long)vmio->dev.base,
+		  s->place.gsi);
 	return 0;
 }
 
 static int add_disk(struct vm *vm, struct virtio_board *b, const struct disk_config *disk)
 {
-	struct board_slot *s = slot_next(b);
+	int err;
+	struct board_slot *s = slot_next(b, "virtio-blk", &err);
 	unsigned int i = b->ndisks;
 
 	if (!s)
-		return -ENOSPC;
+		return err;
 	/* GET_ID serial: stable and predictable, so that guest tests can check it. */
 	snprintf(b->serials[i], sizeof(b->serials[i]), "kvmini-disk%u", i);
-	int err = virtio_blk_create(&b->disks[i], disk->path, disk->read_only, b->serials[i],
-				    &vm->mem, &s->irq);
+	struct disk *backend;
+	err = disk_raw_open(&backend, disk->path, disk->read_only);
 	if (err)
 		return err;
+	err = virtio_blk_create(&b->disks[i], backend, b->serials[i], &vm->mem, &s->irq);
+	if (err) {
+		log_error("cannot use disk image '%s'", disk->path);
+		disk_close(backend);
+		return err;
+	}
 	b->ndisks++;
-	return slot_place(vm, b, s, virtio_blk_mmio(b->disks[i]));
+	return slot_place(b, s, virtio_blk_mmio(b->disks[i]));
 }
 
 /*
@@ -186,12 +233,12 @@ static int open_console_file(const char *path)
 
 static int add_console(struct vm *vm, struct virtio_board *b, const struct vm_config *cfg)
 {
-	struct board_slot *s = slot_next(b);
-	struct chardev *out = board_console_out();
 	int err;
+	struct board_slot *s = slot_next(b, "virtio-console", &err);
+	struct chardev *out = board_console_out(b->board);
 
 	if (!s)
-		return -ENOSPC;
+		return err;
 	if (cfg->console == CONSOLE_FILE) {
 		int fd = open_console_file(cfg->console_path);
 		if (fd < 0)
@@ -205,32 +252,34 @@ static int add_console(struct vm *vm, struct virtio_board *b, const struct vm_co
 	err = virtio_console_create(&b->console, out, &vm->mem, &s->irq);
 	if (err)
 		return err;
-	return slot_place(vm, b, s, virtio_console_mmio(b->console));
+	return slot_place(b, s, virtio_console_mmio(b->console));
 }
 
 static int add_rng(struct vm *vm, struct virtio_board *b)
 {
-	struct board_slot *s = slot_next(b);
+	int err;
+	struct board_slot *s = slot_next(b, "virtio-rng", &err);
 
 	if (!s)
-		return -ENOSPC;
-	int err = virtio_rng_create(&b->rng, &vm->mem, &s->irq);
+		return err;
+	err = virtio_rng_create(&b->rng, &vm->mem, &s->irq);
 	if (err)
 		return err;
-	return slot_place(vm, b, s, virtio_rng_mmio(b->rng));
+	return slot_place(b, s, virtio_rng_mmio(b->rng));
 }
 
-int board_virtio_setup(struct vm *vm, const struct vm_config *cfg)
+int board_virtio_setup(struct board *board, const struct vm_config *cfg)
 {
 	struct virtio_board *b = calloc(1, sizeof(*b));
+	struct vm *vm = board->vm;
 	int err = 0;
 
 	if (!b)
 		return -ENOMEM;
+	b->board = board;
 	b->loop = &vm->loop;
 	b->console_fd = -1;
-	vm->virtio = b;
-	vm->nvirtio_slots = 0;
+	board->virtio = b;
 	for (unsigned int i = 0; i < cfg->ndisks && !err; i++)
 		err = add_disk(vm, b, &cfg->disks[i]);
 	if (!err && cfg->console != CONSOLE_NONE)
@@ -252,9 +301,9 @@ int board_virtio_setup(struct vm *vm, const struct vm_config *cfg)
 	return err;
 }
 
-void board_virtio_flush(struct vm *vm)
+void board_virtio_flush(struct board *board)
 {
-	struct virtio_board *b = vm->virtio;
+	struct virtio_board *b = board->virtio;
 
 	if (!b)
 		return;
@@ -262,9 +311,9 @@ void board_virtio_flush(struct vm *vm)
 		virtio_blk_flush(b->disks[i]);
 }
 
-void board_virtio_destroy(struct vm *vm)
+void board_virtio_destroy(struct board *board)
 {
-	struct virtio_board *b = vm->virtio;
+	struct virtio_board *b = board->virtio;
 
 	if (!b)
 		return;
@@ -283,19 +332,18 @@ void board_virtio_destroy(struct vm *vm)
 	if (b->console_fd >= 0)
 		close(b->console_fd);
 	free(b);
-	vm->virtio = NULL;
-	vm->nvirtio_slots = 0;
+	board->virtio = NULL;
 }
 
-int board_virtio_cmdline(const struct vm *vm, char *buf, size_t size)
+int board_virtio_cmdline(const struct board *b, char *buf, size_t size)
 {
 	size_t len = strnlen(buf, size);
 	size_t start = len;
 
 	if (len >= size)
 		return -ENOSPC;
-	for (unsigned int i = 0; i < vm->nvirtio_slots; i++) {
-		const struct vm_virtio_slot *s = &vm->virtio_slots[i];
+	for (unsigned int i = 0; i < b->res.nvirtio; i++) {
+		const struct virtio_slot *s = &b->res.virtio[i];
 		int n = snprintf(buf + len, size - len, " virtio_mmio.device=%#llx@%#llx:%d",
 				 (unsigned long long)s->size, (unsigned long long)s->base, s->gsi);
 		if (n < 0 || (size_t)n >= size - len) {
@@ -309,8 +357,8 @@ int board_virtio_cmdline(const struct vm *vm, char *buf, size_t size)
 
 size_t board_virtio_console_input(void *opaque, const uint8_t *buf, size_t len)
 {
-	struct vm *vm = opaque;
-	struct virtio_board *b = vm->virtio;
+	struct board *board = opaque;
+	struct virtio_board *b = board->virtio;
 
 	if (!b || !b->console)
 		return 0;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Port-I/O and MMIO dispatch. A guest `out %al, $0x3f8` becomes a
- * KVM_EXIT_IO on the vCPU thread (vcpu.c), which calls bus_write() on the
+ * KVM_EXIT_IO on the vCPU thread (vmm/kvm/vcpu_exit.c), which calls bus_write() on the
  * port-I/O bus; bus_write() finds the device whose range covers the port
  * and calls its write callback with the offset inside that device.
  */
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "board/bus.h"
+#include "kvmini/range.h"
 
 void bus_init(struct bus *bus, const char *name)
 {
@@ -16,23 +17,17 @@ void bus_init(struct bus *bus, const char *name)
 	bus->name = name;
 }
 
-/* [a, a+alen) and [b, b+blen) overlap; lengths are non-zero and do not wrap. */
-static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a <= b + (blen - 1) && b <= a + (alen - 1);
-}
-
 int bus_register(struct bus *bus, struct device *dev)
 {
 	unsigned int i;
 
-	if (dev->size == 0 || dev->base + (dev->size - 1) < dev->base)
+	if (!range_valid(dev->base, dev->size))
 		return -EINVAL;
 	if (bus->count == BUS_MAX_DEVICES)
 		return -ENOSPC;
 	for (i = 0; i < bus->count; i++) {
 		const struct device *d = bus->devices[i];
-		if (ranges_overlap(dev->base, dev->size, d->base, d->size))
+		if (range_overlap(dev->base, dev->size, d->base, d->size))
 			return -EEXIST;
 	}
 	/* Keep the array sorted by base: insertion sort step. */
@@ -47,7 +42,7 @@ struct device *bus_find(const struct bus *bus, uint64_t addr, uint32_t len)
 {
 	unsigned int lo = 0, hi = bus->count;
 
-	if (len == 0 || addr + (len - 1) < addr)
+	if (!range_valid(addr, len))
 		return NULL;
 	/* Binary search for the last device with base <= addr. */
 	while (lo < hi) {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "abi/kvmini_abi.h"
+#include "board/board.h"
 #include "board/fdt_build.h"
 #include "kvm/vm.h"
 
@@ -84,8 +85,10 @@ static int add_virtio(void *fdt, const struct vm *vm)
 	char name[40];
 	int err = 0;
 
-	for (unsigned int i = 0; i < vm->nvirtio_slots; i++) {
-		const struct vm_virtio_slot *slot = &vm->virtio_slots[i];
+	const struct resources *res = &vm->board->res;
+
+	for (unsigned int i = 0; i < res->nvirtio; i++) {
+		const struct virtio_slot *slot = &res->virtio[i];
 		snprintf(name, sizeof(name), "virtio_mmio@%llx", (unsigned long long)slot->base);
 		err |= fdt_begin_node(fdt, name);
 		err |= fdt_property_string(fdt, "compatible", "virtio,mmio");

@@ -13,7 +13,7 @@ struct vm;
 
 /*
  * Build the tree for vm (RAM regions, vm->ncpus CPUs, the serial port, the
- * test device, vm->virtio_slots) with bootargs cmdline (NULL: empty) into
+ * test device, the virtio slots in vm->board->res) with bootargs cmdline (NULL: empty) into
  * buf. 0, or -ENOSPC if it does not fit in bufsize.
  */
 int fdt_build(const struct vm *vm, const char *cmdline, void *buf, size_t bufsize);

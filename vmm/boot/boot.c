@@ -11,6 +11,7 @@
 #include "boot/boot.h"
 #include "boot/boot_linux.h"
 #include "boot/boot_tiny.h"
+#include "boot/bzimage.h"
 #include "boot/elf.h"
 #include "config.h"
 #include "kvm/vm.h"
@@ -40,19 +41,18 @@ int boot_check_file(const char *path, const char *what)
 	return 0;
 }
 
-/* Linux boot protocol: the setup header's "HdrS" magic sits at offset 0x202. */
+/* Does the file start like a bzImage? The bzImage parser owns the magic. */
 static bool is_bzimage(const char *path)
 {
-	char magic[4];
+	uint8_t head[BZIMAGE_MAGIC_END];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	bool yes = false;
+	ssize_t n;
 
 	if (fd < 0)
 		return false;
-	if (pread(fd, magic, sizeof(magic), 0x202) == sizeof(magic))
-		yes = memcmp(magic, "HdrS", 4) == 0;
+	n = pread(fd, head, sizeof(head), 0);
 	close(fd);
-	return yes;
+	return n > 0 && bzimage_has_magic(head, (size_t)n);
 }
 
 enum kernel_kind boot_detect(const char *path)
@@ -82,7 +82,8 @@ int boot_guest(struct vm *vm, const struct vm_config *cfg, enum kernel_kind kind
 		log_error("cannot load kernel '%s': %s", cfg->kernel_path, err);
 		return ret;
 	}
-	if (img.has_pvh_entry)
+	/* boot_detect() decided; elf_load() found where the PVH entry is. */
+	if (kind == KERNEL_LINUX_PVH)
 		return boot_linux_pvh(vm, cfg, &img);
 	return boot_tiny_guest(vm, cfg, &img);
 }

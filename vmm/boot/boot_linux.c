@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Booting Linux, as a bzImage (the x86 boot protocol, 64-bit entry) or as a
- * vmlinux with a PVH entry note (boot_elf.c has already loaded its segments).
+ * vmlinux with a PVH entry note (boot/elf.c has already loaded its segments).
  * Both share everything but the hand-over: the command line, the initrd, the
  * e820 map, the MP table, the MSRs and how the run ends. The memory layout is
  * in include/abi/memory_map.h.
@@ -12,7 +12,7 @@
  *     triple fault (reboot=t): 0;
  *   - halt or poweroff: a PC without ACPI cannot power off, so Linux halts
  *     forever after printing "reboot: System halted" (or "Power down"); the
- *     console watch (linux_console.c) sees that line and ends the run: 0;
+ *     console watch (boot/linux_events.c) sees that line and ends the run: 0;
  *   - panic: "Kernel panic - not syncing" on the console marks the run, and
  *     the reset that follows (panic=-1, or CONFIG_PANIC_TIMEOUT) ends it with
  *     KVMINI_STATUS_PANIC; a kernel that would spin forever instead is
@@ -63,16 +63,15 @@ struct linux_boot {
 	unsigned int e820_entries;
 };
 
-/* One VM per process: the console watch lives as long as the run. */
-static struct linux_events console_watch;
-
+/* COM1's output told the board how the kernel is ending (opaque: the board). */
 static void on_console_event(void *opaque, enum linux_event event)
 {
-	struct vm *vm = opaque;
+	struct board *b = opaque;
+	struct vm *vm = b->vm;
 
 	switch (event) {
 	case LINUX_EVENT_PANIC:
-		__atomic_store_n(&vm->guest_panicked, true, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&b->guest_panicked, true, __ATOMIC_SEQ_CST);
 		break;
 	case LINUX_EVENT_PANIC_END:
 		log_info("guest kernel panicked");
@@ -80,7 +79,7 @@ static void on_console_event(void *opaque, enum linux_event event)
 		break;
 	case LINUX_EVENT_HALTED:
 		log_info("guest halted (Linux has no other way to power off a PC without ACPI)");
-		vm_request_stop(vm, vm_reset_status(vm));
+		vm_request_stop(vm, board_reset_status(b));
 		break;
 	}
 }
@@ -96,7 +95,7 @@ static int write_cmdline(struct vm *vm, const struct vm_config *cfg, const struc
 	additions[0] = '\0';
 	if (!linux_cmdline_has_param(cfg->cmdline, "console"))
 		strcpy(additions, "console=ttyS0");
-	if (board_virtio_cmdline(vm, additions, sizeof(additions)) != 0) {
+	if (board_virtio_cmdline(vm->board, additions, sizeof(additions)) != 0) {
 		log_error("the virtio-mmio device list does not fit the command line");
 		return -E2BIG;
 	}
@@ -194,10 +193,12 @@ static int prepare_common(struct vm *vm, const struct vm_config *cfg, struct lin
 		if ((ret = msr_setup_linux(&vm->vcpus[i])))
 			return ret;
 
-	linux_events_init(&console_watch, on_console_event, vm);
-	board_set_console_tap(linux_events_feed, &console_watch);
+	/* The watch lives in the board, as long as COM1 that feeds it. */
+	struct board *b = vm->board;
+	linux_events_init(&b->linux_watch, on_console_event, b);
+	board_set_console_tap(b, linux_events_feed, &b->linux_watch);
 	/* Linux's reboot=t (and a reset with no IDT) ends in a triple fault. */
-	vm->shutdown_is_reboot = true;
+	b->shutdown_is_reboot = true;
 	return 0;
 }
 

@@ -7,11 +7,11 @@
  */
 #include <errno.h>
 #include <stddef.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "boot/bzimage.h"
+#include "errbuf.h"
 
 #define HDR_OFFSET	   0x1f1  /* the setup header inside the image and the zero page */
 #define HDR_MAGIC_OFFSET   0x202  /* "HdrS" */
@@ -26,17 +26,12 @@
 /* type_of_loader: 0xff means "undefined / no assigned ID" (boot.rst). */
 #define LOADER_UNDEFINED 0xff
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Every refusal of the parser is "not a bzImage kvmini can boot". */
+#define fail(err, errlen, ...) errbuf_set(err, errlen, -ENOEXEC, __VA_ARGS__)
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+bool bzimage_has_magic(const uint8_t *head, size_t head_len)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -ENOEXEC;
+	return head_len >= HDR_MAGIC_OFFSET + 4 && memcmp(head + HDR_MAGIC_OFFSET, "HdrS", 4) == 0;
 }
 
 /* The header as it sits in the file (packed, little-endian like the guest). */
@@ -58,7 +53,7 @@ int bzimage_parse(const uint8_t *head, size_t head_len, uint64_t file_size,
 			    (unsigned long long)file_size);
 
 	struct setup_header hdr = read_header(head);
-	if (memcmp(head + HDR_MAGIC_OFFSET, "HdrS", 4) != 0)
+	if (!bzimage_has_magic(head, head_len))
 		return fail(err, errlen, "not a Linux bzImage (no \"HdrS\" at offset 0x202)");
 	if (hdr.version < MIN_VERSION)
 		return fail(err, errlen,

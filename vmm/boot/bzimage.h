@@ -33,6 +33,16 @@ struct bzimage_info {
 /* Bytes of a bzImage bzimage_parse() wants to see: the boot sector and the header. */
 #define BZIMAGE_HEAD 1024
 
+/* Bytes bzimage_has_magic() needs: up to the end of the "HdrS" magic at 0x202. */
+#define BZIMAGE_MAGIC_END 0x206
+
+/*
+ * Does the start of a file (head: its first head_len bytes) carry the Linux
+ * boot protocol's "HdrS" magic at offset 0x202 (boot.rst, "header")? This is
+ * how kvmini tells a bzImage from an ELF; bzimage_parse() checks the rest.
+ */
+bool bzimage_has_magic(const uint8_t *head, size_t head_len);
+
 /*
  * Check the start of a bzImage (head: its first head_len bytes, at least
  * BZIMAGE_HEAD unless the file is shorter; file_size: the whole file) and

@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,21 +17,9 @@
 
 #include "boot/boot.h"
 #include "boot/elf.h"
+#include "errbuf.h"
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18 /* xen/include/public/elfnote.h */
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 /* Look for the PVH entry note in one PT_NOTE segment. */
 static void find_pvh_note(Elf *elf, const GElf_Phdr *ph, struct elf_image *img)
@@ -97,35 +84,37 @@ static int check_segments(Elf *elf, size_t phnum, uint64_t file_size, const stru
 	for (size_t i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
 		if (!gelf_getphdr(elf, (int)i, &ph))
-			return fail(err, errlen, -ENOEXEC, "unreadable program header %zu: %s", i,
-				    elf_errmsg(-1));
+			return errbuf_set(err, errlen, -ENOEXEC,
+					  "unreadable program header %zu: %s", i, elf_errmsg(-1));
 		if (ph.p_type != PT_LOAD)
 			continue;
 		loads++;
 		if (ph.p_filesz > ph.p_memsz)
-			return fail(err, errlen, -ENOEXEC,
-				    "segment %zu has more file bytes than memory bytes", i);
+			return errbuf_set(err, errlen, -ENOEXEC,
+					  "segment %zu has more file bytes than memory bytes", i);
 		if (ph.p_offset > file_size || ph.p_filesz > file_size - ph.p_offset)
-			return fail(err, errlen, -ENOEXEC,
-				    "truncated: segment %zu needs file bytes up to %#llx but the "
-				    "file has %#llx",
-				    i, (unsigned long long)(ph.p_offset + ph.p_filesz),
-				    (unsigned long long)file_size);
+			return errbuf_set(
+				err, errlen, -ENOEXEC,
+				"truncated: segment %zu needs file bytes up to %#llx but the "
+				"file has %#llx",
+				i, (unsigned long long)(ph.p_offset + ph.p_filesz),
+				(unsigned long long)file_size);
 		if (ph.p_paddr < min_addr || !guest_mem_ptr(mem, ph.p_paddr, ph.p_memsz))
-			return fail(err, errlen, -ERANGE,
-				    "segment %zu [%#llx, %#llx) lies outside guest RAM [%#llx, "
-				    "%#llx) (too little --mem, or not linked for kvmini?)",
-				    i, (unsigned long long)ph.p_paddr,
-				    (unsigned long long)(ph.p_paddr + ph.p_memsz),
-				    (unsigned long long)min_addr,
-				    (unsigned long long)guest_mem_top(mem));
+			return errbuf_set(
+				err, errlen, -ERANGE,
+				"segment %zu [%#llx, %#llx) lies outside guest RAM [%#llx, "
+				"%#llx) (too little --mem, or not linked for kvmini?)",
+				i, (unsigned long long)ph.p_paddr,
+				(unsigned long long)(ph.p_paddr + ph.p_memsz),
+				(unsigned long long)min_addr,
+				(unsigned long long)guest_mem_top(mem));
 		if (ph.p_paddr < img->load_low)
 			img->load_low = ph.p_paddr;
 		if (ph.p_paddr + ph.p_memsz > img->load_high)
 			img->load_high = ph.p_paddr + ph.p_memsz;
 	}
 	if (loads == 0)
-		return fail(err, errlen, -ENOEXEC, "no loadable (PT_LOAD) segment");
+		return errbuf_set(err, errlen, -ENOEXEC, "no loadable (PT_LOAD) segment");
 	find_pvh_notes(elf, phnum, file_size, img);
 	return 0;
 }
@@ -140,8 +129,8 @@ static int copy_segments(Elf *elf, size_t phnum, int fd, const struct guest_mem 
 		uint8_t *dst = guest_mem_ptr(mem, ph.p_paddr, ph.p_memsz); /* checked above */
 		ssize_t n = pread(fd, dst, ph.p_filesz, (off_t)ph.p_offset);
 		if (n < 0 || (uint64_t)n != ph.p_filesz)
-			return fail(err, errlen, n < 0 ? -errno : -EIO,
-				    "read of segment %zu failed", i);
+			return errbuf_set(err, errlen, n < 0 ? -errno : -EIO,
+					  "read of segment %zu failed", i);
 		/* Zero .bss explicitly: the image may be loaded over used RAM. */
 		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
 	}
@@ -158,52 +147,52 @@ int elf_load(const struct guest_mem *mem, const char *path, uint64_t min_addr,
 	memset(img, 0, sizeof(*img));
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "%s", strerror(errno));
+		return errbuf_set(err, errlen, -errno, "%s", strerror(errno));
 	if (fstat(fd, &st) < 0) {
-		ret = fail(err, errlen, -errno, "%s", strerror(errno));
+		ret = errbuf_set(err, errlen, -errno, "%s", strerror(errno));
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		ret = fail(err, errlen, -EISDIR, "is a directory, not a kernel image");
+		ret = errbuf_set(err, errlen, -EISDIR, "is a directory, not a kernel image");
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		ret = fail(err, errlen, -EINVAL, "not a regular file");
+		ret = errbuf_set(err, errlen, -EINVAL, "not a regular file");
 		goto out;
 	}
 
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF) {
-		ret = fail(err, errlen, -ENOEXEC, "not an ELF file");
+		ret = errbuf_set(err, errlen, -ENOEXEC, "not an ELF file");
 		goto out;
 	}
 	GElf_Ehdr eh;
 	if (!gelf_getehdr(elf, &eh)) {
-		ret = fail(err, errlen, -ENOEXEC, "truncated or corrupt ELF header: %s",
-			   elf_errmsg(-1));
+		ret = errbuf_set(err, errlen, -ENOEXEC, "truncated or corrupt ELF header: %s",
+				 elf_errmsg(-1));
 		goto out;
 	}
 	if (gelf_getclass(elf) != ELFCLASS64) {
-		ret = fail(err, errlen, -ENOEXEC,
-			   "32-bit ELF; kvmini loads 64-bit (ELFCLASS64) "
-			   "x86-64 kernels");
+		ret = errbuf_set(err, errlen, -ENOEXEC,
+				 "32-bit ELF; kvmini loads 64-bit (ELFCLASS64) "
+				 "x86-64 kernels");
 		goto out;
 	}
 	if (eh.e_machine != EM_X86_64) {
-		ret = fail(err, errlen, -ENOEXEC, "ELF for machine %u, not x86-64 (%u)",
-			   eh.e_machine, EM_X86_64);
+		ret = errbuf_set(err, errlen, -ENOEXEC, "ELF for machine %u, not x86-64 (%u)",
+				 eh.e_machine, EM_X86_64);
 		goto out;
 	}
 	if (eh.e_type != ET_EXEC) {
-		ret = fail(err, errlen, -ENOEXEC, "ELF type %u is not an executable (ET_EXEC)",
-			   eh.e_type);
+		ret = errbuf_set(err, errlen, -ENOEXEC,
+				 "ELF type %u is not an executable (ET_EXEC)", eh.e_type);
 		goto out;
 	}
 	size_t phnum;
 	if (elf_getphdrnum(elf, &phnum) != 0) {
-		ret = fail(err, errlen, -ENOEXEC, "truncated or corrupt program headers: %s",
-			   elf_errmsg(-1));
+		ret = errbuf_set(err, errlen, -ENOEXEC, "truncated or corrupt program headers: %s",
+				 elf_errmsg(-1));
 		goto out;
 	}
 	/*
@@ -212,9 +201,9 @@ int elf_load(const struct guest_mem *mem, const char *path, uint64_t min_addr,
 	 */
 	if (eh.e_phoff > (uint64_t)st.st_size ||
 	    (uint64_t)eh.e_phnum * eh.e_phentsize > (uint64_t)st.st_size - eh.e_phoff) {
-		ret = fail(err, errlen, -ENOEXEC,
-			   "truncated: the program headers end past the file's %lld bytes",
-			   (long long)st.st_size);
+		ret = errbuf_set(err, errlen, -ENOEXEC,
+				 "truncated: the program headers end past the file's %lld bytes",
+				 (long long)st.st_size);
 		goto out;
 	}
 	ret = check_segments(elf, phnum, (uint64_t)st.st_size, mem, min_addr, img, err, errlen);

@@ -64,7 +64,7 @@ static const char *const allowed_calls[] = {
 	"rseq",
 	/*
 	 * Signals: the vCPU kick (SIGUSR1) and the return from its handler;
-	 * pthread_kill() and raise() (console.c's fatal_signal(), abort()).
+	 * pthread_kill() and raise() (host/stdin_console.c's fatal_signal(), abort()).
 	 */
 	"rt_sigaction",
 	"rt_sigprocmask",
@@ -89,7 +89,7 @@ static const char *const allowed_calls[] = {
 
 /*
  * ioctls the run loop and the teardown make (vcpu.c, vcpu_exit.c,
- * host_quirks.c, dump.c, vm.c, console.c). Creating VMs, vCPUs, memory
+ * host_quirks.c, dump.c, vm.c, stdin_console.c). Creating VMs, vCPUs, memory
  * slots or devices is setup work, refused from here on.
  */
 static const unsigned long allowed_ioctls[] = {

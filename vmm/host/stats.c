@@ -6,23 +6,8 @@
 
 #include "abi/kvmini_abi.h"
 #include "host/stats.h"
+#include "kvm/vcpu_exit.h"
 #include "kvm/vm.h"
-
-static const char *const exit_names[VM_EXIT_REASONS] = {
-	[KVM_EXIT_UNKNOWN] = "unknown",
-	[KVM_EXIT_EXCEPTION] = "exception",
-	[KVM_EXIT_IO] = "io",
-	[KVM_EXIT_HYPERCALL] = "hypercall",
-	[KVM_EXIT_DEBUG] = "debug",
-	[KVM_EXIT_HLT] = "hlt",
-	[KVM_EXIT_MMIO] = "mmio",
-	[KVM_EXIT_IRQ_WINDOW_OPEN] = "irq_window_open",
-	[KVM_EXIT_SHUTDOWN] = "shutdown",
-	[KVM_EXIT_FAIL_ENTRY] = "fail_entry",
-	[KVM_EXIT_INTR] = "intr",
-	[KVM_EXIT_INTERNAL_ERROR] = "internal_error",
-	[KVM_EXIT_SYSTEM_EVENT] = "system_event",
-};
 
 void stats_print_exits(const struct vm *vm, uint64_t end_ns)
 {
@@ -35,7 +20,7 @@ void stats_print_exits(const struct vm *vm, uint64_t end_ns)
 		if (!vm->exit_counts[i])
 			continue;
 		total += vm->exit_counts[i];
-		fprintf(stderr, " %s=%llu", exit_names[i] ? exit_names[i] : "?",
+		fprintf(stderr, " %s=%llu", vcpu_exit_name((uint32_t)i),
 			(unsigned long long)vm->exit_counts[i]);
 	}
 	fprintf(stderr, " (total %llu)\n", (unsigned long long)total);

@@ -124,23 +124,7 @@ static int make_raw(int fd)
 	return 0;
 }
 
-struct console_input {
-	struct vm *vm;
-	int fd;	       /* -1 after end of input */
-	bool polled;   /* fd is in the event loop (false while paused, or for files) */
-	bool pollable; /* epoll accepts fd (pipes, terminals; not regular files) */
-	int retry_fd;  /* timerfd: offer held-back bytes again, or read a file on */
-	stdin_console_sink sink;
-	void *opaque;
-	bool escape; /* a terminal: Ctrl-A is the monitor's escape key */
-	struct console_escape esc;
-	uint8_t buf[256];
-	size_t len, off; /* bytes in buf not yet accepted: buf[off..len) */
-};
-
-static struct console_input input;
-
-static void arm_retry(struct console_input *in)
+static void arm_retry(struct stdin_console *in)
 {
 	/* 1 ms: a guest reading its UART drains 16 bytes far faster than that. */
 	struct itimerspec t = {.it_value = {.tv_nsec = 1000000}};
@@ -150,7 +134,7 @@ static void arm_retry(struct console_input *in)
 static void on_stdin(void *opaque, uint32_t events);
 
 /* Stop or resume watching fd, so a full device does not make us spin. */
-static void set_polled(struct console_input *in, bool on)
+static void set_polled(struct stdin_console *in, bool on)
 {
 	if (!in->pollable || in->fd < 0 || in->polled == on)
 		return;
@@ -165,7 +149,7 @@ static void set_polled(struct console_input *in, bool on)
  * Pass typed bytes through the Ctrl-A escape into in->buf, acting on the
  * monitor's keys. Returns false if the user asked to quit.
  */
-static bool filter_escape(struct console_input *in, const uint8_t *typed, size_t n)
+static bool filter_escape(struct stdin_console *in, const uint8_t *typed, size_t n)
 {
 	in->len = in->off = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -184,7 +168,7 @@ static bool filter_escape(struct console_input *in, const uint8_t *typed, size_t
 }
 
 /* Read a chunk of input into buf. false at end of input. */
-static bool read_more(struct console_input *in)
+static bool read_more(struct stdin_console *in)
 {
 	/* Escape filtering turns n bytes into at most n + 1 (a held Ctrl-A). */
 	uint8_t typed[sizeof(in->buf) - 1];
@@ -206,7 +190,7 @@ static bool read_more(struct console_input *in)
 }
 
 /* Offer held-back bytes; pause reading while the device is full. */
-static void pump(struct console_input *in)
+static void pump(struct stdin_console *in)
 {
 	if (in->off == in->len && in->fd >= 0 && !in->pollable && !read_more(in))
 		return;
@@ -225,7 +209,7 @@ static void pump(struct console_input *in)
 
 static void on_retry(void *opaque, uint32_t events)
 {
-	struct console_input *in = opaque;
+	struct stdin_console *in = opaque;
 	uint64_t expirations;
 
 	(void)events;
@@ -236,7 +220,7 @@ static void on_retry(void *opaque, uint32_t events)
 
 static void on_stdin(void *opaque, uint32_t events)
 {
-	struct console_input *in = opaque;
+	struct stdin_console *in = opaque;
 
 	(void)events;
 	if (in->off == in->len && !read_more(in))
@@ -244,21 +228,22 @@ static void on_stdin(void *opaque, uint32_t events)
 	pump(in);
 }
 
-int stdin_console_start(struct vm *vm, int fd, stdin_console_sink sink, void *opaque)
+int stdin_console_start(struct stdin_console *in, struct vm *vm, int fd, stdin_console_sink sink,
+			void *opaque)
 {
 	int ret;
 
-	input.vm = vm;
-	input.fd = fd;
-	input.sink = sink;
-	input.opaque = opaque;
-	input.len = input.off = 0;
-	input.escape = false;
-	input.esc = (struct console_escape){0};
-	input.retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (input.retry_fd < 0)
+	in->vm = vm;
+	in->fd = fd;
+	in->sink = sink;
+	in->opaque = opaque;
+	in->len = in->off = 0;
+	in->escape = false;
+	in->esc = (struct console_escape){0};
+	in->retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (in->retry_fd < 0)
 		return -errno;
-	ret = event_loop_add(&vm->loop, input.retry_fd, EPOLLIN, on_retry, &input);
+	ret = event_loop_add(&vm->loop, in->retry_fd, EPOLLIN, on_retry, in);
 	if (ret)
 		return ret;
 
@@ -267,17 +252,17 @@ int stdin_console_start(struct vm *vm, int fd, stdin_console_sink sink, void *op
 		if (ret) {
 			log_warn("cannot put the terminal in raw mode: %s", strerror(-ret));
 		} else {
-			input.escape = true;
+			in->escape = true;
 			fprintf(stderr, "kvmini: %s\n", CONSOLE_ESCAPE_HINT_TEXT);
 		}
 	}
-	ret = event_loop_add(&vm->loop, fd, EPOLLIN, on_stdin, &input);
+	ret = event_loop_add(&vm->loop, fd, EPOLLIN, on_stdin, in);
 	if (ret == -EPERM) {
 		/* A regular file (or /dev/null) cannot be polled: read it on a timer. */
-		input.pollable = false;
-		arm_retry(&input);
+		in->pollable = false;
+		arm_retry(in);
 		return 0;
 	}
-	input.pollable = input.polled = ret == 0;
+	in->pollable = in->polled = ret == 0;
 	return ret;
 }

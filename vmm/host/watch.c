@@ -13,36 +13,29 @@
 #include "kvm/vm.h"
 #include "host/watch.h"
 
-static char stop_reason[64];
-
-const char *watch_stop_reason(void)
+const char *watch_stop_reason(const struct watch *w)
 {
-	return stop_reason[0] ? stop_reason : NULL;
+	return w->stop_reason[0] ? w->stop_reason : NULL;
 }
-
-struct watch {
-	struct vm *vm;
-	int fd;
-};
-static struct watch signal_watch, timeout_watch;
 
 static void on_signal(void *opaque, uint32_t events)
 {
-	struct watch *w = opaque;
+	struct watch_fd *wf = opaque;
+	struct watch *w = wf->watch;
 	struct signalfd_siginfo si;
 
 	(void)events;
-	if (read(w->fd, &si, sizeof(si)) != sizeof(si))
+	if (read(wf->fd, &si, sizeof(si)) != sizeof(si))
 		return;
 	if (!vm_stopping(w->vm)) {
 		const char *abbrev = sigabbrev_np((int)si.ssi_signo); /* "INT" for SIGINT */
-		snprintf(stop_reason, sizeof(stop_reason), "stopped by SIG%s",
+		snprintf(w->stop_reason, sizeof(w->stop_reason), "stopped by SIG%s",
 			 abbrev ? abbrev : "?");
 	}
 	vm_request_stop(w->vm, KVMINI_STATUS_SIGNAL);
 }
 
-int watch_signals(struct vm *vm)
+int watch_signals(struct watch *w, struct vm *vm)
 {
 	sigset_t set;
 
@@ -54,33 +47,35 @@ int watch_signals(struct vm *vm)
 		return -EINVAL;
 	/* A guest console on a closed pipe must not kill us silently: EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);
-	signal_watch.vm = vm;
-	signal_watch.fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (signal_watch.fd < 0)
+	w->vm = vm;
+	w->signals.watch = w;
+	w->signals.fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (w->signals.fd < 0)
 		return -errno;
-	return event_loop_add(&vm->loop, signal_watch.fd, EPOLLIN, on_signal, &signal_watch);
+	return event_loop_add(&vm->loop, w->signals.fd, EPOLLIN, on_signal, &w->signals);
 }
 
 static void on_timeout(void *opaque, uint32_t events)
 {
-	struct watch *w = opaque;
+	struct watch *w = ((struct watch_fd *)opaque)->watch;
 
 	(void)events;
 	if (!vm_stopping(w->vm))
-		snprintf(stop_reason, sizeof(stop_reason), "stopped by the --timeout watchdog");
+		snprintf(w->stop_reason, sizeof(w->stop_reason),
+			 "stopped by the --timeout watchdog");
 	vm_request_stop(w->vm, KVMINI_STATUS_TIMEOUT);
 }
 
-int watch_timeout(struct vm *vm, unsigned int seconds)
+int watch_timeout(struct watch *w, unsigned int seconds)
 {
 	if (seconds == 0)
 		return 0;
-	timeout_watch.vm = vm;
-	timeout_watch.fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (timeout_watch.fd < 0)
+	w->timeout.watch = w;
+	w->timeout.fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (w->timeout.fd < 0)
 		return -errno;
 	struct itimerspec t = {.it_value = {.tv_sec = seconds}};
-	if (timerfd_settime(timeout_watch.fd, 0, &t, NULL) < 0)
+	if (timerfd_settime(w->timeout.fd, 0, &t, NULL) < 0)
 		return -errno;
-	return event_loop_add(&vm->loop, timeout_watch.fd, EPOLLIN, on_timeout, &timeout_watch);
+	return event_loop_add(&w->vm->loop, w->timeout.fd, EPOLLIN, on_timeout, &w->timeout);
 }

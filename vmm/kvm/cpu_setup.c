@@ -14,20 +14,7 @@
 #include "kvm/cpu_setup.h"
 #include "kvm/vcpu.h"
 #include "kvm/vm.h"
-
-#define CR0_PE	 (1ull << 0)
-#define CR0_MP	 (1ull << 1)
-#define CR0_ET	 (1ull << 4)
-#define CR0_NE	 (1ull << 5)
-#define CR0_WP	 (1ull << 16)
-#define CR0_PG	 (1ull << 31)
-#define CR4_PAE	 (1ull << 5)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-
-#define PTE_PRESENT  (1ull << 0)
-#define PTE_WRITABLE (1ull << 1)
-#define PTE_LARGE    (1ull << 7) /* PS: this PD entry maps a 2 MiB page */
+#include "kvm/x86.h"
 
 #define GIB  (1ull << 30)
 #define MIB2 (2ull << 20)
@@ -101,7 +88,7 @@ static int write_page_tables(struct vm *vm)
 	for (uint64_t g = 0; g < gigs; g++)
 		pdpt_p[g] = (pd + g * 0x1000) | PTE_PRESENT | PTE_WRITABLE;
 	for (uint64_t i = 0; i < gigs * 512; i++)
-		pd_p[i] = (i * MIB2) | PTE_PRESENT | PTE_WRITABLE | PTE_LARGE;
+		pd_p[i] = (i * MIB2) | PTE_PRESENT | PTE_WRITABLE | PTE_PS;
 	return 0;
 }
 

@@ -4,25 +4,22 @@
  * RIP (and the guest function, with --symbols), every general register,
  * the control registers, and the instruction bytes at RIP.
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
 #include "abi/kvmini_abi.h"
+#include "cli.h"
 #include "kvmini/guest_mem.h"
 #include "host/symbols.h"
 #include "kvm/dump.h"
 #include "kvm/host_quirks.h"
 #include "kvm/vcpu.h"
+#include "kvm/vcpu_exit.h"
 #include "kvm/vm.h"
-
-#define CR0_PG	 (1ull << 31)
-#define CR4_PAE	 (1ull << 5)
-#define EFER_LMA (1ull << 10)
-#define PTE_P	 (1ull << 0)
-#define PTE_PS	 (1ull << 7)
-#define PTE_ADDR 0x000ffffffffff000ull
+#include "kvm/x86.h"
 
 /*
  * Translate a linear address with the guest's 4-level page tables (Intel
@@ -46,7 +43,7 @@ static bool translate(const struct vm *vm, const struct kvm_sregs *sregs, uint64
 		uint64_t index = (la >> shift) & 511;
 		if (guest_mem_read(&vm->mem, table + index * 8, &entry, sizeof(entry)))
 			return false;
-		if (!(entry & PTE_P))
+		if (!(entry & PTE_PRESENT))
 			return false;
 		/* A large page at level 3 (1 GiB) or 2 (2 MiB) ends the walk. */
 		if (level <= 3 && level >= 2 && (entry & PTE_PS)) {
@@ -60,7 +57,11 @@ static bool translate(const struct vm *vm, const struct kvm_sregs *sregs, uint64
 	return true;
 }
 
-unsigned int dump_read_code(struct vcpu *vcpu, uint8_t *buf, unsigned int len)
+/*
+ * Read up to len bytes of code at the guest's current RIP by walking its page
+ * tables. Returns the number of bytes read (0 if RIP does not map to RAM).
+ */
+static unsigned int read_code(struct vcpu *vcpu, uint8_t *buf, unsigned int len)
 {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
@@ -91,32 +92,17 @@ static void print_bytes(const char *label, const uint8_t *bytes, unsigned int n)
 	fprintf(stderr, "\n");
 }
 
-static const char *exit_name(uint32_t reason)
+/* "KVM_EXIT_IO": the exit reason as linux/kvm.h spells it, for a search in api.rst. */
+static const char *exit_macro_name(uint32_t reason, char *buf, size_t size)
 {
-	switch (reason) {
-	case KVM_EXIT_UNKNOWN:
-		return "KVM_EXIT_UNKNOWN";
-	case KVM_EXIT_EXCEPTION:
-		return "KVM_EXIT_EXCEPTION";
-	case KVM_EXIT_IO:
-		return "KVM_EXIT_IO";
-	case KVM_EXIT_HLT:
-		return "KVM_EXIT_HLT";
-	case KVM_EXIT_MMIO:
-		return "KVM_EXIT_MMIO";
-	case KVM_EXIT_SHUTDOWN:
-		return "KVM_EXIT_SHUTDOWN";
-	case KVM_EXIT_FAIL_ENTRY:
-		return "KVM_EXIT_FAIL_ENTRY";
-	case KVM_EXIT_INTR:
-		return "KVM_EXIT_INTR";
-	case KVM_EXIT_INTERNAL_ERROR:
-		return "KVM_EXIT_INTERNAL_ERROR";
-	case KVM_EXIT_SYSTEM_EVENT:
-		return "KVM_EXIT_SYSTEM_EVENT";
-	default:
-		return "?";
-	}
+	const char *name = vcpu_exit_name(reason);
+
+	if (strcmp(name, "?") == 0)
+		return name;
+	int n = snprintf(buf, size, "KVM_EXIT_%s", name);
+	for (int i = 0; i < n && (size_t)i < size; i++)
+		buf[i] = (char)toupper((unsigned char)buf[i]);
+	return buf;
 }
 
 /* What KVM itself says about an internal error. */
@@ -159,10 +145,11 @@ void dump_vcpu(struct vcpu *vcpu, const char *why)
 	struct kvm_regs r;
 	struct kvm_sregs s;
 	uint8_t code[16];
+	char name[40];
 
 	fprintf(stderr, "kvmini: guest stopped on vCPU %u: %s\n", vcpu->id, why);
 	fprintf(stderr, "kvmini:   exit reason %u (%s)\n", run->exit_reason,
-		exit_name(run->exit_reason));
+		exit_macro_name(run->exit_reason, name, sizeof(name)));
 	if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
 		dump_internal_error(run);
 	if (run->exit_reason == KVM_EXIT_FAIL_ENTRY)
@@ -191,7 +178,7 @@ void dump_vcpu(struct vcpu *vcpu, const char *why)
 		"kvmini:   CR0 %016llx CR2 %016llx CR3 %016llx CR4 %016llx\n"
 		"kvmini:   EFER %llx  CS %04x  SS %04x  DS %04x\n",
 		s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector, s.ss.selector, s.ds.selector);
-	print_bytes("code at RIP:", code, dump_read_code(vcpu, code, sizeof(code)));
+	print_bytes("code at RIP:", code, read_code(vcpu, code, sizeof(code)));
 	if (vcpu->vm->quirks && vcpu->vm->quirks->emulated_kernel_mode &&
 	    run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
 		fprintf(stderr,
@@ -208,9 +195,9 @@ void dump_vcpu(struct vcpu *vcpu, const char *why)
  */
 static struct {
 	pthread_mutex_t lock;
-	bool reported;		     /* a first report was printed (or is being printed) */
-	unsigned int others;	     /* crashes after it */
-	bool other_ids[VM_MAX_CPUS]; /* which vCPUs they were */
+	bool reported;		      /* a first report was printed (or is being printed) */
+	unsigned int others;	      /* crashes after it */
+	bool other_ids[CLI_MAX_CPUS]; /* which vCPUs they were (ids are below --cpus' limit) */
 } crashes = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 void dump_crash(struct vcpu *vcpu, const char *why)
@@ -223,7 +210,7 @@ void dump_crash(struct vcpu *vcpu, const char *why)
 		crashes.reported = true;
 	} else if (crashes.reported) {
 		crashes.others++;
-		if (vcpu->id < VM_MAX_CPUS)
+		if (vcpu->id < CLI_MAX_CPUS)
 			crashes.other_ids[vcpu->id] = true;
 	}
 	pthread_mutex_unlock(&crashes.lock);
@@ -233,12 +220,12 @@ void dump_crash(struct vcpu *vcpu, const char *why)
 
 void dump_crash_summary(void)
 {
-	char ids[4 * VM_MAX_CPUS] = "";
+	char ids[4 * CLI_MAX_CPUS] = "";
 	size_t len = 0;
 
 	pthread_mutex_lock(&crashes.lock);
 	unsigned int others = crashes.others;
-	for (unsigned int i = 0; i < VM_MAX_CPUS && len < sizeof(ids); i++) {
+	for (unsigned int i = 0; i < CLI_MAX_CPUS && len < sizeof(ids); i++) {
 		if (crashes.other_ids[i])
 			len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%u",
 						len ? ", " : "", i);

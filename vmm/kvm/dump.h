@@ -6,8 +6,6 @@
 #ifndef KVMINI_DUMP_H
 #define KVMINI_DUMP_H
 
-#include <stdint.h>
-
 struct vcpu;
 
 /* Print why the run stops, the registers and the instruction bytes at RIP. */
@@ -28,12 +26,5 @@ void dump_crash(struct vcpu *vcpu, const char *why);
  * crashed, and which, if any did. Prints nothing otherwise.
  */
 void dump_crash_summary(void);
-
-/*
- * Read up to len bytes of code at the guest's current RIP by walking its page
- * tables (Intel SDM vol. 3, 4.5). Returns the number of bytes read (0 if RIP
- * does not map to RAM).
- */
-unsigned int dump_read_code(struct vcpu *vcpu, uint8_t *buf, unsigned int len);
 
 #endif /* KVMINI_DUMP_H */

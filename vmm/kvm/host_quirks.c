@@ -4,10 +4,14 @@
  * kernel mode. Nothing else in kvmini tests for the host kind: code asks
  * the flags in struct host_quirks instead.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <asm/kvm_para.h> /* KVM_FEATURE_* */
 
@@ -118,4 +122,139 @@ bool host_quirks_emulation_failure(const struct host_quirks *quirks, struct vcpu
 		fprintf(stderr, "trace: cpu%u int3 emulated by injecting #BP (host %s)\n", vcpu->id,
 			quirks->name);
 	return true;
+}
+
+int host_quirks_kvm_check(const char *path, char *why, size_t len)
+{
+	struct stat st;
+	int err;
+
+	/*
+	 * Look before opening: an open() with O_CREAT (a shell's "<>path"
+	 * does that) would leave a regular file where the device is missing.
+	 */
+	if (stat(path, &st) < 0) {
+		err = errno;
+		snprintf(why, len, "%s: %s", path,
+			 err == ENOENT ? "does not exist (no KVM on this machine)" : strerror(err));
+		return -err;
+	}
+	if (!S_ISCHR(st.st_mode)) {
+		snprintf(why, len, "%s is not a character device (a stray file? KVM is missing)",
+			 path);
+		return -ENODEV;
+	}
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		snprintf(why, len, "cannot open %s read-write: %s", path, strerror(err));
+		return -err;
+	}
+	int version = ioctl(fd, KVM_GET_API_VERSION, 0);
+	err = errno;
+	close(fd);
+	if (version < 0) {
+		snprintf(why, len, "%s does not answer KVM_GET_API_VERSION: %s", path,
+			 strerror(err));
+		return -err;
+	}
+	if (version != KVM_API_VERSION) {
+		snprintf(why, len, "%s speaks KVM API version %d, kvmini needs %d", path, version,
+			 KVM_API_VERSION);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The KVM_FEATURE_* bits of CPUID 0x40000001 EAX that <asm/kvm_para.h> names. */
+static const struct {
+	unsigned int bit;
+	const char *name;
+} kvm_feature_names[] = {
+	{KVM_FEATURE_CLOCKSOURCE, "CLOCKSOURCE"},
+	{KVM_FEATURE_NOP_IO_DELAY, "NOP_IO_DELAY"},
+	{KVM_FEATURE_MMU_OP, "MMU_OP"},
+	{KVM_FEATURE_CLOCKSOURCE2, "CLOCKSOURCE2"},
+	{KVM_FEATURE_ASYNC_PF, "ASYNC_PF"},
+	{KVM_FEATURE_STEAL_TIME, "STEAL_TIME"},
+	{KVM_FEATURE_PV_EOI, "PV_EOI"},
+	{KVM_FEATURE_PV_UNHALT, "PV_UNHALT"},
+	{KVM_FEATURE_PV_TLB_FLUSH, "PV_TLB_FLUSH"},
+	{KVM_FEATURE_ASYNC_PF_VMEXIT, "ASYNC_PF_VMEXIT"},
+	{KVM_FEATURE_PV_SEND_IPI, "PV_SEND_IPI"},
+	{KVM_FEATURE_POLL_CONTROL, "POLL_CONTROL"},
+	{KVM_FEATURE_PV_SCHED_YIELD, "PV_SCHED_YIELD"},
+	{KVM_FEATURE_ASYNC_PF_INT, "ASYNC_PF_INT"},
+	{KVM_FEATURE_MSI_EXT_DEST_ID, "MSI_EXT_DEST_ID"},
+};
+
+/*
+ * s as a JSON string (RFC 8259, section 7): quotation mark, reverse solidus
+ * and the control characters U+0000..U+001F must be escaped; every other
+ * byte (UTF-8 included) may stand as it is. NULL prints null.
+ */
+static void json_string(FILE *out, const char *s)
+{
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void json_features(FILE *out, uint32_t bits)
+{
+	const char *sep = "";
+
+	fputc('[', out);
+	for (unsigned int bit = 0; bit < 32; bit++) {
+		if (!(bits & (1u << bit)))
+			continue;
+		const char *name = NULL;
+		for (size_t i = 0; i < sizeof(kvm_feature_names) / sizeof(kvm_feature_names[0]);
+		     i++)
+			if (kvm_feature_names[i].bit == bit)
+				name = kvm_feature_names[i].name;
+		if (name) {
+			fprintf(out, "%s", sep);
+			json_string(out, name);
+		} else {
+			fprintf(out, "%s\"bit %u\"", sep, bit);
+		}
+		sep = ", ";
+	}
+	fputc(']', out);
+}
+
+int host_quirks_print_json(const struct host_quirks *quirks, const char *kvm_problem, FILE *out)
+{
+	const char *yes_no[] = {"false", "true"};
+
+	fputs("{\n  \"host\": ", out);
+	json_string(out, quirks->name);
+	fprintf(out, ",\n  \"emulated_kernel_mode\": %s", yes_no[quirks->emulated_kernel_mode]);
+	fputs(",\n  \"linux_cmdline\": ", out);
+	json_string(out, quirks->linux_cmdline ? quirks->linux_cmdline : "");
+	fputs(",\n  \"hidden_kvm_features\": ", out);
+	json_features(out, quirks->hidden_kvm_features);
+	fprintf(out, ",\n  \"inject_int3\": %s", yes_no[quirks->inject_int3]);
+	fprintf(out, ",\n  \"kvm_usable\": %s", yes_no[kvm_problem == NULL]);
+	fputs(",\n  \"kvm_problem\": ", out);
+	json_string(out, kvm_problem);
+	fputs("\n}\n", out);
+	return ferror(out) ? -EIO : 0;
 }

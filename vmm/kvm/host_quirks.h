@@ -12,7 +12,9 @@
 #define KVMINI_HOST_QUIRKS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct vcpu;
 
@@ -48,5 +50,30 @@ const struct host_quirks *host_quirks_detect(void);
  * in which case the caller dumps the vCPU and stops.
  */
 bool host_quirks_emulation_failure(const struct host_quirks *quirks, struct vcpu *vcpu);
+
+/*
+ * Can KVM be used through path (normally "/dev/kvm")? 0 if path is a
+ * character device that opens read-write and answers KVM_GET_API_VERSION
+ * with 12 (api.rst 4.1). Otherwise -errno, and why[len] says why in one
+ * line. Checks the file kind before opening it, and never creates it.
+ */
+int host_quirks_kvm_check(const char *path, char *why, size_t len);
+
+/*
+ * Print the decisions in quirks as one JSON object (RFC 8259) on out: the
+ * output of `kvmini host-info`, which scripts and tests read instead of
+ * copying host knowledge. Keys, in this order:
+ *   "host"                  quirks->name
+ *   "emulated_kernel_mode"  true/false
+ *   "linux_cmdline"         the Linux command-line additions ("" for none)
+ *   "hidden_kvm_features"   names of the hidden KVM_FEATURE_* bits, without
+ *                           the prefix (["PV_UNHALT", ...]); "bit N" for a
+ *                           bit this table does not name
+ *   "inject_int3"           true/false
+ *   "kvm_usable"            kvm_problem == NULL
+ *   "kvm_problem"           kvm_problem, or null
+ * Strings are escaped as JSON requires. 0, or -EIO if out reports an error.
+ */
+int host_quirks_print_json(const struct host_quirks *quirks, const char *kvm_problem, FILE *out);
 
 #endif /* KVMINI_HOST_QUIRKS_H */

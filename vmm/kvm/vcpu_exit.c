@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "abi/kvmini_abi.h"
+#include "board/board.h"
+#include "kvmini/device.h"
 #include "kvmini/log.h"
 #include "kvm/dump.h"
 #include "kvm/host_quirks.h"
@@ -16,13 +18,33 @@
 #include "kvm/vcpu_exit.h"
 #include "kvm/vm.h"
 
+/* api.rst, "The kvm_run structure": the exits a kvmini guest can cause. */
+static const char *const exit_names[] = {
+	[KVM_EXIT_UNKNOWN] = "unknown",
+	[KVM_EXIT_EXCEPTION] = "exception",
+	[KVM_EXIT_IO] = "io",
+	[KVM_EXIT_HYPERCALL] = "hypercall",
+	[KVM_EXIT_DEBUG] = "debug",
+	[KVM_EXIT_HLT] = "hlt",
+	[KVM_EXIT_MMIO] = "mmio",
+	[KVM_EXIT_IRQ_WINDOW_OPEN] = "irq_window_open",
+	[KVM_EXIT_SHUTDOWN] = "shutdown",
+	[KVM_EXIT_FAIL_ENTRY] = "fail_entry",
+	[KVM_EXIT_INTR] = "intr",
+	[KVM_EXIT_INTERNAL_ERROR] = "internal_error",
+	[KVM_EXIT_SYSTEM_EVENT] = "system_event",
+};
+
+const char *vcpu_exit_name(uint32_t reason)
+{
+	if (reason < sizeof(exit_names) / sizeof(exit_names[0]) && exit_names[reason])
+		return exit_names[reason];
+	return "?";
+}
+
 static void trace_data(char *out, size_t outlen, const uint8_t *data, uint32_t len)
 {
-	uint64_t v = 0;
-
-	for (uint32_t i = 0; i < len && i < 8; i++)
-		v |= (uint64_t)data[i] << (8 * i);
-	snprintf(out, outlen, "%#" PRIx64, v);
+	snprintf(out, outlen, "%#" PRIx64, device_load_le(data, len));
 }
 
 /*
@@ -109,11 +131,11 @@ static enum exit_action handle_system_event(struct vcpu *vcpu)
 	switch (vcpu->run->system_event.type) {
 	case KVM_SYSTEM_EVENT_SHUTDOWN:
 		log_info("guest powered off");
-		vm_request_stop(vcpu->vm, vm_reset_status(vcpu->vm));
+		vm_request_stop(vcpu->vm, board_reset_status(vcpu->vm->board));
 		return EXIT_STOP;
 	case KVM_SYSTEM_EVENT_RESET:
 		log_info("guest reset");
-		vm_request_stop(vcpu->vm, vm_reset_status(vcpu->vm));
+		vm_request_stop(vcpu->vm, board_reset_status(vcpu->vm->board));
 		return EXIT_STOP;
 	default:
 		return crash(vcpu, "unexpected system event");
@@ -140,9 +162,10 @@ enum exit_action vcpu_exit_handle(struct vcpu *vcpu)
 		 * A triple fault (Intel SDM vol. 3, 6.15, "Double Fault
 		 * Exception"). Linux's reboot=t path ends this way on purpose.
 		 */
-		if (vm->shutdown_is_reboot) {
+		if (vm->board->shutdown_is_reboot) {
 			log_info("guest rebooted (triple fault)");
-			vm_request_stop(vm, vm_reset_status(vm)); /* panic=-1 resets too */
+			vm_request_stop(vm,
+					board_reset_status(vm->board)); /* panic=-1 resets too */
 			return EXIT_STOP;
 		}
 		return crash(vcpu, "guest triple fault (KVM_EXIT_SHUTDOWN)");

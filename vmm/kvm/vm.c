@@ -124,6 +124,12 @@ int vm_create_memory(struct vm *vm, uint64_t size)
 
 int vm_create_irqchip(struct vm *vm, bool with_pit)
 {
+	if (vm->unwired_lines) {
+		log_error("the irqchip comes too late: %u interrupt line(s) were wired without one "
+			  "and would stay dead (create it before the board)",
+			  vm->unwired_lines);
+		return -EBUSY;
+	}
 	/*
 	 * KVM_CREATE_IRQCHIP gives the PC's interrupt controllers in the kernel:
 	 * two 8259 PICs, an IOAPIC (24 pins) and a local APIC per vCPU. On x86
@@ -183,8 +189,10 @@ int vm_irq_line_init_level(struct vm *vm, struct irq_line *line, int gsi)
 {
 	memset(line, 0, sizeof(*line));
 	line->gsi = gsi;
-	if (!vm->has_irqchip)
-		return 0; /* nothing to deliver interrupts to */
+	if (!vm->has_irqchip) {
+		vm->unwired_lines++; /* nothing to deliver interrupts to */
+		return 0;
+	}
 	/*
 	 * An irqfd can only pulse its GSI, so a line that must stay asserted
 	 * (the UART's, until the guest reads IIR) always uses KVM_IRQ_LINE.

@@ -4,9 +4,13 @@
  * the vCPUs and the I/O thread's event loop, and how the run ends.
  *
  * Setup order (see vmm/main.c): vm_open() -> vm_create_memory() ->
- * board_setup() (devices on buses, irqchip) -> load the guest (boot_elf.c or
- * boot_linux.c) -> vcpus_start() -> event_loop_run() on the main thread ->
- * vm_destroy().
+ * vm_create_irqchip() (if the guest needs interrupts) -> board_setup()
+ * (devices on buses, their lines wired) -> vcpus_create() -> boot_guest()
+ * (vmm/boot/boot.c: the tiny guest or Linux) -> vcpus_start() ->
+ * event_loop_run() on the main thread -> vm_destroy().
+ *
+ * Which devices the VM has, and how a guest reset ends the run, is the
+ * board's business: struct board (vmm/board/board.h), reached as vm->board.
  */
 #ifndef KVMINI_VM_H
 #define KVMINI_VM_H
@@ -14,18 +18,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "abi/kvmini_abi.h"
 #include "board/bus.h"
 #include "host/event_loop.h"
 #include "kvmini/guest_mem.h"
 #include "kvmini/irq.h"
 
+struct board;
 struct vcpu;
-struct virtio_board;
 struct host_quirks;
 struct symbols;
-
-#define VM_MAX_CPUS 64
 
 /* Counts per KVM exit reason, for --trace. Index: KVM_EXIT_* value. */
 #define VM_EXIT_REASONS 64
@@ -55,25 +56,15 @@ struct vm {
 	bool has_irqchip;   /* KVM_CREATE_IRQCHIP done */
 	bool has_irqfd;	    /* KVM_CAP_IRQFD */
 	bool has_ioeventfd; /* KVM_CAP_IOEVENTFD */
+	/* Lines wired with no irqchip (they stay dead); vm_create_irqchip() refuses after one. */
+	unsigned int unwired_lines;
 
-	/*
-	 * virtio-mmio devices the board placed (vmm/board/board_virtio.c), for the
-	 * FDT and the Linux command line ("virtio_mmio.device=SIZE@ADDR:IRQ").
-	 */
-	struct vm_virtio_slot {
-		uint64_t base, size;
-		int gsi;
-	} virtio_slots[8];
-	unsigned int nvirtio_slots;
-	struct virtio_board *virtio; /* owned by board_virtio.c */
+	struct board *board; /* the devices (board_setup() sets it); not owned */
 
 	const struct host_quirks *quirks; /* host_quirks.c: detected once */
 	const struct symbols *symbols;	  /* --symbols System.map, or NULL */
 
-	/* Options that change how exits are handled. */
-	bool trace;		 /* --trace: print every exit */
-	bool shutdown_is_reboot; /* Linux: a triple fault is how reboot=t ends */
-	bool guest_panicked;	 /* Linux: "Kernel panic" seen on the console (boot_linux.c) */
+	bool trace; /* --trace: print every exit */
 
 	/* How the run ends: the first vm_request_stop() wins. */
 	int stop_requested;
@@ -104,7 +95,9 @@ int vm_create_memory(struct vm *vm, uint64_t size);
  * Without an irqchip a guest has no interrupts and a HLT exits to us,
  * which is all the tiny guest needs unless it has virtio devices. Both
  * cost time at VM creation and teardown (measured in docs/benchmarks.md),
- * so main.c asks only for what the guest uses. 0 or -errno.
+ * so main.c asks only for what the guest uses. Must come before any
+ * vm_irq_line_init*(): a line wired without an irqchip stays unwired, so
+ * this refuses with -EBUSY (logged) once one was. 0 or -errno.
  */
 int vm_create_irqchip(struct vm *vm, bool with_pit);
 
@@ -140,16 +133,6 @@ void vm_request_stop(struct vm *vm, int status);
 
 /* True once a stop was requested. */
 bool vm_stopping(const struct vm *vm);
-
-/*
- * The exit status for a guest reset, halt or power-off: KVMINI_STATUS_PANIC
- * once the guest kernel reported a panic, else KVMINI_STATUS_OK. Thread-safe.
- */
-static inline int vm_reset_status(const struct vm *vm)
-{
-	return __atomic_load_n(&vm->guest_panicked, __ATOMIC_SEQ_CST) ? KVMINI_STATUS_PANIC
-								      : KVMINI_STATUS_OK;
-}
 
 /* Record a boot-phase timestamp (thread-safe). name NULL: guest marker. */
 void vm_mark(struct vm *vm, const char *name, int guest_marker);

@@ -11,4 +11,12 @@ Modules, one idea each:
   stats       percentiles and human-readable units
   report_md   results.md
   report_svg  results.svg
+Shared with the tests: tests/kvmini_testlib.py (the /dev/kvm check and
+`kvmini host-info`), put on the import path here.
 """
+import os as _os
+import sys as _sys
+
+_TESTS = _os.path.dirname(_os.path.dirname(_os.path.dirname(_os.path.realpath(__file__))))
+if _TESTS not in _sys.path:
+    _sys.path.insert(0, _TESTS)

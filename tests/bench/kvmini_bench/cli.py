@@ -300,7 +300,7 @@ def main(argv=None):
             "runc": [shutil.which("runc"), "--version"],
             "crun": [shutil.which("crun"), "--version"],
             "busybox": [oci.find_busybox()[0]],
-        }),
+        }, o.kvmini),
         "load_average_1min": {"before": load_before, "after": load_after},
         "settings": {"runs": o.runs, "linux_runs": o.linux_runs, "warmup": o.warmup,
                      "only": o.only, "timeout_s": o.timeout,

@@ -6,6 +6,8 @@ import glob
 import os
 import shutil
 
+from kvmini_testlib import host_info, kvm_problem  # tests/, see __init__.py
+
 from . import oci
 
 # The tiny guest's first console line (guest/tests/hello.c).
@@ -17,9 +19,10 @@ LINUX_READY_LINE = oci.READY_LINE
 # boot log costs time on a serial console; panic=-1 turns a panic into a
 # reboot (a triple fault with reboot=t), which ends QEMU -no-reboot too.
 LINUX_CMDLINE = "console=ttyS0 reboot=t panic=-1 quiet"
-# On hosts where KVM emulates guest kernel mode, kvmini appends these itself
-# (vmm/kvm/host_quirks.c); QEMU gets them from the bench.
-PVM_CMDLINE = "noxsave clearcpuid=popcnt,smap,erms,fsrm,cx16 rodata=off"
+# What this host needs besides (on hosts where KVM emulates guest kernel
+# mode, Linux options that avoid what the emulator lacks): kvmini appends it
+# itself (vmm/kvm/host_quirks.c); QEMU gets the same words, which the bench
+# asks kvmini for (`kvmini host-info`, see host_quirks()).
 GUEST_MEM = 128 << 20
 
 NAMES = ["kvmini-tiny", "kvmini-linux", "qemu-microvm", "runc-true", "runc-init",
@@ -52,22 +55,14 @@ class Contender:
         self.parse_marks = False  # stderr holds kvmini --boot-times lines
 
 
-def pvm_native_host():
-    """True on a KVM host that emulates guest kernel mode (docs/host-notes)."""
+def host_quirks(kvmini):
+    """(what `kvmini host-info` says, None), or (None, why it cannot say)."""
+    if not kvmini or not os.path.exists(kvmini):
+        return None, "kvmini %s not found, so this host's needs are unknown" % kvmini
     try:
-        with open("/sys/module/kvm_pvm/parameters/pvm_native") as f:
-            return f.read(1) in ("Y", "1")
-    except OSError:
-        return False
-
-
-def kvm_problem():
-    """None if /dev/kvm can be opened read-write, else the reason."""
-    try:
-        os.close(os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC))
-        return None
-    except OSError as e:
-        return "/dev/kvm: %s" % e.strerror
+        return host_info(kvmini), None
+    except RuntimeError as e:
+        return None, str(e)
 
 
 def find_linux_dir(explicit):
@@ -121,19 +116,24 @@ def _vm_tiny(o, kvm):
 
 
 def _vm_linux(o, kvm, linux_dir, linux_skip, qemu):
-    """kvmini-linux or qemu-microvm: the same kernel, initramfs and command line."""
+    """kvmini-linux or qemu-microvm: the same kernel, initramfs and command line
+    (kvmini adds the host's additions itself; QEMU gets them from here)."""
     kernel = os.path.join(linux_dir or "", "vmlinux")
     initrd = os.path.join(linux_dir or "", "initramfs.cpio")
     cmdline = LINUX_CMDLINE + " -- echo " + LINUX_READY_LINE
     if qemu:
         c = Contender("qemu-microvm", "vm", "QEMU -M microvm, Linux guest")
         binary = shutil.which("qemu-system-x86_64")
+        quirks, quirks_skip = host_quirks(o.kvmini)
         c.skip = _reasons(None if binary else
                           "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)",
-                          kvm, linux_skip)
-        cpu = "host,-arch-capabilities" if pvm_native_host() else "host"
-        full = cmdline if not pvm_native_host() else \
-            LINUX_CMDLINE + " " + PVM_CMDLINE + " -- echo " + LINUX_READY_LINE
+                          kvm, linux_skip, quirks_skip)
+        quirks = quirks or {}
+        # QEMU 7.2 needs this on the host that emulates guest kernel mode
+        # (measured; docs/benchmarks.md, "Linux boot").
+        cpu = "host,-arch-capabilities" if quirks.get("emulated_kernel_mode") else "host"
+        full = " ".join(w for w in (LINUX_CMDLINE, quirks.get("linux_cmdline"),
+                                    "-- echo " + LINUX_READY_LINE) if w)
         c.argv = lambda tag: [binary, "-M", "microvm", "-enable-kvm", "-cpu", cpu,
                               "-m", "%dM" % (GUEST_MEM >> 20), "-smp", "1", "-nodefaults",
                               "-no-user-config", "-display", "none", "-serial", "stdio",

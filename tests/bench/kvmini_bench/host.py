@@ -4,7 +4,7 @@ import os
 import platform
 import subprocess
 
-from .contenders import pvm_native_host
+from kvmini_testlib import host_info, kvm_problem  # tests/, see __init__.py
 
 
 def _first_line(argv):
@@ -27,12 +27,19 @@ def _cpu_model():
     return platform.processor() or "unknown"
 
 
-def _kvm_kind():
-    if not os.path.exists("/dev/kvm"):
-        return "no /dev/kvm"
-    if pvm_native_host():
-        return ("nested, paravirtualized KVM (kvm_pvm, pvm_native=Y): guest kernel-mode "
-                "code runs in KVM's instruction emulator, guest user mode runs natively")
+def _kvm_kind(kvmini):
+    """What kind of KVM this is. The host kind is kvmini's own verdict
+    (`kvmini host-info`, vmm/kvm/host_quirks.c), never a copy of it."""
+    problem = kvm_problem()
+    if problem:
+        return "no usable KVM: " + problem
+    try:
+        info = host_info(kvmini) if kvmini and os.path.exists(kvmini) else None
+    except RuntimeError:
+        info = None
+    if info and info.get("emulated_kernel_mode"):
+        return ("KVM host kind %r (kvmini host-info): guest kernel-mode code runs in KVM's "
+                "instruction emulator, guest user mode runs natively" % info.get("host"))
     try:
         with open("/proc/cpuinfo") as f:
             flags = f.read()
@@ -59,9 +66,10 @@ def source_version():
     return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
-def describe(tools):
+def describe(tools, kvmini=None):
     """dict describing this host. tools: {name: argv or None}, commands whose
-    first output line names a program's version."""
+    first output line names a program's version; kvmini: the monitor, asked
+    what kind of KVM host this is."""
     with open("/proc/meminfo") as f:
         mem_kb = int(f.readline().split()[1])
     versions = {}
@@ -74,7 +82,7 @@ def describe(tools):
         "cpus": os.cpu_count(),
         "memory_mib": mem_kb >> 10,
         "kernel": platform.release(),
-        "kvm": _kvm_kind(),
+        "kvm": _kvm_kind(kvmini),
         "python": platform.python_version(),
         "versions": versions,
         "kvmini_source": source_version(),
