@@ -14,14 +14,11 @@
  *    (else the driver marks the port UART_BUG_THRE and polls it).
  *  - the interrupt handler loops until IIR bit 0 says "nothing pending".
  */
-#include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "kvmini/chardev.h"
 #include "kvmini/device_state.h"
-#include "kvmini/log.h"
 #include "kvmini/serial.h"
 
 /* Register offsets (register summary table). DLAB = LCR bit 7 switches offsets 0 and 1. */
@@ -88,9 +85,6 @@ enum {
 #define MSR_RI	  0x40
 #define MSR_DCD	  0x80
 #define MSR_DELTA 0x0f
-
-/* How long a full non-blocking out_fd may stall the guest before we drop bytes. */
-#define SERIAL_OUT_WAIT_MS 1000
 
 static bool serial_loopback(const struct serial *s)
 {
@@ -208,42 +202,17 @@ static void serial_update_msr(struct serial *s)
 	s->msr = now | delta;
 }
 
-/* One write() of one byte, retried if a signal interrupts it. */
-static bool serial_write_byte(int fd, uint8_t byte)
-{
-	ssize_t n;
-
-	do {
-		n = write(fd, &byte, 1);
-	} while (n < 0 && errno == EINTR);
-	return n == 1;
-}
-
-/* Write one transmitted byte to out_fd (see serial_init's contract). */
+/*
+ * A transmitted byte leaves the chip. The chardev batches bytes into lines
+ * and never blocks: a reader that stops reading costs the guest its output,
+ * never its vCPU (include/kvmini/chardev.h).
+ */
 static void serial_output(struct serial *s, uint8_t byte)
 {
 	if (s->tap)
 		s->tap(s->tap_opaque, byte);
-	if (s->out_fd < 0)
-		return;
-	if (serial_write_byte(s->out_fd, byte)) {
-		s->out_stalled = false;
-		return;
-	}
-	/*
-	 * A non-blocking out_fd is full: a slow reader, such as a test harness
-	 * reading a pipe. Wait for it, but only once: a reader that is stuck
-	 * must not stall the guest on every byte.
-	 */
-	if ((errno == EAGAIN || errno == EWOULDBLOCK) && !s->out_stalled) {
-		struct pollfd pfd = {.fd = s->out_fd, .events = POLLOUT};
-		if (poll(&pfd, 1, SERIAL_OUT_WAIT_MS) > 0 && serial_write_byte(s->out_fd, byte))
-			return;
-		s->out_stalled = true;
-	}
-	s->out_dropped++;
-	log_once(&s->out_warned, LOG_WARN,
-		 "serial: console output is not being read; dropping bytes");
+	if (s->out)
+		chardev_write(s->out, &byte, 1);
 }
 
 /* THR write: "sent" at once, so THR is empty again and THRE is pending. */
@@ -391,11 +360,11 @@ static const struct device_ops serial_ops = {
 	.write = serial_write,
 };
 
-int serial_init(struct serial *s, int out_fd, struct irq_line *irq)
+int serial_init(struct serial *s, struct chardev *out, struct irq_line *irq)
 {
 	memset(s, 0, sizeof(*s));
 	device_init(&s->dev, "serial", SERIAL_SIZE, &serial_ops, s);
-	s->out_fd = out_fd;
+	s->out = out;
 	s->irq = irq;
 	/* Master Reset table: IER, FCR, LCR, MCR = 0; IIR = 01h; LSR = 60h. */
 	s->rx_trigger = 1;

@@ -8,40 +8,19 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "kvmini/chardev.h"
 #include "kvmini/device_state.h"
-#include "kvmini/log.h"
 #include "kvmini/virtio_console.h"
 
 #define CONFIG_SIZE 12 /* cols, rows, max_nr_ports, emerg_wr */
 
 struct virtio_console {
 	struct virtio_mmio vmio;
-	int out_fd;
+	struct chardev *out;			/* where transmitq bytes go; never blocks */
 	uint8_t fifo[VIRTIO_CONSOLE_FIFO_SIZE]; /* input not yet in a guest buffer */
 	size_t fifo_len;
-	bool logged_write_error;
 };
-
-/* Write all of buf to the output, retrying short writes. */
-static void con_output(struct virtio_console *con, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(con->out_fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			log_once(&con->logged_write_error, LOG_WARN,
-				 "virtio-console: output lost: %s", strerror(errno));
-			return;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-}
 
 /* transmitq (a virtio_serve_fn): every readable byte of the chain goes to the output. */
 static int64_t con_transmit(void *opaque, const struct virtq_chain *c, bool *stop)
@@ -50,7 +29,7 @@ static int64_t con_transmit(void *opaque, const struct virtq_chain *c, bool *sto
 
 	(void)stop;
 	for (unsigned int i = 0; i < c->nread; i++)
-		con_output(con, c->bufs[i].iov_base, c->bufs[i].iov_len);
+		chardev_write(con->out, c->bufs[i].iov_base, c->bufs[i].iov_len);
 	return 0; /* nothing written into the chain (section 2.7.8) */
 }
 
@@ -112,9 +91,16 @@ static void con_config_read(struct virtio_mmio *vmio, uint32_t offset, uint8_t *
 static void con_config_write(struct virtio_mmio *vmio, uint32_t offset, const uint8_t *data,
 			     uint32_t len)
 {
-	/* Section 5.3.4: a write to emerg_wr prints its low byte on port 0. */
-	if (offset == VIRTIO_CONSOLE_CFG_EMERG_WRITE && len >= 1)
-		con_output(vmio->priv, data, 1);
+	struct virtio_console *con = vmio->priv;
+
+	/*
+	 * Section 5.3.4: a write to emerg_wr prints its low byte on port 0.
+	 * "Emergency": it goes out now, not with the next line.
+	 */
+	if (offset == VIRTIO_CONSOLE_CFG_EMERG_WRITE && len >= 1) {
+		chardev_write(con->out, data, 1);
+		chardev_flush(con->out);
+	}
 }
 
 static const struct virtio_device_ops con_ops = {
@@ -127,17 +113,17 @@ static const struct virtio_device_ops con_ops = {
 	.queue_notify = con_queue_notify,
 };
 
-int virtio_console_create(struct virtio_console **out, int out_fd, const struct guest_mem *mem,
-			  struct irq_line *irq)
+int virtio_console_create(struct virtio_console **con_out, struct chardev *out,
+			  const struct guest_mem *mem, struct irq_line *irq)
 {
 	struct virtio_console *con = calloc(1, sizeof(*con));
 
 	if (!con)
 		return -ENOMEM;
-	con->out_fd = out_fd;
+	con->out = out;
 	virtio_mmio_init(&con->vmio, "virtio-console", &con_ops, con,
 			 1ULL << VIRTIO_CONSOLE_F_EMERG_WRITE, mem, irq);
-	*out = con;
+	*con_out = con;
 	return 0;
 }
 
@@ -162,7 +148,10 @@ int virtio_console_save(struct virtio_console *con, struct state_writer *w)
 {
 	pthread_mutex_lock(&con->vmio.dev.lock);
 	virtio_mmio_save(&con->vmio, w);
-	/* Output is written out at once; only input can be waiting. */
+	/*
+	 * Output goes to the chardev at once (what waits there is the host's,
+	 * not the guest's); only input can be waiting.
+	 */
 	state_begin(w, STATE_KIND_VIRTIO_CONSOLE, VIRTIO_CONSOLE_STATE_VERSION);
 	state_put_u32(w, (uint32_t)con->fifo_len);
 	state_put_bytes(w, con->fifo, con->fifo_len);

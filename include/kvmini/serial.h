@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kvmini/chardev.h"
 #include "kvmini/device.h"
 #include "kvmini/irq.h"
 
@@ -35,7 +36,7 @@ struct serial {
 	struct device dev; /* register this on the port-I/O bus */
 
 	/* Wiring, from serial_init(). */
-	int out_fd;	      /* transmitted bytes go here; -1: discard */
+	struct chardev *out;  /* transmitted bytes go here; NULL: discard */
 	struct irq_line *irq; /* may be NULL: interrupts are not wired */
 	serial_output_fn tap; /* optional copy of every transmitted byte */
 	void *tap_opaque;
@@ -57,29 +58,25 @@ struct serial {
 	uint8_t rx_fifo[SERIAL_FIFO_SIZE];
 	unsigned int rx_head, rx_count;
 
-	int irq_level;	      /* what we last drove on irq */
-	bool out_stalled;     /* out_fd did not drain in time; do not wait again */
-	bool out_warned;      /* log_once flag for lost output */
-	uint64_t out_dropped; /* bytes that could not be written to out_fd */
+	int irq_level; /* what we last drove on irq */
 };
 
 /*
  * Put s in its power-on state (the PC16550D reset table, "Master Reset") and fill in
  * s->dev; the caller then sets s->dev.base and registers s->dev on a bus.
- * out_fd: where transmitted bytes are written, one write() per byte, at once
- * (the monitor passes STDOUT_FILENO; -1 discards them). If out_fd is
- * non-blocking and full, the model waits up to a second for it to drain, then
- * drops bytes (counted in s->out_dropped, logged once) until it drains again.
- * A closed pipe raises SIGPIPE: the monitor should ignore that signal.
+ * out: where transmitted bytes go (the monitor's stdout chardev; NULL
+ * discards them). The chardev never blocks: it batches bytes into lines,
+ * buffers what a slow reader has not taken, and drops (counting, warning
+ * once) what does not fit (include/kvmini/chardev.h).
  * irq: the UART's interrupt output (may be NULL). It is driven as a level:
  * 1 while an enabled interrupt is pending, 0 otherwise.
  * Returns 0 (it cannot fail today; it returns int like every setup step).
  */
-int serial_init(struct serial *s, int out_fd, struct irq_line *irq);
+int serial_init(struct serial *s, struct chardev *out, struct irq_line *irq);
 
 /*
  * Optional: call tap(opaque, byte) with every byte the guest transmits, before
- * it is written to out_fd (e.g. to watch the console for "Kernel panic").
+ * it is handed to out (e.g. to watch the console for "Kernel panic").
  * Call before the vCPUs start. tap runs on a vCPU thread with s->dev.lock
  * held; it must not call back into this serial.
  */
@@ -118,7 +115,7 @@ int serial_save(struct serial *s, struct state_writer *w);
 
 /*
  * Load a blob written by serial_save() into s, a serial_init()ed UART whose
- * wiring (out_fd, irq, tap) is kept. Every field is checked
+ * wiring (out, irq, tap) is kept. Every field is checked
  * before any is applied; on error (-EPROTO, -EINVAL, logged) s is unchanged.
  * On success the irq line is driven to the loaded level. Takes s->dev.lock.
  */

@@ -3,9 +3,9 @@
  * virtio-console with a single port, no multiport (virtio 1.2 section 5.3).
  *
  * Queue 0 (receiveq) carries input to the guest, queue 1 (transmitq) output
- * from it. Output is written to a file descriptor (stdout, or a file for
- * --console file:PATH). Input comes from the monitor's I/O thread through
- * virtio_console_receive(); bytes that arrive while the guest has no receive
+ * from it. Output goes to a character backend (kvmini/chardev.h: stdout, or
+ * a file for --console file:PATH), which never blocks the device. Input comes from the monitor's
+ * I/O thread through virtio_console_receive(); bytes that arrive while the guest has no receive
  * buffers posted wait in a small FIFO. VIRTIO_CONSOLE_F_EMERG_WRITE is
  * offered, so a driver can also print one character with a config write.
  */
@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kvmini/chardev.h"
 #include "kvmini/guest_mem.h"
 #include "kvmini/irq.h"
 #include "kvmini/virtio_mmio.h"
@@ -25,11 +26,11 @@
 struct virtio_console;
 
 /*
- * Create a console whose output goes to out_fd (not closed by the device).
- * Returns 0 and *out, or -ENOMEM.
+ * Create a console whose output goes to out (kept by the caller, who must
+ * keep it alive as long as the device). Returns 0 and *con_out, or -ENOMEM.
  */
-int virtio_console_create(struct virtio_console **out, int out_fd, const struct guest_mem *mem,
-			  struct irq_line *irq);
+int virtio_console_create(struct virtio_console **con_out, struct chardev *out,
+			  const struct guest_mem *mem, struct irq_line *irq);
 
 /* The transport, for the board to place on the MMIO bus. */
 struct virtio_mmio *virtio_console_mmio(struct virtio_console *con);
@@ -55,7 +56,7 @@ int virtio_console_save(struct virtio_console *con, struct state_writer *w);
 
 /*
  * Load a state written by virtio_console_save() into a freshly created
- * console (its out_fd is kept). On error (-EPROTO, -EINVAL, logged) con is
+ * console (its out chardev is kept). On error (-EPROTO, -EINVAL, logged) con is
  * unchanged. Takes the device lock.
  */
 int virtio_console_load(struct virtio_console *con, struct state_reader *r);

@@ -16,7 +16,8 @@
  * Build and run by hand (from the repository root):
  *   clang -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
  *     -fno-sanitize-recover=undefined -Iinclude tests/fuzz/fuzz_state.c \
- *     $(find devices/core devices/pc devices/virtio -name '*.c') -o /tmp/fuzz_state
+ *     $(find devices/core devices/pc devices/virtio -name '*.c') \
+ *     devices/backends/chardev.c devices/backends/disk_raw.c -o /tmp/fuzz_state
  *   /tmp/fuzz_state -max_total_time=60
  */
 #include <fcntl.h>
@@ -28,7 +29,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "kvmini/chardev.h"
 #include "kvmini/device_state.h"
+#include "kvmini/disk.h"
 #include "kvmini/i8042.h"
 #include "kvmini/log.h"
 #include "kvmini/serial.h"
@@ -41,7 +44,7 @@
 
 static uint8_t *ram;
 static struct guest_mem mem;
-static int null_fd;
+static struct chardev console_out; /* the consoles' output, to /dev/null */
 
 /* One model: make a fresh instance, save, load, poke, free. */
 struct model {
@@ -57,7 +60,7 @@ struct model {
 static void *serial_new(void)
 {
 	struct serial *s = malloc(sizeof(*s));
-	serial_init(s, -1, NULL);
+	serial_init(s, NULL, NULL);
 	return s;
 }
 
@@ -120,13 +123,14 @@ static void plain_free(void *dev)
 static void *blk_new(void)
 {
 	struct virtio_blk *blk;
+	struct disk *disk;
 	char path[64];
 	int fd = memfd_create("fuzz-disk", 0);
 
 	if (fd < 0 || ftruncate(fd, 64 * 512) < 0)
 		abort();
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if (virtio_blk_create(&blk, path, false, "fuzz", &mem, NULL))
+	if (disk_raw_open(&disk, path, false) || virtio_blk_create(&blk, disk, "fuzz", &mem, NULL))
 		abort();
 	close(fd);
 	return blk;
@@ -136,7 +140,7 @@ static void *console_new(void)
 {
 	struct virtio_console *con;
 
-	if (virtio_console_create(&con, null_fd, &mem, NULL))
+	if (virtio_console_create(&con, &console_out, &mem, NULL))
 		abort();
 	return con;
 }
@@ -235,7 +239,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ram) {
 		ram = aligned_alloc(4096, MEM_SIZE);
 		guest_mem_layout(&mem, ram, MEM_SIZE);
-		null_fd = open("/dev/null", O_WRONLY);
+		if (chardev_init(&console_out, open("/dev/null", O_WRONLY)))
+			abort();
 		log_set_level(LOG_ERROR); /* refusals still print: one line each */
 	}
 	if (size < 1)

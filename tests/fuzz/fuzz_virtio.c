@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "abi/kvmini_abi.h"
+#include "kvmini/chardev.h"
 #include "kvmini/log.h"
 #include "kvmini/virtio_blk.h"
 #include "kvmini/virtio_console.h"
@@ -54,7 +55,8 @@ static uint64_t take(struct input *in, unsigned int len)
 static uint8_t *ram;
 static struct guest_mem mem;
 static struct virtio_mmio *devices[4];
-static struct irq_line no_irq; /* not wired: interrupts are counted by nobody */
+static struct chardev console_out; /* the console's output, to /dev/null */
+static struct irq_line no_irq;	   /* not wired: interrupts are counted by nobody */
 
 static void make_devices(void)
 {
@@ -79,7 +81,8 @@ static void make_devices(void)
 			abort();
 	}
 	int null_fd = open("/dev/null", O_WRONLY);
-	if (null_fd < 0 || virtio_console_create(&con, null_fd, &mem, &no_irq) ||
+	if (null_fd < 0 || chardev_init(&console_out, null_fd) ||
+	    virtio_console_create(&con, &console_out, &mem, &no_irq) ||
 	    virtio_rng_create(&rng, &mem, &no_irq))
 		abort();
 	devices[0] = virtio_blk_mmio(blk);

@@ -40,7 +40,8 @@ fi
 libs=
 case $target in
 virtio)
-	srcs="$root/devices/backends/disk_raw.c
+	srcs="$root/devices/backends/chardev.c
+$root/devices/backends/disk_raw.c
 $root/devices/core/device.c
 $root/devices/core/device_state.c
 $root/devices/virtio/virtqueue.c

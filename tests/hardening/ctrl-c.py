@@ -1,17 +1,23 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""ctrl-c.py: Ctrl-C typed on the terminal stops a busy guest cleanly.
+"""ctrl-c.py: on a terminal, Ctrl-C is the guest's and Ctrl-A x ends the run.
 
 The monitor runs on a pseudo-terminal, as in an interactive shell: stdin is
-the terminal, which kvmini puts in raw mode (keeping ISIG, so that Ctrl-C
-still raises SIGINT, vmm/host/stdin_console.c). The test waits until the guest spins,
-types Ctrl-C (byte 0x03 on the master side: the line discipline sends SIGINT
-to the foreground process group), and checks that kvmini
-  - was in raw mode while the guest ran (ICANON and ECHO off),
-  - exited with KVMINI_STATUS_SIGNAL and said "stopped by SIGINT",
+the terminal, which kvmini puts in raw mode WITHOUT ISIG
+(vmm/host/stdin_console.c), so Ctrl-C, Ctrl-\\ and Ctrl-Z are bytes for the
+guest, and the escape Ctrl-A talks to the monitor (vmm/host/console_escape.h).
+Once the guest spins, the test checks that kvmini
+  - printed the one-line escape hint,
+  - was in raw mode while the guest ran (ICANON, ECHO and ISIG off),
+  - kept running after Ctrl-C and after Ctrl-Z (no signal, not stopped),
+  - on a SIGTSTP from outside (job control: kill -TSTP), stopped with the
+    terminal restored, and on SIGCONT (fg) made it raw again,
+  - on Ctrl-A x exited with KVMINI_STATUS_SIGNAL and said
+    "stopped by Ctrl-A x",
   - left the terminal exactly as it found it.
-The same is then done with the system-call filter off, since the terminal
-restore must not depend on it.
+The same is done with the system-call filter off, since the terminal
+handling must not depend on it; and SIGINT sent with kill(1) must still
+stop the run ("stopped by SIGINT", KVMINI_STATUS_SIGNAL).
 
 Usage: ctrl-c.py KVMINI SPIN-ELF. Exit status 0 pass, 1 fail, 77 skip.
 """
@@ -19,6 +25,7 @@ import fcntl
 import os
 import pty
 import select
+import signal
 import sys
 import termios
 import time
@@ -28,6 +35,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..
 import kvmini_testlib as lib  # noqa: E402
 
 STATUS_SIGNAL = lib.statuses()["SIGNAL"]  # include/abi/kvmini_abi.h
+CTRL_A, CTRL_C, CTRL_Z = b"\x01", b"\x03", b"\x1a"
 
 
 def read_until(fd, pattern, timeout):
@@ -47,52 +55,155 @@ def read_until(fd, pattern, timeout):
     return data
 
 
-def run(kvmini, spin, extra):
-    """One run on a fresh pty. Returns a list of failure messages."""
+def proc_state(pid):
+    """The state letter of /proc/PID/stat: R, S, T (stopped), Z..."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "?"
+
+
+def wait_state(pid, wanted, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc_state(pid) in wanted:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def raw_problems(slave):
+    lflag = termios.tcgetattr(slave)[3]
+    problems = []
+    if lflag & (termios.ICANON | termios.ECHO):
+        problems.append("ICANON or ECHO on")
+    if lflag & termios.ISIG:
+        problems.append("ISIG on: Ctrl-C would not reach the guest")
+    return problems
+
+
+def wait_exit(shell, pid, timeout):
+    """The exit status of pid, as its "shell" (the session leader) reports it."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        done, wstatus = os.waitpid(shell, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(wstatus)
+        time.sleep(0.02)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(shell, 0)
+    return None
+
+
+def start(kvmini, spin, extra):
     master, slave = pty.openpty()
     before = termios.tcgetattr(slave)
-    pid = os.fork()
-    if pid == 0:
+    # As an interactive shell does: a session leader (the "shell") whose
+    # child runs in its own, foreground, process group. A process group
+    # without such a parent is orphaned, and the kernel would discard the
+    # SIGTSTP stop that job control needs.
+    rd, wr = os.pipe()
+    shell = os.fork()
+    if shell == 0:
         os.setsid()  # the pty becomes our controlling terminal
         os.close(master)
+        os.close(rd)
         fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
         for fd in (0, 1, 2):
             os.dup2(slave, fd)
-        os.execv(kvmini, [kvmini, "run", "--kernel", spin] + extra)
+        pid = os.fork()
+        if pid == 0:
+            os.setpgid(0, 0)
+            signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+            os.tcsetpgrp(0, os.getpgrp())
+            signal.signal(signal.SIGTTOU, signal.SIG_DFL)
+            os.execv(kvmini, [kvmini, "run", "--kernel", spin] + extra)
+        os.write(wr, b"%d" % pid)
+        _, wstatus = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(wstatus)
+        os._exit(code if code >= 0 else 128 - code)
+    os.close(wr)
+    pid = int(os.read(rd, 32))
+    os.close(rd)
+    return master, slave, before, (shell, pid)
+
+
+def run_keys(kvmini, spin, extra):
+    """Ctrl-C, Ctrl-Z, kill -TSTP / -CONT, then Ctrl-A x. Returns failure messages."""
+    master, slave, before, (shell, pid) = start(kvmini, spin, extra)
     failures = []
     out = read_until(master, b"spin: spinning", 20)
     if b"spin: spinning" not in out:
         failures.append("the guest never started spinning: %r" % out)
     else:
         time.sleep(0.2)
-        during = termios.tcgetattr(slave)
-        lflag = during[3]
-        if lflag & (termios.ICANON | termios.ECHO):
-            failures.append("the terminal was not in raw mode while the guest ran")
-        if not lflag & termios.ISIG:
-            failures.append("raw mode dropped ISIG: Ctrl-C would reach the guest")
-    os.write(master, b"\x03")
+        failures += ["while the guest ran: " + p for p in raw_problems(slave)]
+        if b"Ctrl-A x quits" not in out:
+            failures.append("no escape hint ('Ctrl-A x quits') on the terminal")
+
+        os.write(master, CTRL_C)
+        out += read_until(master, b"\x00", 0.5)
+        if os.waitpid(shell, os.WNOHANG)[0]:
+            failures.append("Ctrl-C ended kvmini: it must go to the guest")
+            return failures
+
+        os.write(master, CTRL_Z)
+        out += read_until(master, b"\x00", 0.5)
+        if proc_state(pid) == "T":
+            failures.append("Ctrl-Z stopped kvmini: it must go to the guest")
+            os.kill(pid, signal.SIGCONT)
+        failures += ["after Ctrl-Z: " + p for p in raw_problems(slave)]
+
+        # Job control from outside: the shell's terminal while stopped, raw after fg.
+        os.kill(pid, signal.SIGTSTP)
+        if not wait_state(pid, "T", 5):
+            failures.append("kill -TSTP did not stop kvmini")
+        elif termios.tcgetattr(slave) != before:
+            failures.append("stopped by SIGTSTP with the terminal still raw")
+        os.kill(pid, signal.SIGCONT)
+        wait_state(pid, "RS", 5)
+        time.sleep(0.3)
+        failures += ["after SIGCONT (fg): " + p for p in raw_problems(slave)]
+
+    os.write(master, CTRL_A + b"x")
     out += read_until(master, b"stopped by", 10)
-    deadline = time.monotonic() + 10
-    status = None
-    while time.monotonic() < deadline:
-        done, wstatus = os.waitpid(pid, os.WNOHANG)
-        if done:
-            status = os.waitstatus_to_exitcode(wstatus)
-            break
-        time.sleep(0.02)
-    if status is None:
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-        failures.append("kvmini did not stop within 10 s of Ctrl-C")
+    status = wait_exit(shell, pid, 10)
     out += read_until(master, b"\x00", 0.2)
     text = out.decode(errors="replace").replace("\r", "")
     after = termios.tcgetattr(slave)
     os.close(master)
     os.close(slave)
     print(text.rstrip())
-    if status is not None and status != STATUS_SIGNAL:
-        failures.append("exit status %s, expected %d" % (status, STATUS_SIGNAL))
+    if status is None:
+        failures.append("kvmini did not stop within 10 s of Ctrl-A x")
+    elif status != STATUS_SIGNAL:
+        failures.append("exit status %s after Ctrl-A x, expected %d" % (status, STATUS_SIGNAL))
+    if "kvmini: stopped by Ctrl-A x" not in text:
+        failures.append("no 'kvmini: stopped by Ctrl-A x' message")
+    if after != before:
+        failures.append("terminal settings differ after the run")
+    return failures
+
+
+def run_kill(kvmini, spin):
+    """SIGINT from outside still stops the run, terminal restored."""
+    master, slave, before, (shell, pid) = start(kvmini, spin, [])
+    failures = []
+    out = read_until(master, b"spin: spinning", 20)
+    if b"spin: spinning" not in out:
+        failures.append("the guest never started spinning: %r" % out)
+    os.kill(pid, signal.SIGINT)
+    out += read_until(master, b"stopped by", 10)
+    status = wait_exit(shell, pid, 10)
+    out += read_until(master, b"\x00", 0.2)
+    text = out.decode(errors="replace").replace("\r", "")
+    after = termios.tcgetattr(slave)
+    os.close(master)
+    os.close(slave)
+    print(text.rstrip())
+    if status != STATUS_SIGNAL:
+        failures.append("exit status %s after kill -INT, expected %d" % (status, STATUS_SIGNAL))
     if "kvmini: stopped by SIGINT" not in text:
         failures.append("no 'kvmini: stopped by SIGINT' message")
     if after != before:
@@ -102,19 +213,22 @@ def run(kvmini, spin, extra):
 
 def main():
     kvmini, spin = sys.argv[1], sys.argv[2]
+    # lib.kvm_problem() checks for a character device before opening: it
+    # never creates /dev/kvm.
     problem = lib.kvm_problem()
     if problem:
         print("SKIP: %s" % problem)
         return lib.EXIT_SKIP
     failed = False
-    for extra in ([], ["--seccomp", "off"]):
-        name = " ".join(["kvmini"] + extra)
-        failures = run(kvmini, spin, extra)
+    cases = [("kvmini", lambda: run_keys(kvmini, spin, [])),
+             ("kvmini --seccomp off", lambda: run_keys(kvmini, spin, ["--seccomp", "off"])),
+             ("kvmini, kill -INT", lambda: run_kill(kvmini, spin))]
+    for name, case in cases:
+        failures = case()
         for f in failures:
             print("ctrl-c: FAILED (%s): %s" % (name, f))
         if not failures:
-            print("ctrl-c: %s: Ctrl-C stopped the guest (status %d), terminal restored"
-                  % (name, STATUS_SIGNAL))
+            print("ctrl-c: %s: OK, terminal restored" % name)
         failed = failed or bool(failures)
     if failed:
         return lib.EXIT_FAIL

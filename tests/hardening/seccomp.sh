@@ -26,6 +26,13 @@ cat "$dir/allowed.out"
 [ $status -eq $EXIT_SKIP ] && exit $EXIT_SKIP
 [ $status -eq 0 ] || check_fail "allowed calls: status $status"
 
+# 1b. Console output's bad paths (stuck, closed, full reader; the drain at
+#     exit) stay inside the filter.
+"$probe" output >"$dir/output.out" 2>&1
+status=$?
+cat "$dir/output.out"
+[ $status -eq 0 ] || check_fail "console output paths: status $status"
+
 # How this host treats int $0x80 with no filter at all: getpid answers
 # (IA-32 emulation on: the filter must refuse the call), or a
 # general-protection fault kills the probe with SIGSEGV (128 + 11 in the

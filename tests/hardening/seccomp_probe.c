@@ -7,6 +7,16 @@
  *   allowed        every kind of call the monitor makes at run time (I/O on
  *                  descriptors opened before, epoll, timerfd, getrandom,
  *                  threads, signals between threads, malloc); exits 0
+ *   output         console output (kvmini/chardev.h, host/chardev_io.c) on
+ *                  every bad path: a reader that stops (EAGAIN, buffering,
+ *                  dropping, the I/O thread's EPOLLOUT flush), a closed
+ *                  reader (EPIPE), a full device (ENOSPC), the bounded drain
+ *                  at exit (poll) and the flags put back (fcntl); exits 0
+ *   console        the guest console on a terminal, as a running monitor has
+ *                  it (stdin_console.c: raw mode, the Ctrl-A escape), with
+ *                  the event loop serving it until a stop: prints
+ *                  "guest got XX" for every byte the guest would get and
+ *                  exits with the stop's status (tests/hardening/console-keys.py)
  *   socket | execve | open | fork | exec-memory | kvm-ioctl | kill |
  *   thread-socket | int80 | terminal
  *                  one call the filter must refuse (see below); the process
@@ -40,8 +50,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "host/chardev_io.h"
 #include "host/stdin_console.h"
 #include "host/event_loop.h"
+#include "host/watch.h"
+#include "kvmini/chardev.h"
 #include "host/seccomp.h"
 #include "kvm/vm.h"
 
@@ -158,6 +171,136 @@ static int probe_allowed(void)
 	return failures ? 1 : 0;
 }
 
+/* The reader of the probe's "stdout" that comes back late; stops the loop when done. */
+struct late_reader {
+	int fd;
+	size_t expected, got;
+	struct event_loop *loop;
+};
+
+static void *read_late(void *arg)
+{
+	struct late_reader *r = arg;
+	char buf[4096];
+
+	while (r->got < r->expected) {
+		ssize_t n = read(r->fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		r->got += (size_t)n;
+	}
+	event_loop_stop(r->loop);
+	return NULL;
+}
+
+/* Console output's every bad path, under the filter (see the top of this file). */
+static int probe_output(void)
+{
+	static struct chardev out, gone, nospace;
+	static struct chardev_io io;
+	struct event_loop loop;
+	int pipefd[2], closed[2];
+	int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+
+	signal(SIGPIPE, SIG_IGN); /* as watch_signals() does */
+	alarm(30);		  /* a hang is a failure, not a stuck test (before the filter) */
+	if (pipe2(pipefd, O_CLOEXEC) < 0 || pipe2(closed, O_CLOEXEC) < 0 ||
+	    event_loop_init(&loop) < 0 || chardev_init(&out, pipefd[1]) < 0 ||
+	    chardev_io_attach(&io, &loop, &out) < 0 || chardev_init(&gone, closed[1]) < 0 ||
+	    (full >= 0 && chardev_init(&nospace, full) < 0)) {
+		perror("seccomp_probe: setup");
+		return 1;
+	}
+	fcntl(pipefd[1], F_SETPIPE_SZ, 4096);
+	close(closed[0]); /* nobody will ever read "gone" */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	printf("seccomp_probe: installing the filter\n");
+	if (seccomp_install())
+		return 1;
+	skip_without_filter(status_fd);
+
+	/* A reader that stops: 200 KB of lines, none of it may block. */
+	char line[64];
+	size_t written = 0;
+	for (int i = 0; i < 4000; i++) {
+		int n = snprintf(line, sizeof(line), "%05d the guest keeps talking ..........\n",
+				 i);
+		chardev_write(&out, line, (size_t)n);
+		written += (size_t)n;
+	}
+	check(chardev_pending(&out) == CHARDEV_BUF_SIZE,
+	      "a stuck reader: output buffered, bounded");
+	check(out.dropped > 0, "a stuck reader: the rest dropped (one warning above)");
+
+	/* The reader resumes: the I/O thread's loop flushes (kick, timer, EPOLLOUT). */
+	struct late_reader r = {.fd = pipefd[0], .expected = written - out.dropped, .loop = &loop};
+	pthread_t t;
+	check(pthread_create(&t, NULL, read_late, &r) == 0, "the reader's thread");
+	check(event_loop_run(&loop) == 0, "event_loop_run flushed on EPOLLOUT");
+	pthread_join(t, NULL);
+	check(r.got == r.expected && chardev_pending(&out) == 0, "every buffered byte was read");
+
+	/* The reader closed: EPIPE, no SIGPIPE death, output discarded. */
+	chardev_write(&gone, "to nobody\n", 10);
+	check(gone.broken, "a closed reader (EPIPE) stops the output");
+
+	/* A full device: ENOSPC. */
+	if (full >= 0) {
+		chardev_write(&nospace, "to a full disk\n", 15);
+		check(!nospace.broken && nospace.dropped == 15,
+		      "ENOSPC loses the bytes, not the device");
+		chardev_close(&nospace, 0);
+	}
+
+	/* Exit: the bounded drain (poll) with a reader that stopped again, flags back (fcntl). */
+	for (int i = 0; i < 200; i++)
+		chardev_write(&out, line, strlen(line));
+	chardev_io_detach(&io);
+	check(fcntl(pipefd[1], F_GETFL) & O_NONBLOCK,
+	      "non-blocking until exit (stderr may share it)");
+	chardev_io_restore_all(); /* what exit() and the fatal-signal handlers do */
+	check(!(fcntl(pipefd[1], F_GETFL) & O_NONBLOCK), "the fd's flags put back");
+	chardev_close(&gone, 0);
+	event_loop_destroy(&loop);
+	printf("seccomp_probe: %s\n", failures ? "FAILED" : "every output path worked");
+	return failures ? 1 : 0;
+}
+
+/* The guest console's sink for "console": say which bytes the guest got. */
+static size_t show_input(void *opaque, const uint8_t *buf, size_t len)
+{
+	(void)opaque;
+	for (size_t i = 0; i < len; i++) {
+		char line[32];
+		int n = snprintf(line, sizeof(line), "guest got %02x\n", buf[i]);
+		if (write(STDOUT_FILENO, line, (size_t)n) < 0)
+			break;
+	}
+	return len;
+}
+
+/* stdin_console on a terminal, under the filter, until Ctrl-A x (or a signal) stops it. */
+static int probe_console(void)
+{
+	static struct vm vm = {.loop = {.epoll_fd = -1, .wake_fd = -1}};
+	static struct watch watch;
+	static struct stdin_console input;
+
+	if (event_loop_init(&vm.loop) || watch_signals(&watch, &vm) ||
+	    stdin_console_start(&input, &vm, STDIN_FILENO, show_input, NULL))
+		return 2;
+	if (seccomp_install())
+		return 2;
+	fprintf(stderr, "seccomp_probe: console ready\n");
+	if (event_loop_run(&vm.loop))
+		return 2;
+	if (watch_stop_reason(&watch))
+		fprintf(stderr, "kvmini: %s\n", watch_stop_reason(&watch));
+	stdin_console_restore();
+	return vm.exit_status;
+}
+
 /* getpid through the 32-bit system-call ABI (int $0x80): number 20 there, not 39. */
 static long int80_getpid(void)
 {
@@ -235,11 +378,16 @@ static void forbidden(const char *mode)
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: seccomp_probe allowed|MODE (see the source)\n");
+		fprintf(stderr,
+			"usage: seccomp_probe allowed|output|console|int80-unfiltered|MODE (see the source)\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "allowed") == 0)
 		return probe_allowed();
+	if (strcmp(argv[1], "output") == 0)
+		return probe_output();
+	if (strcmp(argv[1], "console") == 0)
+		return probe_console();
 	if (strcmp(argv[1], "int80-unfiltered") == 0)
 		return probe_int80_unfiltered();
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -236,6 +237,38 @@ START_TEST(test_long_queue_continues_on_io_thread)
 }
 END_TEST
 
+/*
+ * --console file:PATH on a FIFO nobody reads yet: setup must not wait for a
+ * reader (the stop signals are already blocked then), and the output waits
+ * in the FIFO for the reader who comes later.
+ */
+START_TEST(test_console_fifo_without_reader)
+{
+	char fifo[128];
+	char got[4] = {0};
+
+	snprintf(fifo, sizeof(fifo), "%s/console.fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	cfg.console = CONSOLE_FILE;
+	cfg.console_path = fifo;
+	alarm(10); /* a blocking open would hang here: fail instead */
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), 0);
+	alarm(0);
+
+	uint8_t c[4] = {'F', 0, 0, 0};
+	uint64_t con = board.res.virtio[0].base;
+	ck_assert(bus_write(&vm.mmio, con + VIRTIO_MMIO_CONFIG + VIRTIO_CONSOLE_CFG_EMERG_WRITE, c,
+			    4));
+	int fd = open(fifo, O_RDONLY | O_NONBLOCK); /* the reader, late */
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(read(fd, got, sizeof(got)), 1);
+	ck_assert_int_eq(got[0], 'F');
+	close(fd);
+	board_virtio_destroy(&board);
+	unlink(fifo);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("board_virtio");
@@ -247,6 +280,7 @@ int main(void)
 	tcase_add_test(tc, test_no_devices);
 	tcase_add_test(tc, test_bad_disk);
 	tcase_add_test(tc, test_bad_console_file);
+	tcase_add_test(tc, test_console_fifo_without_reader);
 	tcase_add_test(tc, test_long_queue_continues_on_io_thread);
 	tcase_set_timeout(tc, 20); /* a loaded machine: the long-queue test waits up to 3 s */
 	suite_add_tcase(s, tc);

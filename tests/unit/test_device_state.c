@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kvmini/chardev.h"
 #include "kvmini/device_state.h"
 #include "kvmini/disk.h"
 #include "kvmini/i8042.h"
@@ -290,7 +291,7 @@ static void ser_init(struct ser *u)
 	memset(u, 0, sizeof(*u));
 	u->line.set_level = ser_set_level;
 	u->line.opaque = u;
-	ck_assert_int_eq(serial_init(&u->s, -1, &u->line), 0);
+	ck_assert_int_eq(serial_init(&u->s, NULL, &u->line), 0);
 }
 
 static uint8_t ser_rd(struct ser *u, uint64_t off)
@@ -402,6 +403,7 @@ END_TEST
 START_TEST(test_serial_load_keeps_wiring)
 {
 	struct ser a, b;
+	struct chardev out;
 	int pipefd[2];
 	uint8_t byte = 0;
 
@@ -410,14 +412,17 @@ START_TEST(test_serial_load_keeps_wiring)
 	memset(&b, 0, sizeof(b));
 	b.line.set_level = ser_set_level;
 	b.line.opaque = &b;
-	ck_assert_int_eq(serial_init(&b.s, pipefd[1], &b.line), 0);
+	ck_assert_int_eq(chardev_init(&out, pipefd[1]), 0);
+	ck_assert_int_eq(serial_init(&b.s, &out, &b.line), 0);
 	ser_wr(&a, 3, 0x03);
 	struct blob s = save_of(&ser_model, &a);
 	ck_assert_int_eq(load_from(&ser_model, &b, s.buf, s.len), 0);
-	/* B still transmits to its own out_fd. */
+	/* B still transmits to its own output. */
 	ser_wr(&b, 0, 'x');
+	chardev_flush(&out); /* no newline: the monitor's I/O thread would flush it */
 	ck_assert_int_eq(read(pipefd[0], &byte, 1), 1);
 	ck_assert_uint_eq(byte, 'x');
+	chardev_close(&out, 0);
 	close(pipefd[0]);
 	close(pipefd[1]);
 	free(s.buf);
@@ -899,6 +904,7 @@ END_TEST
 /* ---- virtio-console ------------------------------------------------------------- */
 
 static int con_pipe[2][2];
+static struct chardev con_out[2]; /* each console's output, on con_pipe[i][1] */
 
 static int con_save(void *dev, struct state_writer *w)
 {
@@ -918,9 +924,10 @@ static void con_setup(void)
 		struct virtio_console *con;
 		vside_init(&side[i]);
 		ck_assert_int_eq(pipe2(con_pipe[i], O_NONBLOCK), 0);
-		ck_assert_int_eq(virtio_console_create(&con, con_pipe[i][1], &side[i].mem,
-						       &side[i].irq.line),
-				 0);
+		ck_assert_int_eq(chardev_init(&con_out[i], con_pipe[i][1]), 0);
+		ck_assert_int_eq(
+			virtio_console_create(&con, &con_out[i], &side[i].mem, &side[i].irq.line),
+			0);
 		side[i].dev = con;
 		side[i].vmio = virtio_console_mmio(con);
 	}
@@ -930,6 +937,7 @@ static void con_teardown(void)
 {
 	for (int i = 0; i < 2; i++) {
 		virtio_console_destroy(side[i].dev);
+		chardev_close(&con_out[i], 0);
 		vt_mem_free(&side[i].mem);
 		close(con_pipe[i][0]);
 		close(con_pipe[i][1]);
@@ -961,6 +969,7 @@ START_TEST(test_console_roundtrip)
 	char out[16];
 
 	con_drive(&side[0]);
+	chardev_flush(&con_out[0]); /* no newline: the monitor's I/O thread would flush it */
 	ck_assert_int_eq(read(con_pipe[0][0], out, sizeof(out)), 3);
 	vside_copy_guest(&side[1], &side[0]);
 	struct blob s = roundtrip(&con_model, side[0].dev, side[1].dev);
@@ -972,6 +981,7 @@ START_TEST(test_console_roundtrip)
 		ck_assert_uint_eq(vsubmit(&side[i], VIRTIO_CONSOLE_RX_QUEUE, head), 13);
 		ck_assert_int_eq(memcmp(vt_ptr(&side[i].mem, BUF_GPA), "pending input", 13), 0);
 		con_transmit(&side[i], "more");
+		chardev_flush(&con_out[i]);
 		ck_assert_int_eq(read(con_pipe[i][0], out, sizeof(out)), 4);
 		ck_assert_int_eq(memcmp(out, "more", 4), 0);
 	}

@@ -158,7 +158,7 @@ START_TEST(test_board_claims)
 
 	/* A second device on COM1's ports or the test device's MMIO page is refused. */
 	struct serial other;
-	serial_init(&other, -1, NULL);
+	serial_init(&other, NULL, NULL);
 	ck_assert_int_eq(board_place_pio(&board, &other.dev, KVMINI_COM1_PORT + 4), -EEXIST);
 	ck_assert_int_eq(board_place_mmio(&board, &other.dev, KVMINI_TESTDEV_MMIO_BASE), -EEXIST);
 	ck_assert_int_eq(board_place_pio(&board, &other.dev, 0x2f8), 0); /* COM2's place is free */

@@ -18,13 +18,15 @@ static struct vt_ring rx, tx;
 static struct virtio_console *con;
 static struct virtio_mmio *vmio;
 static int pipefd[2];
+static struct chardev out; /* the console's output sink, on pipefd[1] */
 
 static void setup(void)
 {
 	vt_mem_init(&mem);
 	vt_irq_init(&irq);
 	ck_assert_int_eq(pipe2(pipefd, O_NONBLOCK), 0);
-	ck_assert_int_eq(virtio_console_create(&con, pipefd[1], &mem, &irq.line), 0);
+	ck_assert_int_eq(chardev_init(&out, pipefd[1]), 0);
+	ck_assert_int_eq(virtio_console_create(&con, &out, &mem, &irq.line), 0);
 	vmio = virtio_console_mmio(con);
 	vt_ring_init(&rx, &mem, 8, VT_RING_GPA);
 	vt_ring_init(&tx, &mem, 8, VT_RING_GPA + 0x1000);
@@ -36,6 +38,7 @@ static void setup(void)
 static void teardown(void)
 {
 	virtio_console_destroy(con);
+	chardev_close(&out, 0);
 	close(pipefd[0]);
 	close(pipefd[1]);
 	vt_mem_free(&mem);

@@ -12,7 +12,9 @@
 #include "board/board.h"
 #include "board/board_virtio.h"
 #include "config.h"
+#include "host/chardev_io.h"
 #include "host/stdin_console.h"
+#include "kvmini/chardev.h"
 #include "kvmini/i8042.h"
 #include "kvmini/log.h"
 #include "kvmini/serial.h"
@@ -70,6 +72,7 @@ void board_init(struct board *b, struct vm *vm)
 	memset(b, 0, sizeof(*b));
 	b->vm = vm;
 	resources_init(&b->res);
+	chardev_init(&b->out, -1); /* discards until board_setup() opens stdout */
 	vm->board = b;
 }
 
@@ -81,11 +84,22 @@ int board_setup(struct board *b, struct vm *vm, const struct vm_config *cfg)
 	bus_init(&vm->pio, "port-I/O");
 	bus_init(&vm->mmio, "MMIO");
 
+	/*
+	 * The guest console's output: stdout, through a buffer that never
+	 * blocks, so that a reader who stops reading cannot hold up a stop.
+	 */
+	if ((ret = chardev_init(&b->out, STDOUT_FILENO)))
+		log_warn("cannot make stdout non-blocking: %s", strerror(-ret));
+	if ((ret = chardev_io_attach(&b->out_io, &vm->loop, &b->out))) {
+		log_error("cannot serve console output: %s", strerror(-ret));
+		return ret;
+	}
+
 	/* COM1: 8 ports at 0x3f8, interrupt on ISA IRQ 4 (the PC's assignment). */
 	if ((ret = resources_claim_gsi(&b->res, KVMINI_COM1_GSI, "COM1")) ||
 	    (ret = vm_irq_line_init_level(vm, &b->com1_irq, KVMINI_COM1_GSI)))
 		return ret;
-	serial_init(&b->com1, STDOUT_FILENO, &b->com1_irq);
+	serial_init(&b->com1, &b->out, &b->com1_irq);
 	if ((ret = board_place_pio(b, &b->com1.dev, KVMINI_COM1_PORT)))
 		return ret;
 
@@ -131,8 +145,15 @@ void board_set_console_tap(struct board *b, serial_output_fn tap, void *opaque)
 	serial_set_tap(&b->com1, tap, opaque);
 }
 
+struct chardev *board_console_out(struct board *b)
+{
+	return &b->out;
+}
+
 void board_shutdown(struct board *b)
 {
 	board_virtio_flush(b);
 	board_virtio_destroy(b);
+	/* Last: what the guest printed goes out, with a bounded wait. */
+	chardev_io_detach(&b->out_io);
 }

@@ -17,7 +17,9 @@
 #include "abi/kvmini_abi.h"
 #include "board/resources.h"
 #include "boot/linux_events.h"
+#include "host/chardev_io.h"
 #include "host/stdin_console.h"
+#include "kvmini/chardev.h"
 #include "kvmini/i8042.h"
 #include "kvmini/serial.h" /* struct device, uint64_t */
 #include "kvmini/testdev.h"
@@ -33,6 +35,8 @@ struct board {
 	struct vm *vm;
 	struct resources res; /* who holds which address range and GSI */
 
+	struct chardev out;	  /* stdout: COM1's output, and a virtio-console's on stdio */
+	struct chardev_io out_io; /* flushed from the I/O thread */
 	struct serial com1;
 	struct irq_line com1_irq;
 	struct testdev testdev;
@@ -104,7 +108,17 @@ static inline int board_reset_status(const struct board *b)
 								     : KVMINI_STATUS_OK;
 }
 
-/* Called on every way out of a run: flush disks so nothing acknowledged is lost. */
+/*
+ * The guest console's output on stdout (include/kvmini/chardev.h), shared by
+ * COM1 and a virtio-console on stdio: &b->out. Before board_setup() (a board
+ * that only board_init() made) it discards.
+ */
+struct chardev *board_console_out(struct board *b);
+
+/*
+ * Called on every way out of a run: flush disks so nothing acknowledged is
+ * lost, and the console's output with a bounded wait.
+ */
 void board_shutdown(struct board *b);
 
 #endif /* KVMINI_BOARD_H */

@@ -21,6 +21,8 @@
 #include "abi/kvmini_abi.h"
 #include "board/board.h"
 #include "board/board_virtio.h"
+#include "host/chardev_io.h"
+#include "kvmini/chardev.h"
 #include "kvmini/disk.h"
 #include "kvmini/log.h"
 #include "kvmini/virtio_blk.h"
@@ -58,7 +60,9 @@ struct virtio_board {
 	unsigned int ndisks;
 	char serials[CONFIG_MAX_DISKS][VIRTIO_BLK_ID_BYTES + 1];
 	struct virtio_console *console;
-	int console_fd; /* opened for --console file:PATH, else -1 */
+	int console_fd;		      /* opened for --console file:PATH, else -1 */
+	struct chardev console_file;  /* its output sink (on stdio: board_console_out()) */
+	struct chardev_io console_io; /* which the I/O thread flushes */
 	struct virtio_rng *rng;
 };
 
@@ -205,27 +209,47 @@ static int add_disk(struct vm *vm, struct virtio_board *b, const struct disk_con
 	return slot_place(b, s, virtio_blk_mmio(b->disks[i]));
 }
 
+/*
+ * --console file:PATH. O_NONBLOCK: opening a FIFO for writing would wait for
+ * a reader, with the stop signals already blocked (watch_signals()); with
+ * no reader (ENXIO) it is opened read-write instead, which Linux allows for
+ * a FIFO (fifo(7)): output then waits in the FIFO, and in the chardev's
+ * bounded buffer, until someone reads.
+ */
+static int open_console_file(const char *path)
+{
+	int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK;
+	int fd = open(path, flags, 0644);
+
+	if (fd < 0 && errno == ENXIO)
+		fd = open(path, (flags & ~O_WRONLY) | O_RDWR, 0644);
+	if (fd < 0) {
+		int err = -errno;
+		log_error("cannot open console file '%s': %s", path, strerror(errno));
+		return err;
+	}
+	return fd;
+}
+
 static int add_console(struct vm *vm, struct virtio_board *b, const struct vm_config *cfg)
 {
 	int err;
 	struct board_slot *s = slot_next(b, "virtio-console", &err);
-	int fd = STDOUT_FILENO;
+	struct chardev *out = board_console_out(b->board);
 
 	if (!s)
 		return err;
 	if (cfg->console == CONSOLE_FILE) {
-		/* Non-blocking: a FIFO without a reader fails (ENXIO), never stalls (boot.h). */
-		fd = open(cfg->console_path, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC,
-			  0644);
-		if (fd < 0) {
-			int err = -errno;
-			log_error("cannot open console file '%s': %s", cfg->console_path,
-				  strerror(errno));
-			return err;
-		}
+		int fd = open_console_file(cfg->console_path);
+		if (fd < 0)
+			return fd;
 		b->console_fd = fd;
+		chardev_init(&b->console_file, fd); /* O_NONBLOCK is already set */
+		if ((err = chardev_io_attach(&b->console_io, b->loop, &b->console_file)))
+			return err;
+		out = &b->console_file;
 	}
-	err = virtio_console_create(&b->console, fd, &vm->mem, &s->irq);
+	err = virtio_console_create(&b->console, out, &vm->mem, &s->irq);
 	if (err)
 		return err;
 	return slot_place(b, s, virtio_console_mmio(b->console));
@@ -272,6 +296,7 @@ int board_virtio_setup(struct board *board, const struct vm_config *cfg)
 			}
 			s->nnotify = 0;
 		}
+		chardev_io_detach(&b->console_io);
 	}
 	return err;
 }
@@ -303,6 +328,7 @@ void board_virtio_destroy(struct board *board)
 		virtio_blk_destroy(b->disks[i]);
 	virtio_console_destroy(b->console);
 	virtio_rng_destroy(b->rng);
+	chardev_io_detach(&b->console_io); /* flushes, bounded, before the close */
 	if (b->console_fd >= 0)
 		close(b->console_fd);
 	free(b);

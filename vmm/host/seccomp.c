@@ -15,6 +15,7 @@
  * executable memory.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/kvm.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -26,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "host/chardev_io.h"
 #include "host/stdin_console.h"
 #include "kvmini/log.h"
 #include "host/seccomp.h"
@@ -39,10 +41,21 @@ static const char *const allowed_calls[] = {
 	"preadv",
 	"pwritev",
 	"fdatasync",
-	/* The I/O thread's event loop, and the console's retry timer. */
+	/*
+	 * The I/O thread's event loop, the console's retry timer, and the
+	 * console output's batching deadline (host/chardev_io.c).
+	 */
 	"epoll_wait",
 	"epoll_ctl",
 	"timerfd_settime",
+	/*
+	 * The bounded last flush of console output at exit waits for a full
+	 * stdout with poll() (devices/backends/chardev.c, chardev_drain);
+	 * glibc's poll() may be either call. Without these, a monitor whose
+	 * stdout reader had stopped died at teardown with status 121.
+	 */
+	"poll",
+	"ppoll",
 	/* virtio-rng. */
 	"getrandom",
 	/* Mutexes, pthread_join; what glibc does in every new thread. */
@@ -59,6 +72,8 @@ static const char *const allowed_calls[] = {
 	"restart_syscall",
 	"getpid",
 	"gettid",
+	/* SIGCONT: is the terminal ours again (stdin_console.c's on_cont)? */
+	"getpgrp",
 	/* malloc and free, thread stacks, the teardown of guest RAM (mmap: below). */
 	"munmap",
 	"madvise",
@@ -88,9 +103,13 @@ static const unsigned long allowed_ioctls[] = {
 	KVM_SET_VCPU_EVENTS,
 	/* Level-triggered lines (the UART), and edges where KVM has no irqfd. */
 	KVM_IRQ_LINE,
-	/* The terminal: stdin_console_restore(), also from on_sigsys(). */
+	/*
+	 * The terminal: stdin_console_restore(), also from on_sigsys(); raw
+	 * mode undone on SIGTSTP and redone on SIGCONT when in the foreground.
+	 */
 	TCGETS,
 	TCSETS,
+	TIOCGPGRP,
 };
 
 /*
@@ -149,6 +168,7 @@ static void on_sigsys(int sig, siginfo_t *info, void *ucontext)
 		/* Nothing more we can do to report it. */
 	}
 	stdin_console_restore();
+	chardev_io_restore_all(); /* _exit() skips the exit handlers that would */
 	_exit(KVMINI_STATUS_SECCOMP);
 }
 
@@ -204,6 +224,16 @@ static int add_rules(scmp_filter_ctx ctx)
 	ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), seccomp_syscall_resolve_name("clone3"),
 			       0);
 	if (ret)
+		return ret;
+
+	/*
+	 * fcntl(F_GETFL/F_SETFL) only: console output's fd gets its blocking
+	 * flag back at teardown, or from a dying monitor's signal handler
+	 * (chardev_restore_fd). Nothing else (no F_DUPFD, no locks, no F_SETOWN).
+	 */
+	struct scmp_arg_cmp getfl = SCMP_A1(SCMP_CMP_EQ, F_GETFL);
+	struct scmp_arg_cmp setfl = SCMP_A1(SCMP_CMP_EQ, F_SETFL);
+	if ((ret = allow(ctx, "fcntl", 1, &getfl)) || (ret = allow(ctx, "fcntl", 1, &setfl)))
 		return ret;
 
 	/* pthread_kill() and raise(): signals to our own threads only. */

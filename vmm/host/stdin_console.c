@@ -1,8 +1,19 @@
 // SPDX-License-Identifier: MIT
-/* stdin -> guest console device, and terminal raw mode that is always undone. */
+/*
+ * stdin -> guest console device, and terminal raw mode that is always undone.
+ *
+ * On a terminal, raw mode is complete: no ISIG, so Ctrl-C, Ctrl-\ and
+ * Ctrl-Z are bytes for the guest (a shell in the guest can interrupt its own
+ * programs), and the monitor is left with the Ctrl-A escape
+ * (host/console_escape.h). SIGINT and SIGTERM sent with kill(1) still stop
+ * the VM (host/watch.c); a SIGTSTP so sent still suspends it, with the
+ * terminal restored while it is stopped and made raw again on SIGCONT.
+ */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -10,26 +21,70 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "abi/kvmini_abi.h"
+#include "host/chardev_io.h"
+#include "host/console_escape.h"
 #include "host/stdin_console.h"
 #include "kvmini/log.h"
 #include "kvm/vm.h"
 
 /* Process-wide because a signal handler must be able to restore it. */
-static struct termios saved_termios;
-static int raw_fd = -1;
+static struct termios saved_termios, raw_termios;
+static volatile int raw_fd = -1;
 
 void stdin_console_restore(void)
 {
-	if (raw_fd >= 0) {
+	int fd = raw_fd;
+
+	raw_fd = -1; /* first, so that a SIGCONT now does not make it raw again */
+	if (fd >= 0)
+		tcsetattr(fd, TCSANOW, &saved_termios);
+}
+
+/*
+ * SIGTSTP from kill(1) (the terminal no longer sends it: no ISIG). Give the
+ * shell a sane terminal, then stop as the default action would; SIGCONT
+ * (on_cont) makes it raw again. Only async-signal-safe calls.
+ */
+static void on_tstp(int sig)
+{
+	int saved_errno = errno;
+	sigset_t set;
+
+	if (raw_fd >= 0)
 		tcsetattr(raw_fd, TCSANOW, &saved_termios);
-		raw_fd = -1;
+	chardev_io_restore_all(); /* the shell gets a blocking terminal back */
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig); /* stops the process here, until SIGCONT */
+	signal(sig, on_tstp);
+	errno = saved_errno;
+}
+
+/*
+ * SIGCONT (fg after a stop): raw mode again, but only in the foreground;
+ * changing the terminal from the background would set it up for the shell.
+ */
+static void on_cont(int sig)
+{
+	int saved_errno = errno;
+	int fd = raw_fd;
+
+	(void)sig;
+	if (fd >= 0 && tcgetpgrp(fd) == getpgrp()) {
+		tcsetattr(fd, TCSANOW, &raw_termios);
+		chardev_io_nonblock_all();
 	}
+	errno = saved_errno;
 }
 
 /* A fatal signal in the monitor: restore the terminal, then die as we would have. */
 static void fatal_signal(int sig)
 {
 	stdin_console_restore();
+	chardev_io_restore_all(); /* exit handlers will not run */
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -42,20 +97,25 @@ static int make_raw(int fd)
 		return -errno;
 	raw = saved_termios;
 	/*
-	 * Like cfmakeraw(), but keep ISIG so that Ctrl-C still reaches the
-	 * monitor as SIGINT, which stops the VM cleanly.
+	 * cfmakeraw()'s input and local modes, ISIG off included: Ctrl-C,
+	 * Ctrl-\ and Ctrl-Z are the guest's (termios(3), "Raw mode"). Output
+	 * processing (OPOST) stays on, so the monitor's own messages keep
+	 * their carriage returns.
 	 */
 	raw.c_iflag &=
 		~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
-	raw.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | IEXTEN);
+	raw.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
 	raw.c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
 	raw.c_cflag |= CS8;
 	raw.c_cc[VMIN] = 1;
 	raw.c_cc[VTIME] = 0;
 	if (tcsetattr(fd, TCSANOW, &raw) < 0)
 		return -errno;
+	raw_termios = raw;
 	raw_fd = fd;
 	atexit(stdin_console_restore);
+	signal(SIGTSTP, on_tstp);
+	signal(SIGCONT, on_cont);
 	signal(SIGSEGV, fatal_signal);
 	signal(SIGBUS, fatal_signal);
 	signal(SIGABRT, fatal_signal);
@@ -85,10 +145,35 @@ static void set_polled(struct stdin_console *in, bool on)
 	in->polled = on;
 }
 
+/*
+ * Pass typed bytes through the Ctrl-A escape into in->buf, acting on the
+ * monitor's keys. Returns false if the user asked to quit.
+ */
+static bool filter_escape(struct stdin_console *in, const uint8_t *typed, size_t n)
+{
+	in->len = in->off = 0;
+	for (size_t i = 0; i < n; i++) {
+		enum console_escape_action action;
+		in->len += console_escape_feed(&in->esc, typed[i], in->buf + in->len, &action);
+		if (action == CONSOLE_ESCAPE_HELP)
+			fputs(CONSOLE_ESCAPE_HELP_TEXT, stderr);
+		if (action == CONSOLE_ESCAPE_QUIT) {
+			log_error("stopped by Ctrl-A x");
+			vm_request_stop(in->vm, KVMINI_STATUS_SIGNAL);
+			in->len = 0; /* the guest is stopping: nothing more to give it */
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Read a chunk of input into buf. false at end of input. */
 static bool read_more(struct stdin_console *in)
 {
-	ssize_t n = read(in->fd, in->buf, sizeof(in->buf));
+	/* Escape filtering turns n bytes into at most n + 1 (a held Ctrl-A). */
+	uint8_t typed[sizeof(in->buf) - 1];
+	ssize_t n = read(in->fd, in->escape ? typed : in->buf,
+			 in->escape ? sizeof(typed) : sizeof(in->buf));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return true;
 	if (n <= 0) {
@@ -97,6 +182,8 @@ static bool read_more(struct stdin_console *in)
 		in->fd = -1;
 		return false;
 	}
+	if (in->escape)
+		return filter_escape(in, typed, (size_t)n);
 	in->len = (size_t)n;
 	in->off = 0;
 	return true;
@@ -151,6 +238,8 @@ int stdin_console_start(struct stdin_console *in, struct vm *vm, int fd, stdin_c
 	in->sink = sink;
 	in->opaque = opaque;
 	in->len = in->off = 0;
+	in->escape = false;
+	in->esc = (struct console_escape){0};
 	in->retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (in->retry_fd < 0)
 		return -errno;
@@ -160,8 +249,12 @@ int stdin_console_start(struct stdin_console *in, struct vm *vm, int fd, stdin_c
 
 	if (isatty(fd)) {
 		ret = make_raw(fd);
-		if (ret)
+		if (ret) {
 			log_warn("cannot put the terminal in raw mode: %s", strerror(-ret));
+		} else {
+			in->escape = true;
+			fprintf(stderr, "kvmini: %s\n", CONSOLE_ESCAPE_HINT_TEXT);
+		}
 	}
 	ret = event_loop_add(&vm->loop, fd, EPOLLIN, on_stdin, in);
 	if (ret == -EPERM) {

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "host/console_escape.h"
+
 struct vm;
 
 /*
@@ -20,7 +22,10 @@ struct vm;
  */
 typedef size_t (*stdin_console_sink)(void *opaque, const uint8_t *buf, size_t len);
 
-/* The input side: bytes read from fd and not yet taken by the device. Owned by the board. */
+/*
+ * The input side: bytes read from fd and not yet taken by the device, and
+ * the escape key's state. Owned by the board.
+ */
 struct stdin_console {
 	struct vm *vm;
 	int fd;	       /* -1 after end of input */
@@ -29,6 +34,8 @@ struct stdin_console {
 	int retry_fd;  /* timerfd: offer held-back bytes again, or read a file on */
 	stdin_console_sink sink;
 	void *opaque;
+	bool escape; /* a terminal: Ctrl-A is the monitor's escape key */
+	struct console_escape esc;
 	uint8_t buf[256];
 	size_t len, off; /* bytes in buf not yet accepted: buf[off..len) */
 };
@@ -36,8 +43,12 @@ struct stdin_console {
 /*
  * Read fd (normally 0) on vm's event loop and feed sink, keeping the state
  * in in (which must live as long as the loop). If fd is a terminal, put it
- * in raw mode (keeping Ctrl-C as a signal that stops the VM) and register
- * stdin_console_restore() to run at exit. 0 or -errno.
+ * in raw mode without ISIG (Ctrl-C, Ctrl-\, Ctrl-Z go to the guest), handle
+ * the Ctrl-A escape (host/console_escape.h: Ctrl-A x stops the VM with
+ * KVMINI_STATUS_SIGNAL), print a one-line hint on stderr, and register
+ * stdin_console_restore() to run at exit. A SIGTSTP from outside restores
+ * the terminal while the monitor is stopped; SIGCONT in the foreground
+ * makes it raw again. 0 or -errno.
  */
 int stdin_console_start(struct stdin_console *in, struct vm *vm, int fd, stdin_console_sink sink,
 			void *opaque);

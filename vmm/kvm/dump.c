@@ -5,11 +5,13 @@
  * the control registers, and the instruction bytes at RIP.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
 #include "abi/kvmini_abi.h"
+#include "cli.h"
 #include "kvmini/guest_mem.h"
 #include "host/symbols.h"
 #include "kvm/dump.h"
@@ -184,4 +186,52 @@ void dump_vcpu(struct vcpu *vcpu, const char *why)
 			"KVM's instruction emulator, which lacks some instructions "
 			"(see docs/architecture.md, \"Host quirks\")\n",
 			vcpu->vm->quirks->name);
+}
+
+/*
+ * Who reported a crash. The lock only orders the decision "am I first?";
+ * the first report itself is printed outside it, so a slow dump never holds
+ * up the other vCPUs (which are being stopped).
+ */
+static struct {
+	pthread_mutex_t lock;
+	bool reported;		      /* a first report was printed (or is being printed) */
+	unsigned int others;	      /* crashes after it */
+	bool other_ids[CLI_MAX_CPUS]; /* which vCPUs they were (ids are below --cpus' limit) */
+} crashes = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+void dump_crash(struct vcpu *vcpu, const char *why)
+{
+	bool first;
+
+	pthread_mutex_lock(&crashes.lock);
+	first = !crashes.reported && !vm_stopping(vcpu->vm);
+	if (first) {
+		crashes.reported = true;
+	} else if (crashes.reported) {
+		crashes.others++;
+		if (vcpu->id < CLI_MAX_CPUS)
+			crashes.other_ids[vcpu->id] = true;
+	}
+	pthread_mutex_unlock(&crashes.lock);
+	if (first)
+		dump_vcpu(vcpu, why);
+}
+
+void dump_crash_summary(void)
+{
+	char ids[4 * CLI_MAX_CPUS] = "";
+	size_t len = 0;
+
+	pthread_mutex_lock(&crashes.lock);
+	unsigned int others = crashes.others;
+	for (unsigned int i = 0; i < CLI_MAX_CPUS && len < sizeof(ids); i++) {
+		if (crashes.other_ids[i])
+			len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%u",
+						len ? ", " : "", i);
+	}
+	pthread_mutex_unlock(&crashes.lock);
+	if (others)
+		fprintf(stderr, "kvmini: %u other vCPU%s also stopped with a crash (vCPU %s)\n",
+			others, others == 1 ? "" : "s", ids);
 }

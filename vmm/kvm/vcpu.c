@@ -19,6 +19,7 @@
 #include "abi/kvmini_abi.h"
 #include "kvmini/log.h"
 #include "kvm/cpuid.h"
+#include "kvm/dump.h"
 #include "kvm/vcpu.h"
 #include "kvm/vcpu_exit.h"
 #include "kvm/vm.h"
@@ -162,4 +163,5 @@ void vcpus_stop(struct vm *vm)
 	}
 	free(vm->vcpus);
 	vm->vcpus = NULL;
+	dump_crash_summary(); /* every vCPU has stopped: how many others crashed */
 }

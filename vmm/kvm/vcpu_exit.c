@@ -93,13 +93,36 @@ static enum exit_action handle_mmio(struct vcpu *vcpu)
 	return vm_stopping(vm) ? EXIT_STOP : EXIT_CONTINUE;
 }
 
-/* A fatal exit: say why, dump the vCPU, end the run with a crash status. */
+/*
+ * A fatal exit: say why, dump the vCPU, end the run with a crash status.
+ * Only the first vCPU to fail prints its report; vCPUs that crash with it
+ * are counted (dump_crash), and listed in one line once all have stopped.
+ */
 static enum exit_action crash(struct vcpu *vcpu, const char *why)
 {
-	/* Only the first vCPU to fail prints; the others are being stopped. */
-	if (!vm_stopping(vcpu->vm))
-		dump_vcpu(vcpu, why);
+	dump_crash(vcpu, why);
 	vm_request_stop(vcpu->vm, KVMINI_STATUS_GUEST_CRASH);
+	return EXIT_STOP;
+}
+
+/*
+ * KVM_EXIT_HLT: only seen without an in-kernel irqchip (with one, KVM keeps
+ * a halted vCPU asleep until an interrupt). Then no interrupt can ever
+ * reach the vCPU, so it would sleep forever: the guest is hung, whatever
+ * RFLAGS.IF says. A tiny guest that ends normally writes its status to the
+ * test device first, which stops the run before its final `cli; hlt`
+ * (guest/lib/boot.c: guest_exit), so a halt reaching us is a failure.
+ */
+static enum exit_action handle_hlt(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+
+	if (!vm_stopping(vm))
+		log_error("guest hung: vCPU %u halted (hlt) with no interrupt controller, so "
+			  "nothing can wake it; a guest ends by writing its status to the test "
+			  "device (port %#x)",
+			  vcpu->id, KVMINI_TESTDEV_PIO_BASE + KVMINI_TESTDEV_EXIT);
+	vm_request_stop(vm, KVMINI_STATUS_GUEST_HUNG);
 	return EXIT_STOP;
 }
 
@@ -133,13 +156,7 @@ enum exit_action vcpu_exit_handle(struct vcpu *vcpu)
 		/* A signal (our kick) interrupted KVM_RUN: nothing to do. */
 		return vm_stopping(vm) ? EXIT_STOP : EXIT_CONTINUE;
 	case KVM_EXIT_HLT:
-		/*
-		 * Only seen without an in-kernel irqchip: nothing can wake the
-		 * vCPU, so a halt ends the run (status 0, as a poweroff).
-		 */
-		log_info("vCPU %u halted", vcpu->id);
-		vm_request_stop(vm, KVMINI_STATUS_OK);
-		return EXIT_STOP;
+		return handle_hlt(vcpu);
 	case KVM_EXIT_SHUTDOWN:
 		/*
 		 * A triple fault (Intel SDM vol. 3, 6.15, "Double Fault
