@@ -21,10 +21,7 @@ stop the run ("stopped by SIGINT", KVMINI_STATUS_SIGNAL).
 
 Usage: ctrl-c.py KVMINI SPIN-ELF. Exit status 0 pass, 1 fail, 77 skip.
 """
-import fcntl
 import os
-import pty
-import select
 import signal
 import sys
 import termios
@@ -33,143 +30,53 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), ".."))
 import kvmini_testlib as lib  # noqa: E402
+import pty_job  # noqa: E402
 
 STATUS_SIGNAL = lib.statuses()["SIGNAL"]  # include/abi/kvmini_abi.h
 CTRL_A, CTRL_C, CTRL_Z = b"\x01", b"\x03", b"\x1a"
 
 
-def read_until(fd, pattern, timeout):
-    """Read from fd until pattern appears or timeout seconds pass."""
-    data = b""
-    end = time.monotonic() + timeout
-    while pattern not in data and time.monotonic() < end:
-        ready, _, _ = select.select([fd], [], [], 0.05)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            data += chunk
-    return data
-
-
-def proc_state(pid):
-    """The state letter of /proc/PID/stat: R, S, T (stopped), Z..."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "?"
-
-
-def wait_state(pid, wanted, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc_state(pid) in wanted:
-            return True
-        time.sleep(0.02)
-    return False
-
-
-def raw_problems(slave):
-    lflag = termios.tcgetattr(slave)[3]
-    problems = []
-    if lflag & (termios.ICANON | termios.ECHO):
-        problems.append("ICANON or ECHO on")
-    if lflag & termios.ISIG:
-        problems.append("ISIG on: Ctrl-C would not reach the guest")
-    return problems
-
-
-def wait_exit(shell, pid, timeout):
-    """The exit status of pid, as its "shell" (the session leader) reports it."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        done, wstatus = os.waitpid(shell, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(wstatus)
-        time.sleep(0.02)
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(shell, 0)
-    return None
-
-
-def start(kvmini, spin, extra):
-    master, slave = pty.openpty()
-    before = termios.tcgetattr(slave)
-    # As an interactive shell does: a session leader (the "shell") whose
-    # child runs in its own, foreground, process group. A process group
-    # without such a parent is orphaned, and the kernel would discard the
-    # SIGTSTP stop that job control needs.
-    rd, wr = os.pipe()
-    shell = os.fork()
-    if shell == 0:
-        os.setsid()  # the pty becomes our controlling terminal
-        os.close(master)
-        os.close(rd)
-        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
-        for fd in (0, 1, 2):
-            os.dup2(slave, fd)
-        pid = os.fork()
-        if pid == 0:
-            os.setpgid(0, 0)
-            signal.signal(signal.SIGTTOU, signal.SIG_IGN)
-            os.tcsetpgrp(0, os.getpgrp())
-            signal.signal(signal.SIGTTOU, signal.SIG_DFL)
-            os.execv(kvmini, [kvmini, "run", "--kernel", spin] + extra)
-        os.write(wr, b"%d" % pid)
-        _, wstatus = os.waitpid(pid, 0)
-        code = os.waitstatus_to_exitcode(wstatus)
-        os._exit(code if code >= 0 else 128 - code)
-    os.close(wr)
-    pid = int(os.read(rd, 32))
-    os.close(rd)
-    return master, slave, before, (shell, pid)
-
-
 def run_keys(kvmini, spin, extra):
     """Ctrl-C, Ctrl-Z, kill -TSTP / -CONT, then Ctrl-A x. Returns failure messages."""
-    master, slave, before, (shell, pid) = start(kvmini, spin, extra)
+    master, slave, before, (shell, pid) = pty_job.start([kvmini, "run", "--kernel", spin] + extra)
     failures = []
-    out = read_until(master, b"spin: spinning", 20)
+    out = pty_job.read_until(master, b"spin: spinning", 20)
     if b"spin: spinning" not in out:
         failures.append("the guest never started spinning: %r" % out)
     else:
         time.sleep(0.2)
-        failures += ["while the guest ran: " + p for p in raw_problems(slave)]
+        failures += ["while the guest ran: " + p for p in pty_job.raw_problems(slave)]
         if b"Ctrl-A x quits" not in out:
             failures.append("no escape hint ('Ctrl-A x quits') on the terminal")
 
         os.write(master, CTRL_C)
-        out += read_until(master, b"\x00", 0.5)
+        out += pty_job.read_until(master, b"\x00", 0.5)
         if os.waitpid(shell, os.WNOHANG)[0]:
             failures.append("Ctrl-C ended kvmini: it must go to the guest")
             return failures
 
         os.write(master, CTRL_Z)
-        out += read_until(master, b"\x00", 0.5)
-        if proc_state(pid) == "T":
+        out += pty_job.read_until(master, b"\x00", 0.5)
+        if pty_job.proc_state(pid) == "T":
             failures.append("Ctrl-Z stopped kvmini: it must go to the guest")
             os.kill(pid, signal.SIGCONT)
-        failures += ["after Ctrl-Z: " + p for p in raw_problems(slave)]
+        failures += ["after Ctrl-Z: " + p for p in pty_job.raw_problems(slave)]
 
         # Job control from outside: the shell's terminal while stopped, raw after fg.
         os.kill(pid, signal.SIGTSTP)
-        if not wait_state(pid, "T", 5):
+        if not pty_job.wait_state(pid, "T", 5):
             failures.append("kill -TSTP did not stop kvmini")
         elif termios.tcgetattr(slave) != before:
             failures.append("stopped by SIGTSTP with the terminal still raw")
         os.kill(pid, signal.SIGCONT)
-        wait_state(pid, "RS", 5)
+        pty_job.wait_state(pid, "RS", 5)
         time.sleep(0.3)
-        failures += ["after SIGCONT (fg): " + p for p in raw_problems(slave)]
+        failures += ["after SIGCONT (fg): " + p for p in pty_job.raw_problems(slave)]
 
     os.write(master, CTRL_A + b"x")
-    out += read_until(master, b"stopped by", 10)
-    status = wait_exit(shell, pid, 10)
-    out += read_until(master, b"\x00", 0.2)
+    out += pty_job.read_until(master, b"stopped by", 10)
+    status = pty_job.wait_exit(shell, pid, 10)
+    out += pty_job.read_until(master, b"\x00", 0.2)
     text = out.decode(errors="replace").replace("\r", "")
     after = termios.tcgetattr(slave)
     os.close(master)
@@ -188,15 +95,15 @@ def run_keys(kvmini, spin, extra):
 
 def run_kill(kvmini, spin):
     """SIGINT from outside still stops the run, terminal restored."""
-    master, slave, before, (shell, pid) = start(kvmini, spin, [])
+    master, slave, before, (shell, pid) = pty_job.start([kvmini, "run", "--kernel", spin])
     failures = []
-    out = read_until(master, b"spin: spinning", 20)
+    out = pty_job.read_until(master, b"spin: spinning", 20)
     if b"spin: spinning" not in out:
         failures.append("the guest never started spinning: %r" % out)
     os.kill(pid, signal.SIGINT)
-    out += read_until(master, b"stopped by", 10)
-    status = wait_exit(shell, pid, 10)
-    out += read_until(master, b"\x00", 0.2)
+    out += pty_job.read_until(master, b"stopped by", 10)
+    status = pty_job.wait_exit(shell, pid, 10)
+    out += pty_job.read_until(master, b"\x00", 0.2)
     text = out.decode(errors="replace").replace("\r", "")
     after = termios.tcgetattr(slave)
     os.close(master)
