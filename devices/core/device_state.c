@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kvmini/device.h"
 #include "kvmini/device_state.h"
 #include "kvmini/log.h"
 
@@ -60,17 +61,11 @@ static bool writer_room(struct state_writer *w, size_t n)
 	return true;
 }
 
-static void put_le(uint8_t *p, unsigned int n, uint64_t v)
-{
-	for (unsigned int i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static void writer_put_le(struct state_writer *w, unsigned int n, uint64_t v)
 {
 	if (!writer_room(w, n))
 		return;
-	put_le(w->buf + w->len, n, v);
+	device_store_le(w->buf + w->len, n, v);
 	w->len += n;
 }
 
@@ -95,7 +90,7 @@ int state_end(struct state_writer *w)
 		w->err = -EOVERFLOW;
 		return w->err;
 	}
-	put_le(w->buf + w->blob + 8, 4, payload);
+	device_store_le(w->buf + w->blob + 8, 4, payload);
 	return 0;
 }
 
@@ -178,15 +173,6 @@ int state_invalid(struct state_reader *r, const char *fmt, ...)
 	return r->err;
 }
 
-static uint64_t get_le(const uint8_t *p, unsigned int n)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 int state_open(struct state_reader *r, const char *name, uint32_t kind, uint32_t max_version,
 	       uint32_t *version)
 {
@@ -199,9 +185,9 @@ int state_open(struct state_reader *r, const char *name, uint32_t kind, uint32_t
 		return reader_failf(r, -EPROTO, "truncated: %zu bytes left, a header needs %d",
 				    left, STATE_HEADER_SIZE);
 	const uint8_t *h = r->buf + r->pos;
-	uint32_t got_kind = (uint32_t)get_le(h, 4);
-	uint32_t got_version = (uint32_t)get_le(h + 4, 4);
-	uint32_t length = (uint32_t)get_le(h + 8, 4);
+	uint32_t got_kind = (uint32_t)device_load_le(h, 4);
+	uint32_t got_version = (uint32_t)device_load_le(h + 4, 4);
+	uint32_t length = (uint32_t)device_load_le(h + 8, 4);
 
 	if (got_kind != kind)
 		return reader_failf(r, -EPROTO, "wrong device kind %#x, expected %#x", got_kind,
@@ -248,7 +234,7 @@ static uint64_t reader_get_le(struct state_reader *r, unsigned int n)
 {
 	const uint8_t *p = reader_take(r, n);
 
-	return p ? get_le(p, n) : 0;
+	return p ? device_load_le(p, n) : 0;
 }
 
 uint8_t state_get_u8(struct state_reader *r)
