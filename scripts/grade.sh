@@ -50,7 +50,7 @@ def first(pattern, text):
     for line in text.splitlines():
         m = re.search(pattern, line)
         if m:
-            return m.group(1).strip()
+            return next(g for g in m.groups() if g is not None).strip()
     return None
 
 
@@ -63,12 +63,13 @@ def why_failed(r):
     out = output(r)
     if r["result"] == "TIMEOUT":
         return "timed out: the check did not finish (see the log below)"
-    # Shell checks (tests/lib.sh fail/check_fail), then guest programs and
-    # lab6.py (FAIL: lines), then Check unit tests (file:line:F:... lines).
-    for pattern in (r"FAILED: (.*)", r"^FAIL: (.*)", r"^(\S+:\d+:[FE]:.*)"):
-        line = first(pattern, out)
-        if line:
-            return line
+    # The first failure line, in the order printed: a shell check's
+    # (tests/lib.sh fail/check_fail), a guest program's or lab6.py's (FAIL:),
+    # or a Check unit test's (file:line:F:...). A guest's own FAIL: line
+    # comes before run-guest.sh's summary "FAILED: N check(s) failed".
+    line = first(r"FAILED: (.*)|^FAIL: (.*)|^(\S+:\d+:[FE]:.*)", out)
+    if line:
+        return line
     lines = [l for l in out.splitlines() if l.strip()]
     return lines[-1].strip() if lines else "failed with status %s" % r.get("returncode")
 

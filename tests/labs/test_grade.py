@@ -119,15 +119,21 @@ def main(argv):
                                   "50%: Checks: 2, Failures: 1, Errors: 0\n"
                                   "test_lab_clock.c:40:F:clock:test_latch:0: LOW changed\n")
         res["lab3-paging"] = ("TIMEOUT", "lab3: run\n")
+        res["lab4-echo-guest"] = ("FAIL", "PASS: found\nFAIL: UPPER negotiated: 'abc'\n"
+                                  "SUMMARY: 2 tests, 1 failures\n"
+                                  "run-guest: FAILED: 1 check(s) failed\n")
         del res["lab5-linux"]
         pts = dict((c, p) for _, c, p in table)
-        want = full - pts["lab2-clock-unit"] - pts["lab3-paging"] - pts["lab5-linux"]
+        want = full - sum(pts[c] for c in ("lab2-clock-unit", "lab3-paging", "lab4-echo-guest",
+                                           "lab5-linux"))
         status, out = grade(grader, points_file, res, tmp)
         check(status == 1 and "total %d/%d\n" % (want, full) in out,
               "partly done: %d points" % want)
         check("test_lab_clock.c:40:F:clock:test_latch:0: LOW changed"
               in line_of(out, "lab2-clock-unit"), "a failed Check test shows its assertion")
         check("timed out" in line_of(out, "lab3-paging"), "a timeout is a failure")
+        check("FAIL: UPPER negotiated: 'abc'" in line_of(out, "lab4-echo-guest"),
+              "a failed guest check shows the guest's first FAIL line")
         check("%d points not graded here (skipped, see above)\n" % pts["lab5-linux"] in out,
               "a check this build lacks is not graded, and not for lack of KVM")
 
