@@ -62,7 +62,7 @@ def why_failed(r):
     """The one line that tells the student what to do."""
     out = output(r)
     if r["result"] == "TIMEOUT":
-        return "timed out: the check did not finish (see the log below)"
+        return "timed out: the check did not finish in its time (a hang, or a loop?)"
     # The first failure line, in the order printed: a shell check's
     # (tests/lib.sh fail/check_fail), a guest program's or lab6.py's (FAIL:),
     # or a Check unit test's (file:line:F:...). A guest's own FAIL: line
@@ -85,8 +85,8 @@ skip_reasons = []
 for lab, name in labs:
     rows = []
     got = possible = lab_ungraded = 0
-    for l, _, check, pts in table:
-        if l != lab:
+    for check_lab, _, check, pts in table:
+        if check_lab != lab:
             continue
         possible += pts
         r = results.get(check)
@@ -161,9 +161,10 @@ ninja -C "$build" >/dev/null || {
 	exit 2
 }
 echo "grade: meson test -C $build --suite labs"
+log=$build/meson-logs/testlog.json
+rm -f "$log" # never score an earlier run's results
 # Meson exits non-zero when a check fails: that is what the score is for.
 meson test -C "$build" --no-rebuild --suite labs >/dev/null 2>&1
-log=$build/meson-logs/testlog.json
 [ -f "$log" ] || {
 	echo "grade: meson test wrote no $log" >&2
 	exit 2
