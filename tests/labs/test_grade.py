@@ -13,9 +13,10 @@ Scores made-up check results (Meson testlog.json files) with
      result (-Dguest=false), each scored as it should be.
 Then checks that points.txt gives points to every lab check that
 tests/labs/meson.build defines (a check without points would never count),
-and, in a build with the guest, that it names no check that does not exist.
+and, in a build that defines all of them (with the guest and Check), that
+it names no check that does not exist.
 
-Usage: test_grade.py GRADE.sh POINTS.txt MISSING.sh HAVE-GUEST(true|false) CHECK...
+Usage: test_grade.py GRADE.sh POINTS.txt MISSING.sh ALL-DEFINED(true|false) CHECK...
 Exit status: 0 pass, 1 fail.
 """
 import json
@@ -70,7 +71,7 @@ def main(argv):
     if len(argv) < 5:
         print(__doc__.strip().splitlines()[-2], file=sys.stderr)
         return 1
-    grader, points_file, missing, have_guest, defined = argv[1], argv[2], argv[3], argv[4], argv[5:]
+    grader, points_file, missing, all_defined, defined = argv[1], argv[2], argv[3], argv[4], argv[5:]
     table = points(points_file)
     full = sum(p for _, _, p in table)
     unit = [c for _, c, _ in table if c.endswith("-unit")]
@@ -141,7 +142,7 @@ def main(argv):
     unpointed = sorted(set(defined) - set(names))
     check(not unpointed, "every lab check has points in points.txt (missing: %s)"
           % ", ".join(unpointed))
-    if have_guest == "true":
+    if all_defined == "true":
         stale = sorted(set(names) - set(defined))
         check(not stale, "points.txt names only checks that exist (stale: %s)" % ", ".join(stale))
     if failures:
