@@ -4,7 +4,8 @@
 
 Loads the student's tests/labs/lab6_analysis.py and checks its two functions
   1. on made-up results whose answers are known (odd and even numbers of
-     samples, warm-up and failed runs to leave out, skipped contenders);
+     samples, warm-up ("warmup"), memory-probe and failed runs to leave out,
+     skipped contenders), whose phases must be the ones the bench writes;
   2. on a real, short run of tests/bench/kvmini-bench (contenders kvmini-tiny,
      kvm-floor, namespace, process; 5 measured runs each): the student's
      medians must equal the bench's own (results.json, "ready_ms" summary),
@@ -38,7 +39,7 @@ def made_up():
     """Results with known answers."""
     return {"schema": "kvmini-bench/1", "contenders": [
         {"name": "vm", "kind": "vm", "status": "ok", "samples": [
-            sample(100.0, "warm-up"), sample(30.0), sample(10.0), sample(20.0),
+            sample(100.0, "warmup"), sample(30.0), sample(10.0), sample(20.0),
             sample(999.0, error="timed out"), sample(200.0, "memory-probe")]},
         {"name": "box", "kind": "container", "status": "ok", "samples": [
             sample(8.0), sample(2.0), sample(4.0), sample(6.0)]},
@@ -82,7 +83,16 @@ def run_bench(argv, out):
         return json.load(f)
 
 
+def phases(results):
+    return {s["phase"] for c in results["contenders"] for s in c.get("samples", [])}
+
+
 def check_real(mod, results):
+    # The made-up results are only a test if they use the bench's own phase
+    # names (kvmini_bench/cli.py: "warmup", "memory-probe", "measured").
+    unknown = phases(results) - phases(made_up())
+    check(not unknown, "the made-up results use every phase the bench wrote (not: %s)"
+          % ", ".join(sorted(unknown)))
     ok = [c for c in results["contenders"] if c["status"] == "ok"]
     check(len(ok) >= 2, "the bench measured at least two contenders (%s)"
           % ", ".join(c["name"] for c in ok))
