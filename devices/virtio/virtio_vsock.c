@@ -343,6 +343,8 @@ static void guest_shutdown(struct virtio_vsock *vs, struct vsock_conn *c, uint32
 		return;
 	}
 	conn_host_shutdown(c);
+	if (conn_finished(c))
+		conn_close(vs, c, true);
 }
 
 /* An op on an existing connection c. */
