@@ -17,6 +17,7 @@
  * credit.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,7 @@ struct virtio_vsock {
 
 	struct virtq_chain rx_chain; /* popped, not yet filled */
 	bool rx_held;
+	bool tx_blocked; /* the transmit queue waits for owed RSTs to go out */
 	struct virtq_chain tx_chain;
 	struct iovec iov[VIRTQ_CHAIN_MAX];
 
@@ -396,8 +398,7 @@ static int guest_packet(struct virtio_vsock *vs, const struct virtq_chain *ch)
 	if (ch->read_len < VIRTIO_VSOCK_HDR_SIZE) {
 		/* Not a packet at all, and no ports to answer: only a reset fixes the driver. */
 		vs->stats.malformed++;
-		virtio_mmio_set_broken(
-			&vs->vmio, "virtio-vsock: transmit chain shorter than the 44-byte header");
+		virtio_mmio_set_broken(&vs->vmio, "transmit chain shorter than the 44-byte header");
 		return -1;
 	}
 	virtq_chain_read(ch, 0, &hdr, sizeof(hdr));
@@ -447,7 +448,12 @@ static bool vsock_transmit(struct virtio_vsock *vs)
 	if (!vs->vmio.queues[VIRTIO_VSOCK_TX_QUEUE].ready)
 		return true;
 	/* Owed RSTs are bounded: while too many wait, the guest's packets wait in its ring. */
-	while (budget > 0 && vs->rst_count < RST_BACKLOG) {
+	vs->tx_blocked = false;
+	while (budget > 0) {
+		if (vs->rst_count >= RST_BACKLOG) {
+			vs->tx_blocked = true;
+			break;
+		}
 		int r = virtio_mmio_pop(&vs->vmio, VIRTIO_VSOCK_TX_QUEUE, &vs->tx_chain);
 		if (r < 0)
 			return false;
@@ -630,8 +636,7 @@ static void vsock_receive(struct virtio_vsock *vs)
 				break;
 			if (vs->rx_chain.write_len < VIRTIO_VSOCK_HDR_SIZE) {
 				virtio_mmio_set_broken(
-					&vs->vmio,
-					"virtio-vsock: receive chain shorter than the 44-byte header");
+					&vs->vmio, "receive chain shorter than the 44-byte header");
 				return;
 			}
 			vs->rx_held = true;
@@ -647,7 +652,8 @@ static void vsock_receive(struct virtio_vsock *vs)
 	}
 	if (delivered)
 		virtio_mmio_notify_used(&vs->vmio, VIRTIO_VSOCK_RX_QUEUE);
-	if (budget == 0)
+	/* Out of budget, or RSTs went out that the transmit queue was waiting for: come back. */
+	if (budget == 0 || (vs->tx_blocked && vs->rst_count < RST_BACKLOG))
 		vsock_reschedule(vs);
 }
 
@@ -692,7 +698,23 @@ static void vsock_accept(struct virtio_vsock *vs)
 	vsock_reschedule(vs);
 }
 
-/* Host clients' "CONNECT P\n" lines: each complete one asks the guest (OP_REQUEST). */
+/*
+ * A host client that closed its socket while the guest had not answered
+ * yet. POLLHUP, not end of stream: a client that only shut down its
+ * sending side (a script piping "CONNECT P\n") still waits for the answer.
+ */
+static bool host_client_gone(const struct vsock_conn *c)
+{
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
+}
+
+/*
+ * Host clients' "CONNECT P\n" lines: each complete one asks the guest
+ * (OP_REQUEST). A client that leaves before the guest answers frees its
+ * slot (and the guest gets an RST).
+ */
 static void vsock_host_lines(struct virtio_vsock *vs)
 {
 	char line[VSOCK_UNIX_LINE_MAX];
@@ -700,6 +722,10 @@ static void vsock_host_lines(struct virtio_vsock *vs)
 
 	for (unsigned int i = 0; i < VIRTIO_VSOCK_MAX_CONNS; i++) {
 		struct vsock_conn *c = &vs->conns[i];
+		if (c->state == CONN_HOST_REQUEST && host_client_gone(c)) {
+			conn_close(vs, c, true);
+			continue;
+		}
 		if (c->state != CONN_HOST_LINE)
 			continue;
 		int r = vsock_unix_read_line(c->fd, line);
@@ -874,9 +900,8 @@ void virtio_vsock_destroy(struct virtio_vsock *vs)
  */
 int virtio_vsock_save(struct virtio_vsock *vs, struct state_writer *w)
 {
-	uint32_t count = vs->rst_count;
-
 	pthread_mutex_lock(&vs->vmio.dev.lock);
+	uint32_t count = vs->rst_count;
 	for (unsigned int i = 0; i < VIRTIO_VSOCK_MAX_CONNS; i++)
 		count += vs->conns[i].state >= CONN_HOST_REQUEST;
 	virtio_mmio_save(&vs->vmio, w);

@@ -426,8 +426,37 @@ START_TEST(test_host_connect_refused_and_bad_line)
 	ck_assert(host_closed(c));
 	ck_assert(!rx_next(&h, NULL));
 	close(c);
+
+	/* A client that leaves before the guest answers: the guest gets an RST. */
+	c = host_client();
+	host_write(c, "CONNECT 54\n");
+	virtio_vsock_poll(vs);
+	ck_assert(rx_next(&h, NULL));
+	ck_assert_uint_eq(h.op, VIRTIO_VSOCK_OP_REQUEST);
+	close(c);
+	virtio_vsock_poll(vs);
+	expect(VIRTIO_VSOCK_OP_RST, h.src_port, 54, NULL);
+
+	/* One that only shut down its sending side still gets its answer. */
+	c = host_client();
+	host_write(c, "CONNECT 55\n");
+	shutdown(c, SHUT_WR);
+	virtio_vsock_poll(vs);
+	ck_assert(rx_next(&h, NULL));
+	ck_assert_uint_eq(h.op, VIRTIO_VSOCK_OP_REQUEST);
+	virtio_vsock_poll(vs);
+	ck_assert(!rx_next(&h, NULL));
+	uint32_t hp = h.src_port;
+	tx(VIRTIO_VSOCK_OP_RESPONSE, 55, hp, NULL, 0, 0);
+	ck_assert_int_gt(host_read(c, buf, sizeof(buf)), 3);
+	ck_assert_mem_eq(buf, "OK ", 3);
+	/* Its end of stream reaches the guest as SHUTDOWN: it will send no more. */
+	virtio_vsock_poll(vs);
+	expect(VIRTIO_VSOCK_OP_SHUTDOWN, hp, 55, &h);
+	ck_assert_uint_eq(h.flags, VIRTIO_VSOCK_SHUTDOWN_F_SEND);
+	close(c);
 	virtio_vsock_get_stats(vs, &st);
-	ck_assert_uint_eq(st.conns, 0);
+	ck_assert_uint_eq(st.conns, 1);
 }
 END_TEST
 
