@@ -121,6 +121,10 @@ static struct vsock_conn *conn_find(struct virtio_vsock *vs, uint32_t local, uin
 	return NULL;
 }
 
+/*
+ * A slot for a new connection on host socket fd, or NULL when all
+ * VIRTIO_VSOCK_MAX_CONNS are taken: fd is then closed.
+ */
 static struct vsock_conn *conn_alloc(struct virtio_vsock *vs, int fd)
 {
 	for (unsigned int i = 0; i < VIRTIO_VSOCK_MAX_CONNS; i++) {
@@ -132,6 +136,9 @@ static struct vsock_conn *conn_alloc(struct virtio_vsock *vs, int fd)
 			return c;
 		}
 	}
+	log_once(&vs->logged_full, LOG_INFO, "virtio-vsock: %u connections open, refusing more",
+		 VIRTIO_VSOCK_MAX_CONNS);
+	vsock_unix_close_conn(vs->host, fd);
 	return NULL;
 }
 
@@ -250,10 +257,6 @@ static void guest_connect(struct virtio_vsock *vs, const struct virtio_vsock_hdr
 	}
 	struct vsock_conn *c = conn_alloc(vs, fd);
 	if (!c) {
-		log_once(&vs->logged_full, LOG_INFO,
-			 "virtio-vsock: %u connections open, refusing more",
-			 VIRTIO_VSOCK_MAX_CONNS);
-		vsock_unix_close_conn(vs->host, fd);
 		rst_push(vs, hdr->dst_port, hdr->src_port);
 		return;
 	}
@@ -686,13 +689,8 @@ static void vsock_accept(struct virtio_vsock *vs)
 			return;
 		}
 		struct vsock_conn *c = conn_alloc(vs, fd);
-		if (!c) {
-			log_once(&vs->logged_full, LOG_INFO,
-				 "virtio-vsock: %u connections open, refusing more",
-				 VIRTIO_VSOCK_MAX_CONNS);
-			vsock_unix_close_conn(vs->host, fd);
-			continue;
-		}
+		if (!c)
+			continue; /* refused: the client sees its socket closed */
 		c->state = CONN_HOST_LINE;
 	}
 	vsock_reschedule(vs);

@@ -185,7 +185,7 @@ static int host_listen(uint32_t port)
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s_%u", path, port);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(listen(fd, 4), 0);
+	ck_assert_int_eq(listen(fd, 2 * VIRTIO_VSOCK_MAX_CONNS), 0);
 	return fd;
 }
 
@@ -457,6 +457,35 @@ START_TEST(test_host_connect_refused_and_bad_line)
 	close(c);
 	virtio_vsock_get_stats(vs, &st);
 	ck_assert_uint_eq(st.conns, 1);
+}
+END_TEST
+
+START_TEST(test_connection_limit)
+{
+	struct virtio_vsock_stats st;
+	int listener = host_listen(1234);
+
+	start();
+	post_rx(VIRTIO_VSOCK_MAX_CONNS + 2);
+	for (unsigned int i = 0; i < VIRTIO_VSOCK_MAX_CONNS; i++) {
+		tx(VIRTIO_VSOCK_OP_REQUEST, 6000 + i, 1234, NULL, 0, 0);
+		expect(VIRTIO_VSOCK_OP_RESPONSE, 1234, 6000 + i, NULL);
+	}
+	/* One more, from either side, is refused. */
+	tx(VIRTIO_VSOCK_OP_REQUEST, 7000, 1234, NULL, 0, 0);
+	expect(VIRTIO_VSOCK_OP_RST, 1234, 7000, NULL);
+	int c = host_client();
+	host_write(c, "CONNECT 52\n");
+	virtio_vsock_poll(vs);
+	ck_assert(host_closed(c));
+	virtio_vsock_get_stats(vs, &st);
+	ck_assert_uint_eq(st.conns, VIRTIO_VSOCK_MAX_CONNS);
+	/* A slot freed is a slot usable again. */
+	tx(VIRTIO_VSOCK_OP_RST, 6000, 1234, NULL, 0, 0);
+	tx(VIRTIO_VSOCK_OP_REQUEST, 7000, 1234, NULL, 0, 0);
+	expect(VIRTIO_VSOCK_OP_RESPONSE, 1234, 7000, NULL);
+	close(c);
+	close(listener);
 }
 END_TEST
 
@@ -904,6 +933,7 @@ int main(void)
 	tcase_add_test(tc, test_guest_connect_refused);
 	tcase_add_test(tc, test_host_connect_relays);
 	tcase_add_test(tc, test_host_connect_refused_and_bad_line);
+	tcase_add_test(tc, test_connection_limit);
 	tcase_add_test(tc, test_credit_guest_slow_reader);
 	tcase_add_test(tc, test_credit_host_slow_reader);
 	tcase_add_test(tc, test_credit_violation_resets);
