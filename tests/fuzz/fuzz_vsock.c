@@ -29,25 +29,14 @@
 #include "kvmini/log.h"
 #include "kvmini/virtio_vsock.h"
 
+#include "fuzz_input.h"
+
 #define MEM_SIZE  0x10000
 #define QSIZE	  16
 #define RING_GPA  0x0000 /* three rings of QSIZE, 0x400 apart */
 #define DATA_BASE 0x2000 /* buffers: 2 KiB slots */
 #define SLOT	  0x800
 #define MAX_FDS	  8
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct input *in, unsigned int len)
-{
-	uint64_t v = 0;
-	for (unsigned int i = 0; i < len && in->n > 0; i++, in->n--)
-		v |= (uint64_t)*in->p++ << (8 * i);
-	return v;
-}
 
 static uint8_t *ram;
 static struct guest_mem mem;
