@@ -214,6 +214,15 @@ static int host_closed(int fd)
 	return n == 0 || (n < 0 && errno == ECONNRESET);
 }
 
+/* The device has n connections open. */
+static void expect_conns(unsigned int n)
+{
+	struct virtio_vsock_stats st;
+
+	virtio_vsock_get_stats(vs, &st);
+	ck_assert_uint_eq(st.conns, n);
+}
+
 static void host_write(int fd, const char *s)
 {
 	ck_assert_int_eq(send(fd, s, strlen(s), MSG_NOSIGNAL), (ssize_t)strlen(s));
@@ -336,8 +345,7 @@ START_TEST(test_guest_connect_refused)
 	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
 	tx(VIRTIO_VSOCK_OP_REQUEST, 5001, 78, NULL, 0, 0);
 	expect(VIRTIO_VSOCK_OP_RST, 78, 5001, NULL);
-	virtio_vsock_get_stats(vs, &st);
-	ck_assert_uint_eq(st.conns, 0);
+	expect_conns(0);
 	ck_assert_uint_eq(st.rst_sent, 2);
 	close(s);
 }
@@ -396,7 +404,6 @@ END_TEST
 START_TEST(test_host_connect_refused_and_bad_line)
 {
 	struct virtio_vsock_hdr h;
-	struct virtio_vsock_stats st;
 	char buf[64];
 
 	start();
@@ -455,14 +462,12 @@ START_TEST(test_host_connect_refused_and_bad_line)
 	expect(VIRTIO_VSOCK_OP_SHUTDOWN, hp, 55, &h);
 	ck_assert_uint_eq(h.flags, VIRTIO_VSOCK_SHUTDOWN_F_SEND);
 	close(c);
-	virtio_vsock_get_stats(vs, &st);
-	ck_assert_uint_eq(st.conns, 1);
+	expect_conns(1);
 }
 END_TEST
 
 START_TEST(test_connection_limit)
 {
-	struct virtio_vsock_stats st;
 	int listener = host_listen(1234);
 
 	start();
@@ -478,8 +483,7 @@ START_TEST(test_connection_limit)
 	host_write(c, "CONNECT 52\n");
 	virtio_vsock_poll(vs);
 	ck_assert(host_closed(c));
-	virtio_vsock_get_stats(vs, &st);
-	ck_assert_uint_eq(st.conns, VIRTIO_VSOCK_MAX_CONNS);
+	expect_conns(VIRTIO_VSOCK_MAX_CONNS);
 	/* A slot freed is a slot usable again. */
 	tx(VIRTIO_VSOCK_OP_RST, 6000, 1234, NULL, 0, 0);
 	tx(VIRTIO_VSOCK_OP_REQUEST, 7000, 1234, NULL, 0, 0);
@@ -634,8 +638,7 @@ START_TEST(test_credit_violation_resets)
 			got_rst |= h.op == VIRTIO_VSOCK_OP_RST;
 	}
 	ck_assert(got_rst);
-	virtio_vsock_get_stats(vs, &st);
-	ck_assert_uint_eq(st.conns, 0);
+	expect_conns(0);
 	ck_assert_uint_eq(st.buffered, 0);
 	close(fd);
 	close(listener);
@@ -647,7 +650,6 @@ END_TEST
 START_TEST(test_shutdown_from_guest)
 {
 	struct virtio_vsock_hdr h;
-	struct virtio_vsock_stats st;
 	char buf[16];
 	int listener;
 
@@ -668,8 +670,7 @@ START_TEST(test_shutdown_from_guest)
 	   VIRTIO_VSOCK_SHUTDOWN_F_SEND | VIRTIO_VSOCK_SHUTDOWN_F_RECEIVE);
 	expect(VIRTIO_VSOCK_OP_RST, 1234, 5000, NULL);
 	ck_assert_int_eq(send(fd, "x", 1, MSG_NOSIGNAL), -1);
-	virtio_vsock_get_stats(vs, &st);
-	ck_assert_uint_eq(st.conns, 0);
+	expect_conns(0);
 	close(fd);
 	close(listener);
 }
@@ -678,7 +679,6 @@ END_TEST
 START_TEST(test_shutdown_from_host)
 {
 	struct virtio_vsock_hdr h;
-	struct virtio_vsock_stats st;
 	char buf[16];
 	int listener;
 
@@ -698,8 +698,7 @@ START_TEST(test_shutdown_from_host)
 	tx(VIRTIO_VSOCK_OP_SHUTDOWN, 5000, 1234, NULL, 0, VIRTIO_VSOCK_SHUTDOWN_F_SEND);
 	expect(VIRTIO_VSOCK_OP_RST, 1234, 5000, NULL);
 	ck_assert_int_eq(host_read(fd, buf, sizeof(buf)), 0);
-	virtio_vsock_get_stats(vs, &st);
-	ck_assert_uint_eq(st.conns, 0);
+	expect_conns(0);
 	close(fd);
 	close(listener);
 }
@@ -708,7 +707,6 @@ END_TEST
 START_TEST(test_rst_from_guest)
 {
 	struct virtio_vsock_hdr h;
-	struct virtio_vsock_stats st;
 	char buf[16];
 	int listener;
 
@@ -717,8 +715,7 @@ START_TEST(test_rst_from_guest)
 	tx(VIRTIO_VSOCK_OP_RST, 5000, 1234, NULL, 0, 0);
 	ck_assert_int_eq(host_read(fd, buf, sizeof(buf)), 0);
 	ck_assert(!rx_next(&h, NULL)); /* an RST is never answered */
-	virtio_vsock_get_stats(vs, &st);
-	ck_assert_uint_eq(st.conns, 0);
+	expect_conns(0);
 	/* Later packets on it get an RST. */
 	tx(VIRTIO_VSOCK_OP_RW, 5000, 1234, "x", 1, 0);
 	expect(VIRTIO_VSOCK_OP_RST, 1234, 5000, NULL);
@@ -730,7 +727,6 @@ END_TEST
 START_TEST(test_rst_from_host)
 {
 	struct virtio_vsock_hdr h;
-	struct virtio_vsock_stats st;
 	int listener;
 
 	start();
@@ -746,8 +742,7 @@ START_TEST(test_rst_from_host)
 		tx(VIRTIO_VSOCK_OP_RW, 5000, 1234, "x", 1, 0);
 		expect(VIRTIO_VSOCK_OP_RST, 1234, 5000, NULL);
 	}
-	virtio_vsock_get_stats(vs, &st);
-	ck_assert_uint_eq(st.conns, 0);
+	expect_conns(0);
 	close(listener);
 }
 END_TEST
