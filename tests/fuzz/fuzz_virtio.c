@@ -35,22 +35,10 @@
 #include "kvmini/virtio_rng.h"
 #include "kvmini/virtio_spec.h"
 
+#include "fuzz_input.h"
+
 #define MEM_SIZE  0x10000 /* 64 KiB of guest RAM: random addresses often hit it */
 #define DATA_BASE 0x8000  /* where structured chains point their buffers */
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-/* Next len bytes of input as a little-endian number; zeros once input runs out. */
-static uint64_t take(struct input *in, unsigned int len)
-{
-	uint64_t v = 0;
-	for (unsigned int i = 0; i < len && in->n > 0; i++, in->n--)
-		v |= (uint64_t)*in->p++ << (8 * i);
-	return v;
-}
 
 static uint8_t *ram;
 static struct guest_mem mem;
