@@ -25,11 +25,6 @@
 #include "abi/kvmini_abi.h" /* KVMINI_STATUS_SECCOMP */
 
 /*
- * Exit status after a forbidden system call. Next to the statuses of
- * include/abi/kvmini_abi.h (122-125), below them so as not to collide.
- */
-
-/*
  * Install the filter on the calling thread; every thread it creates later
  * inherits it (and threads that already exist get it too: the filter is
  * installed with SECCOMP_FILTER_FLAG_TSYNC). Also installs the SIGSYS
