@@ -8,8 +8,9 @@
  * a few other KVM ioctls, reads and writes on descriptors it already holds,
  * epoll, futexes, memory for malloc. Everything else (opening files, sockets,
  * exec, fork, new executable memory) is refused, so that a bug in a device
- * model that a guest exploits gains little. vmm/host/seccomp.c says why each call
- * is on the list.
+ * model that a guest exploits gains little. vmm/host/seccomp_policy.c says why
+ * each call is on the list; the build compiles it into the program this
+ * loads (vmm/host/seccomp_gen.c).
  *
  * A forbidden call does not return: the process prints
  *	kvmini: seccomp: forbidden system call 41 (socket)
@@ -18,12 +19,10 @@
 #ifndef KVMINI_SECCOMP_H
 #define KVMINI_SECCOMP_H
 
-#include "abi/kvmini_abi.h" /* KVMINI_STATUS_SECCOMP */
+#include <linux/filter.h> /* struct sock_fprog */
+#include <sys/types.h>
 
-/*
- * Exit status after a forbidden system call. Next to the statuses of
- * include/abi/kvmini_abi.h (122-125), below them so as not to collide.
- */
+#include "abi/kvmini_abi.h" /* KVMINI_STATUS_SECCOMP */
 
 /*
  * Install the filter on the calling thread; every thread it creates later
@@ -31,10 +30,25 @@
  * installed with SECCOMP_FILTER_FLAG_TSYNC). Also installs the SIGSYS
  * handler that reports a violation, so SIGSYS must stay unblocked in every
  * thread (vcpus_start() leaves it so). Call after setup, just before
- * vcpus_start(). Cannot be undone. 0 or -errno (logged).
+ * vcpus_start(). Sets no_new_privs first (prctl(2)), as the kernel requires.
+ * Cannot be undone. 0 or -errno (logged).
  * In a sanitizer build (-Dsanitize=true) it installs nothing and returns 0:
  * the sanitizers' own run-time needs calls no filter should allow.
  */
 int seccomp_install(void);
+
+/*
+ * The program seccomp_install() loads in the process tgid: the one compiled
+ * at build time, with tgid as the only process tgkill may signal. Points to
+ * static storage that the next call rewrites (tests and benchmarks call it;
+ * it allocates nothing and calls nothing).
+ */
+const struct sock_fprog *seccomp_program(pid_t tgid);
+
+/*
+ * The name of native system call nr, as libseccomp knew it at build time, for
+ * the message of a forbidden call; NULL if unknown. Async-signal-safe.
+ */
+const char *seccomp_call_name(int nr);
 
 #endif /* KVMINI_SECCOMP_H */

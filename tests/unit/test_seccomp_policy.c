@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The system-call filter compiled at build time (vmm/host/seccomp_bpf.h,
+ * written by vmm/host/seccomp_gen.c) against what libseccomp makes of the
+ * same policy (vmm/host/seccomp_policy.c) now, instruction for instruction:
+ * a header built from an older policy or another libseccomp fails here.
+ *
+ * Then what the program decides, run by a small classic-BPF interpreter on
+ * made-up calls (struct seccomp_data, linux/seccomp.h): among them the
+ * foreign-ABI calls that tests/hardening/seccomp.sh cannot make on a host
+ * without IA-32 emulation. Nothing here installs a filter.
+ */
+#include <check.h>
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "host/seccomp.h"
+#include "host/seccomp_policy.h"
+#include "unit_run.h"
+
+/* The program libseccomp exports for tgid must be the one seccomp_program(tgid) gives. */
+static void check_same_program(uint32_t tgid)
+{
+	struct sock_filter *want;
+	size_t len;
+
+	ck_assert_int_eq(seccomp_policy_export(tgid, &want, &len), 0);
+	const struct sock_fprog *got = seccomp_program((pid_t)tgid);
+	ck_assert_uint_eq(got->len, len);
+	for (size_t i = 0; i < len; i++) {
+		const struct sock_filter *a = &got->filter[i], *b = &want[i];
+		ck_assert_msg(memcmp(a, b, sizeof(*a)) == 0,
+			      "instruction %zu: {0x%04x, %u, %u, 0x%08x} built, libseccomp "
+			      "exports {0x%04x, %u, %u, 0x%08x}: rebuild seccomp_bpf.h",
+			      i, a->code, a->jt, a->jf, a->k, b->code, b->jt, b->jf, b->k);
+	}
+	free(want);
+}
+
+START_TEST(test_build_time_program_is_libseccomps)
+{
+	/* As generated, before any pid is written into it. */
+	check_same_program(SECCOMP_POLICY_PID_PLACEHOLDER);
+}
+END_TEST
+
+START_TEST(test_pid_filled_in)
+{
+	/* What seccomp_install() loads in this process, and in another one. */
+	check_same_program((uint32_t)getpid());
+	check_same_program(4194304); /* PID_MAX_LIMIT on x86-64 */
+	check_same_program(1);
+}
+END_TEST
+
+START_TEST(test_call_names)
+{
+	for (int nr = -1; nr < 1024; nr++) {
+		char *want = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+		const char *got = seccomp_call_name(nr);
+		if (want && nr < 512)
+			ck_assert_msg(got && strcmp(got, want) == 0, "call %d: %s, not %s", nr,
+				      got ? got : "(none)", want);
+		else
+			ck_assert_msg(!got, "call %d: named %s", nr, got);
+		free(want);
+	}
+	ck_assert_str_eq(seccomp_call_name(__NR_socket), "socket");
+}
+END_TEST
+
+/*
+ * Run a seccomp program on one call the way the kernel does (filter(2)'s
+ * classic BPF, restricted as seccomp_filter.rst says): only the instructions
+ * libseccomp emits are known; anything else fails the test.
+ */
+static uint32_t run(const struct sock_fprog *prog, const struct seccomp_data *call)
+{
+	uint32_t a = 0;
+
+	for (size_t pc = 0; pc < prog->len; pc++) {
+		const struct sock_filter *in = &prog->filter[pc];
+		uint32_t taken;
+
+		switch (in->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			ck_assert(in->k + 4 <= sizeof(*call) && in->k % 4 == 0);
+			memcpy(&a, (const char *)call + in->k, 4);
+			continue;
+		case BPF_ALU | BPF_AND | BPF_K:
+			a &= in->k;
+			continue;
+		case BPF_RET | BPF_K:
+			return in->k;
+		case BPF_JMP | BPF_JA:
+			pc += in->k;
+			continue;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			taken = a == in->k;
+			break;
+		case BPF_JMP | BPF_JGT | BPF_K:
+			taken = a > in->k;
+			break;
+		case BPF_JMP | BPF_JGE | BPF_K:
+			taken = a >= in->k;
+			break;
+		case BPF_JMP | BPF_JSET | BPF_K:
+			taken = (a & in->k) != 0;
+			break;
+		default:
+			ck_abort_msg("instruction %zu: code 0x%04x not known to this test", pc,
+				     in->code);
+		}
+		pc += taken ? in->jt : in->jf;
+	}
+	ck_abort_msg("the program ran off its end");
+	return 0;
+}
+
+/* What the monitor's filter does with call nr(args) made through ABI arch. */
+static uint32_t decide(uint32_t arch, int nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	struct seccomp_data call = {.nr = nr, .arch = arch, .args = {a0, a1, a2}};
+	return run(seccomp_program(getpid()), &call);
+}
+
+#define X86_64 AUDIT_ARCH_X86_64
+
+START_TEST(test_decisions)
+{
+	/* Allowed, also with the argument tests passing. */
+	ck_assert_uint_eq(decide(X86_64, __NR_write, 1, 0, 0), SECCOMP_RET_ALLOW);
+	ck_assert_uint_eq(decide(X86_64, __NR_mmap, 0, 4096, PROT_READ | PROT_WRITE),
+			  SECCOMP_RET_ALLOW);
+	ck_assert_uint_eq(decide(X86_64, __NR_tgkill, (uint64_t)getpid(), 1, 10),
+			  SECCOMP_RET_ALLOW);
+	/* Refused: the call, or its arguments. */
+	ck_assert_uint_eq(decide(X86_64, __NR_socket, 2, 1, 0), SECCOMP_RET_TRAP);
+	ck_assert_uint_eq(decide(X86_64, __NR_mmap, 0, 4096, PROT_READ | PROT_EXEC),
+			  SECCOMP_RET_TRAP);
+	ck_assert_uint_eq(decide(X86_64, __NR_tgkill, (uint64_t)getpid() + 1, 1, 10),
+			  SECCOMP_RET_TRAP);
+	ck_assert_uint_eq(decide(X86_64, __NR_tgkill, SECCOMP_POLICY_PID_PLACEHOLDER, 1, 10),
+			  SECCOMP_RET_TRAP);
+	/* clone3 fails with ENOSYS, so that glibc falls back to clone. */
+	ck_assert_uint_eq(decide(X86_64, __NR_clone3, 0, 0, 0), SECCOMP_RET_ERRNO | ENOSYS);
+}
+END_TEST
+
+START_TEST(test_foreign_abi_refused)
+{
+	/* int $0x80 getpid (20 in the i386 table) and write (4): not allowed by x86-64 rules. */
+	ck_assert_uint_eq(decide(AUDIT_ARCH_I386, 20, 0, 0, 0), SECCOMP_RET_TRAP);
+	ck_assert_uint_eq(decide(AUDIT_ARCH_I386, 4, 1, 0, 0), SECCOMP_RET_TRAP);
+	/* x32: the x86-64 ABI with bit 30 of the number set (__X32_SYSCALL_BIT). */
+	ck_assert_uint_eq(decide(X86_64, 0x40000000 | __NR_write, 1, 0, 0), SECCOMP_RET_TRAP);
+	ck_assert_uint_eq(decide(X86_64, 0x40000000 | __NR_socket, 2, 1, 0), SECCOMP_RET_TRAP);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("seccomp_policy");
+	TCase *tc = tcase_create("seccomp_policy");
+
+	tcase_add_test(tc, test_build_time_program_is_libseccomps);
+	tcase_add_test(tc, test_pid_filled_in);
+	tcase_add_test(tc, test_call_names);
+	tcase_add_test(tc, test_decisions);
+	tcase_add_test(tc, test_foreign_abi_refused);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The system calls a running VM may make (see vmm/host/seccomp.h), each with
+ * the reason it is needed. This file is the one place to change the list: to
+ * allow a call, add one line to the table it belongs in. The build compiles
+ * the list into the monitor's BPF program (vmm/host/seccomp_gen.c).
+ *
+ * How the list was found: `strace -f` of real runs (every tiny guest,
+ * the virtio disk, console and rng guests, a stop by SIGINT and by
+ * --timeout, a console on a terminal), keeping the calls made from
+ * vcpus_start() on. tests/hardening/seccomp-strace.sh repeats that survey;
+ * run it after changing what the monitor does at run time. Calls glibc makes
+ * on our behalf are on the list too, each with the reason.
+ *
+ * Arguments are checked where that is cheap and meaningful (seccomp sees
+ * only register values, never memory): ioctl only with the requests the run
+ * loop uses, clone only for threads, tgkill only inside this process, no new
+ * executable memory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "host/seccomp_policy.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allowed whatever the arguments. */
+static const char *const allowed_calls[] = {
+	/* Guest console, eventfds (irqfd, ioeventfd), signalfd, timerfd, stdin. */
+	"read",
+	"write",
+	/* virtio-blk backend: vector I/O at an offset, and FLUSH (virtio 1.2, 5.2.6). */
+	"preadv",
+	"pwritev",
+	"fdatasync",
+	/*
+	 * The I/O thread's event loop, the console's retry timer, and the
+	 * console output's batching deadline (host/chardev_io.c).
+	 */
+	"epoll_wait",
+	"epoll_ctl",
+	"timerfd_settime",
+	/*
+	 * The bounded last flush of console output at exit waits for a full
+	 * stdout with poll() (devices/backends/chardev.c, chardev_drain);
+	 * glibc's poll() may be either call. Without these, a monitor whose
+	 * stdout reader had stopped died at teardown with status 121.
+	 */
+	"poll",
+	"ppoll",
+	/* virtio-rng. */
+	"getrandom",
+	/* Mutexes, pthread_join; what glibc does in every new thread. */
+	"futex",
+	"set_robust_list",
+	"rseq",
+	/*
+	 * Signals: the vCPU kick (SIGUSR1) and the return from its handler;
+	 * pthread_kill() and raise() (host/stdin_console.c's fatal_signal(), abort()).
+	 */
+	"rt_sigaction",
+	"rt_sigprocmask",
+	"rt_sigreturn",
+	"restart_syscall",
+	"getpid",
+	"gettid",
+	/* SIGCONT: is the terminal ours again (stdin_console.c's on_cont)? */
+	"getpgrp",
+	/* malloc and free, thread stacks, the teardown of guest RAM (mmap: below). */
+	"munmap",
+	"madvise",
+	"mremap",
+	"brk",
+	/* Teardown: file descriptors, the end of threads and of the process. */
+	"close",
+	"exit",
+	"exit_group",
+	/* Timestamps (--boot-times, --trace) when the vDSO cannot answer. */
+	"clock_gettime",
+};
+
+/*
+ * ioctls the run loop and the teardown make (vcpu.c, vcpu_exit.c,
+ * host_quirks.c, dump.c, vm.c, stdin_console.c). Creating VMs, vCPUs, memory
+ * slots or devices is setup work, refused from here on.
+ */
+static const unsigned long allowed_ioctls[] = {
+	/* Running the guest. */
+	KVM_RUN,
+	/* Crash dumps, reading code at RIP, the int3 injection (host_quirks.c). */
+	KVM_GET_REGS,
+	KVM_SET_REGS,
+	KVM_GET_SREGS,
+	KVM_GET_VCPU_EVENTS,
+	KVM_SET_VCPU_EVENTS,
+	/* Level-triggered lines (the UART), and edges where KVM has no irqfd. */
+	KVM_IRQ_LINE,
+	/*
+	 * The terminal: stdin_console_restore(), also from on_sigsys(); raw
+	 * mode undone on SIGTSTP and redone on SIGCONT when in the foreground.
+	 */
+	TCGETS,
+	TCSETS,
+	TIOCGPGRP,
+};
+
+/*
+ * Allowed when one argument passes a test: {argument number, comparison,
+ * operand, operand} as in struct scmp_arg_cmp (seccomp_rule_add(3)). A call
+ * on several lines is allowed when any of them passes.
+ */
+static const struct {
+	const char *name;
+	struct scmp_arg_cmp arg;
+} allowed_if[] = {
+	/* Memory, but never executable: a guest must not get code into the monitor. */
+	{"mmap", {2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0}},
+	{"mprotect", {2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0}},
+	/* pthread_create: threads of this process only, never a new process. */
+	{"clone", {0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD}},
+	/*
+	 * fcntl(F_GETFL/F_SETFL) only: console output's fd gets its blocking
+	 * flag back at teardown, or from a dying monitor's signal handler
+	 * (chardev_restore_fd). Nothing else (no F_DUPFD, no locks, no F_SETOWN).
+	 */
+	{"fcntl", {1, SCMP_CMP_EQ, F_GETFL, 0}},
+	{"fcntl", {1, SCMP_CMP_EQ, F_SETFL, 0}},
+	/* pthread_kill() and raise(): signals to our own threads only (the pid: below). */
+	{"tgkill", {0, SCMP_CMP_EQ, SECCOMP_POLICY_PID_PLACEHOLDER, 0}},
+};
+
+/* Refused, but with an error the caller handles instead of SIGSYS. */
+static const struct {
+	const char *name;
+	int error;
+} failing_calls[] = {
+	/*
+	 * clone3 passes its flags in memory, which a filter cannot read. It
+	 * fails with ENOSYS instead, and glibc then falls back to clone.
+	 */
+	{"clone3", ENOSYS},
+};
+
+/* seccomp_rule_add for a call by name; -errno with a message. */
+static int add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned int nargs,
+		    const struct scmp_arg_cmp *args)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+	if (nr == __NR_SCMP_ERROR) {
+		fprintf(stderr, "seccomp: system call '%s' is unknown to libseccomp\n", name);
+		return -EINVAL;
+	}
+	int ret = seccomp_rule_add_array(ctx, action, nr, nargs, args);
+	if (ret)
+		fprintf(stderr, "seccomp: cannot add a rule for %s: %s\n", name, strerror(-ret));
+	return ret;
+}
+
+static int add_rules(scmp_filter_ctx ctx, uint32_t tgid)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < COUNT(allowed_calls) && !ret; i++)
+		ret = add_rule(ctx, SCMP_ACT_ALLOW, allowed_calls[i], 0, NULL);
+	for (size_t i = 0; i < COUNT(allowed_ioctls) && !ret; i++) {
+		struct scmp_arg_cmp req = SCMP_A1(SCMP_CMP_EQ, allowed_ioctls[i]);
+		ret = add_rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, &req);
+	}
+	for (size_t i = 0; i < COUNT(allowed_if) && !ret; i++) {
+		struct scmp_arg_cmp arg = allowed_if[i].arg;
+		if (arg.datum_a == SECCOMP_POLICY_PID_PLACEHOLDER)
+			arg.datum_a = tgid;
+		ret = add_rule(ctx, SCMP_ACT_ALLOW, allowed_if[i].name, 1, &arg);
+	}
+	for (size_t i = 0; i < COUNT(failing_calls) && !ret; i++)
+		ret = add_rule(ctx, SCMP_ACT_ERRNO(failing_calls[i].error), failing_calls[i].name,
+			       0, NULL);
+	return ret;
+}
+
+scmp_filter_ctx seccomp_policy_filter(uint32_t tgid)
+{
+	/* Anything not allowed: SIGSYS, which seccomp.c's on_sigsys() reports. */
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+	if (!ctx) {
+		fprintf(stderr, "seccomp: cannot create a filter\n");
+		return NULL;
+	}
+	/*
+	 * A call through another ABI (int $0x80, x32) would get around a
+	 * filter written for x86-64 numbers: trap those too.
+	 */
+	int ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRAP);
+	if (!ret)
+		ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	if (!ret)
+		ret = add_rules(ctx, tgid);
+	if (ret) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+int seccomp_policy_export(uint32_t tgid, struct sock_filter **code, size_t *len)
+{
+	scmp_filter_ctx ctx = seccomp_policy_filter(tgid);
+	if (!ctx)
+		return -EINVAL;
+
+	/* libseccomp 2.5 exports to a file descriptor only: go through a temporary file. */
+	FILE *tmp = tmpfile();
+	struct stat st;
+	int ret = 0;
+	if (!tmp || (ret = seccomp_export_bpf(ctx, fileno(tmp))) != 0 ||
+	    fstat(fileno(tmp), &st) < 0) {
+		ret = ret ? ret : -errno;
+		fprintf(stderr, "seccomp: cannot export the filter: %s\n", strerror(-ret));
+		goto out;
+	}
+	size_t size = (size_t)st.st_size;
+	if (size == 0 || size % sizeof(**code) != 0) {
+		fprintf(stderr, "seccomp: the exported filter has %zu bytes\n", size);
+		ret = -EINVAL;
+		goto out;
+	}
+	*code = malloc(size);
+	if (!*code || pread(fileno(tmp), *code, size, 0) != (ssize_t)size) {
+		ret = *code ? -EIO : -ENOMEM;
+		fprintf(stderr, "seccomp: cannot read the exported filter back\n");
+		free(*code);
+		*code = NULL;
+		goto out;
+	}
+	*len = size / sizeof(**code);
+out:
+	if (tmp)
+		fclose(tmp);
+	seccomp_release(ctx);
+	return ret;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The monitor's system-call allow-list (vmm/host/seccomp_policy.c), turned
+ * into a libseccomp filter. Only build-time and test code links this:
+ * vmm/host/seccomp_gen.c compiles the filter into a BPF program when kvmini
+ * is built, and the monitor (vmm/host/seccomp.c) loads that program without
+ * libseccomp. tests/unit/test_seccomp_policy.c checks that the compiled
+ * program is still what libseccomp makes of this policy.
+ */
+#ifndef KVMINI_SECCOMP_POLICY_H
+#define KVMINI_SECCOMP_POLICY_H
+
+#include <linux/filter.h> /* struct sock_filter */
+#include <seccomp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * tgkill is allowed towards the monitor's own process only, and its pid is
+ * known at run time only. The build-time program carries this value in its
+ * place, and seccomp_program() (vmm/host/seccomp.c) writes the pid over it.
+ * It is above any pid (the kernel's PID_MAX_LIMIT is 2^22, proc(5)), so a
+ * program that was not filled in allows no tgkill at all.
+ */
+#define SECCOMP_POLICY_PID_PLACEHOLDER 0x7ead7eadu
+
+/*
+ * The filter of the policy for the process tgid (SECCOMP_POLICY_PID_PLACEHOLDER
+ * for the build-time program): forbidden calls trap (SIGSYS), calls through
+ * another ABI too, and it is to be loaded on every thread (TSYNC). NULL on
+ * error, with a message on stderr. Free it with seccomp_release().
+ */
+scmp_filter_ctx seccomp_policy_filter(uint32_t tgid);
+
+/*
+ * The BPF program libseccomp makes of seccomp_policy_filter(tgid)
+ * (seccomp_export_bpf): *code is malloc'ed, *len instructions long.
+ * 0, or -errno with a message on stderr.
+ */
+int seccomp_policy_export(uint32_t tgid, struct sock_filter **code, size_t *len);
+
+#endif /* KVMINI_SECCOMP_POLICY_H */
