@@ -3,7 +3,7 @@
 #
 # seccomp-strace.sh: list the system calls (and ioctl requests) the monitor
 # makes at run time, i.e. from its first thread creation on, the survey the
-# allow list in vmm/host/seccomp.c comes from. A developer tool, not a test: run
+# allow list in vmm/host/seccomp_policy.c comes from. A developer tool, not a test: run
 # it after changing what the monitor does while a guest runs, and compare.
 #
 # Usage: tests/hardening/seccomp-strace.sh [BUILD-DIR] [-- KVMINI-RUN-OPTIONS...]
