@@ -30,6 +30,7 @@ static void on_guest_exit(void *opaque, unsigned int code)
 static void on_guest_marker(void *opaque, unsigned int id)
 {
 	vm_mark(opaque, NULL, (int)id);
+	board_note_marker(((struct vm *)opaque)->board, id);
 }
 
 /*

@@ -52,10 +52,11 @@ struct board {
 	/*
 	 * How a guest reset ends the run. Written before the vCPUs start
 	 * (shutdown_is_reboot) or on the I/O and vCPU threads (guest_panicked,
-	 * with atomics); read on vCPU threads.
+	 * init_started, with atomics); read on vCPU threads.
 	 */
 	bool guest_panicked;	 /* Linux: "Kernel panic" seen on the console */
 	bool shutdown_is_reboot; /* Linux: a triple fault is how reboot=t ends */
+	bool init_started;	 /* Linux: /init wrote KVMINI_MARKER_LINUX_INIT */
 };
 
 /*
@@ -106,6 +107,44 @@ static inline int board_reset_status(const struct board *b)
 {
 	return __atomic_load_n(&b->guest_panicked, __ATOMIC_SEQ_CST) ? KVMINI_STATUS_PANIC
 								     : KVMINI_STATUS_OK;
+}
+
+/*
+ * A guest marker reached the board (testdev MARKER). KVMINI_MARKER_LINUX_INIT
+ * says Linux has booted: see board_linux_booted(). Thread-safe.
+ */
+static inline void board_note_marker(struct board *b, unsigned int id)
+{
+	if (id == KVMINI_MARKER_LINUX_INIT)
+		__atomic_store_n(&b->init_started, true, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Has a Linux guest reached the point past which a triple fault is a
+ * reboot? That is its first console line from the kernel proper (the
+ * console watch, boot/linux_events.h) or /init's marker, whichever comes
+ * first: the marker covers a kernel whose console is not COM1 (console=hvc0),
+ * the console line one whose /init writes no marker. Thread-safe.
+ */
+static inline bool board_linux_booted(const struct board *b)
+{
+	return linux_events_kernel_running(&b->linux_watch) ||
+	       __atomic_load_n(&b->init_started, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * The exit status for a triple fault (KVM_EXIT_SHUTDOWN). Only a Linux
+ * guest (shutdown_is_reboot) that has booted reboots that way (reboot=t,
+ * or panic=-1 after a panic): board_reset_status(). Anything else is a
+ * crash, KVMINI_STATUS_GUEST_CRASH, and in particular a kernel that dies
+ * before its console is up: that is no reboot, and would otherwise end the
+ * run with 0 and no message. Thread-safe.
+ */
+static inline int board_shutdown_status(const struct board *b)
+{
+	if (!b->shutdown_is_reboot || !board_linux_booted(b))
+		return KVMINI_STATUS_GUEST_CRASH;
+	return board_reset_status(b);
 }
 
 /*
