@@ -177,11 +177,16 @@ START_TEST(test_triple_fault_before_boot_is_a_crash)
 	board_note_marker(&b, KVMINI_MARKER_GUEST_ENTRY);
 	feed(&b.linux_watch, "Decompressing Linux... Parsing ELF... done.\n");
 	ck_assert_int_eq(board_shutdown_status(&b), KVMINI_STATUS_GUEST_CRASH);
+	/* Nor through the i8042's reset line (an early panic with panic=-1). */
+	ck_assert_int_eq(board_reset_status(&b), KVMINI_STATUS_GUEST_CRASH);
 	/* The tiny guest never reboots by triple fault, whatever it printed. */
 	linux_board(&b, false);
 	feed(&b.linux_watch, "hello\n");
 	board_note_marker(&b, KVMINI_MARKER_LINUX_INIT);
 	ck_assert_int_eq(board_shutdown_status(&b), KVMINI_STATUS_GUEST_CRASH);
+	/* Its i8042 reset is what it always was: 0. */
+	linux_board(&b, false);
+	ck_assert_int_eq(board_reset_status(&b), KVMINI_STATUS_OK);
 }
 END_TEST
 
@@ -193,6 +198,7 @@ START_TEST(test_triple_fault_after_boot_is_a_reboot)
 	linux_board(&b, true);
 	feed(&b.linux_watch, "[    0.000000] Linux version 6.1.0\n");
 	ck_assert_int_eq(board_shutdown_status(&b), KVMINI_STATUS_OK);
+	ck_assert_int_eq(board_reset_status(&b), KVMINI_STATUS_OK);
 	/* Booted by /init's marker alone (console=hvc0: COM1 stays silent). */
 	linux_board(&b, true);
 	board_note_marker(&b, KVMINI_MARKER_LINUX_INIT);

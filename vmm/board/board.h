@@ -55,7 +55,7 @@ struct board {
 	 * init_started, with atomics); read on vCPU threads.
 	 */
 	bool guest_panicked;	 /* Linux: "Kernel panic" seen on the console */
-	bool shutdown_is_reboot; /* Linux: a triple fault is how reboot=t ends */
+	bool shutdown_is_reboot; /* Linux: once booted, a triple fault is reboot=t */
 	bool init_started;	 /* Linux: /init wrote KVMINI_MARKER_LINUX_INIT */
 };
 
@@ -100,16 +100,6 @@ int board_start_console(struct board *b, const struct vm_config *cfg);
 void board_set_console_tap(struct board *b, serial_output_fn tap, void *opaque);
 
 /*
- * The exit status for a guest reset, halt or power-off: KVMINI_STATUS_PANIC
- * once the guest kernel reported a panic, else KVMINI_STATUS_OK. Thread-safe.
- */
-static inline int board_reset_status(const struct board *b)
-{
-	return __atomic_load_n(&b->guest_panicked, __ATOMIC_SEQ_CST) ? KVMINI_STATUS_PANIC
-								     : KVMINI_STATUS_OK;
-}
-
-/*
  * A guest marker reached the board (testdev MARKER). KVMINI_MARKER_LINUX_INIT
  * says Linux has booted: see board_linux_booted(). Thread-safe.
  */
@@ -120,16 +110,32 @@ static inline void board_note_marker(struct board *b, unsigned int id)
 }
 
 /*
- * Has a Linux guest reached the point past which a triple fault is a
- * reboot? That is its first console line from the kernel proper (the
- * console watch, boot/linux_events.h) or /init's marker, whichever comes
- * first: the marker covers a kernel whose console is not COM1 (console=hvc0),
- * the console line one whose /init writes no marker. Thread-safe.
+ * Has a Linux guest reached the point past which a reset (a triple fault,
+ * or the i8042's reset line) is a reboot? That is its first console line from the kernel proper
+ * (the console watch, boot/linux_events.h) or /init's marker, whichever comes first: the marker
+ * covers a kernel whose console is not COM1 (console=hvc0), the console line one whose /init writes
+ * no marker. Thread-safe.
  */
 static inline bool board_linux_booted(const struct board *b)
 {
 	return linux_events_kernel_running(&b->linux_watch) ||
 	       __atomic_load_n(&b->init_started, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * The exit status for a guest reset, halt or power-off: KVMINI_STATUS_PANIC
+ * once the guest kernel reported a panic; KVMINI_STATUS_GUEST_CRASH for a
+ * Linux guest that has not booted (board_linux_booted()): a kernel that
+ * resets before that has died, not rebooted; else KVMINI_STATUS_OK.
+ * Thread-safe.
+ */
+static inline int board_reset_status(const struct board *b)
+{
+	if (__atomic_load_n(&b->guest_panicked, __ATOMIC_SEQ_CST))
+		return KVMINI_STATUS_PANIC;
+	if (b->shutdown_is_reboot && !board_linux_booted(b))
+		return KVMINI_STATUS_GUEST_CRASH;
+	return KVMINI_STATUS_OK;
 }
 
 /*
@@ -142,9 +148,7 @@ static inline bool board_linux_booted(const struct board *b)
  */
 static inline int board_shutdown_status(const struct board *b)
 {
-	if (!b->shutdown_is_reboot || !board_linux_booted(b))
-		return KVMINI_STATUS_GUEST_CRASH;
-	return board_reset_status(b);
+	return b->shutdown_is_reboot ? board_reset_status(b) : KVMINI_STATUS_GUEST_CRASH;
 }
 
 /*
