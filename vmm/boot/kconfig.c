@@ -169,19 +169,36 @@ unsigned int kconfig_problems(const struct kconfig *kc, const struct kconfig_nee
 	return n;
 }
 
-/* Up to KCONFIG_MAX bytes of the regular file at path, malloc'ed; NULL if none. */
-static char *read_config_file(const char *path, size_t *len)
+/*
+ * Open path if it is a non-empty regular file: its fd, size in *size; else -1.
+ * O_NONBLOCK: a FIFO put where a kernel or config file is expected must not
+ * hang us before the fstat() refuses it.
+ */
+static int open_regular(const char *path, size_t *size)
 {
 	struct stat st;
-	char *text = NULL;
-
-	/* O_NONBLOCK: a FIFO put where a config file is expected must not hang us. */
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		*size = (size_t)st.st_size;
+		return fd;
+	}
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* The regular file at path, if at most KCONFIG_MAX bytes, malloc'ed; NULL if none. */
+static char *read_config_file(const char *path, size_t *len)
+{
+	size_t size;
+	char *text = NULL;
+	int fd = open_regular(path, &size);
+
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (uint64_t)st.st_size <= KCONFIG_MAX && (text = malloc((size_t)st.st_size))) {
-		ssize_t n = pread(fd, text, (size_t)st.st_size, 0);
+	if (size <= KCONFIG_MAX && (text = malloc(size))) {
+		ssize_t n = pread(fd, text, size, 0);
 		if (n <= 0) {
 			free(text);
 			text = NULL;
@@ -196,20 +213,17 @@ static char *read_config_file(const char *path, size_t *len)
 /* The IKCONFIG text of the vmlinux at path, malloc'ed; NULL if it has none. */
 static char *read_ikconfig(const char *path, size_t *len)
 {
-	struct stat st;
+	size_t size;
 	char *text = NULL;
+	int fd = open_regular(path, &size);
 
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-		void *image = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (image != MAP_FAILED) {
-			if (kconfig_from_ikconfig(image, (size_t)st.st_size, KCONFIG_MAX, &text,
-						  len))
-				text = NULL;
-			munmap(image, (size_t)st.st_size);
-		}
+	void *image = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (image != MAP_FAILED) {
+		if (kconfig_from_ikconfig(image, size, KCONFIG_MAX, &text, len))
+			text = NULL;
+		munmap(image, size);
 	}
 	close(fd);
 	return text;
