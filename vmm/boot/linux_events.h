@@ -14,7 +14,9 @@
  * is running, so a reset is a reboot and not a death (boot/boot_linux.c).
  * The bzImage decompressor's own lines (arch/x86/boot/compressed/misc.c,
  * printed only with earlyprintk=serial) do not count: the kernel proper has
- * not started yet when it prints them.
+ * not started yet when it prints them. The kernel's own early lines with
+ * earlyprintk do count, although its console is not up yet: a death after
+ * them reads as a reboot.
  */
 #ifndef KVMINI_LINUX_EVENTS_H
 #define KVMINI_LINUX_EVENTS_H

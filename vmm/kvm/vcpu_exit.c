@@ -162,7 +162,7 @@ static enum exit_action handle_shutdown(struct vcpu *vcpu)
 		return crash(vcpu, "guest triple fault (KVM_EXIT_SHUTDOWN)");
 	return crash(vcpu, "Linux died before it booted: a triple fault (KVM_EXIT_SHUTDOWN) "
 			   "before the kernel's first console line and before /init started, "
-			   "so not a reboot (earlyprintk=serial shows the earliest messages)");
+			   "so not a reboot (check the kernel image, --mem and the command line)");
 }
 
 enum exit_action vcpu_exit_handle(struct vcpu *vcpu)
