@@ -161,6 +161,76 @@ START_TEST(kvm_check_other_device)
 }
 END_TEST
 
+/* The name host_quirks_fatal_insn() gives bytes, or "" for no match. */
+static const char *insn_name(const uint8_t *bytes, size_t len)
+{
+	const struct host_quirks_insn *insn = host_quirks_fatal_insn(bytes, len);
+	return insn ? insn->name : "";
+}
+
+#define NAME(...) insn_name((const uint8_t[]){__VA_ARGS__}, sizeof((uint8_t[]){__VA_ARGS__}))
+
+/*
+ * The instruction bytes as KVM reported them on the emulating host
+ * (KVM_EXIT_INTERNAL_ERROR suberror 1, the measured instruction table),
+ * with whatever followed them.
+ */
+START_TEST(fatal_insns_as_measured)
+{
+	ck_assert_str_eq(NAME(0xf3, 0x48, 0x0f, 0xb8, 0xc3, 0xe6, 0x10), "popcnt");
+	ck_assert_str_eq(NAME(0x48, 0x0f, 0xae, 0x24, 0x25, 0x00, 0x00, 0x00, 0x90), "xsave");
+	ck_assert_str_eq(NAME(0x48, 0x0f, 0xae, 0x2c, 0x25, 0x00, 0x00, 0x00, 0x90), "xrstor");
+	ck_assert_str_eq(NAME(0x48, 0x0f, 0xae, 0x34, 0x25, 0x00, 0x00, 0x00, 0x90), "xsaveopt");
+	ck_assert_str_eq(NAME(0x0f, 0x01, 0xd0, 0xe6, 0x10), "xgetbv");
+	ck_assert_str_eq(NAME(0x0f, 0x01, 0xf9, 0xe6, 0x10), "rdtscp");
+	ck_assert_str_eq(NAME(0xcc, 0xb8, 0x33, 0x33), "int3");
+	ck_assert_str_eq(NAME(0xf0, 0x48, 0x0f, 0xc7, 0x0c, 0x25), "cmpxchg16b");
+	ck_assert_str_eq(NAME(0x0f, 0x01, 0xcb, 0x0f, 0x01, 0xca), "stac");
+	ck_assert_str_eq(NAME(0x66, 0x0f, 0x38, 0x82, 0x04, 0x25), "invpcid");
+	ck_assert_str_eq(NAME(0x0f, 0x00, 0x2c, 0x25, 0x00), "verw");
+	ck_assert_str_eq(NAME(0x9b), "fwait");
+}
+END_TEST
+
+START_TEST(fatal_insn_hints)
+{
+	const uint8_t xrstor[] = {0x0f, 0xae, 0x2f}; /* xrstor (%rdi) */
+	const uint8_t popcnt[] = {0xf3, 0x0f, 0xb8, 0xc3};
+	const uint8_t fwait[] = {0x9b};
+
+	ck_assert_str_eq(host_quirks_fatal_insn(xrstor, sizeof(xrstor))->option, "noxsave");
+	ck_assert_str_eq(host_quirks_fatal_insn(popcnt, sizeof(popcnt))->option,
+			 "clearcpuid=popcnt");
+	/* No option avoids FWAIT: a guest patch does. */
+	ck_assert_ptr_null(host_quirks_fatal_insn(fwait, 1)->option);
+	ck_assert_ptr_nonnull(strstr(host_quirks_fatal_insn(fwait, 1)->note, "0003"));
+}
+END_TEST
+
+/* Near misses: what the emulator runs must not be named. */
+START_TEST(fatal_insn_near_misses)
+{
+	ck_assert_str_eq(NAME(0x0f, 0xae, 0xe8), "");	    /* lfence: 0f ae /5, register form */
+	ck_assert_str_eq(NAME(0x0f, 0xae, 0xf0), "");	    /* mfence */
+	ck_assert_str_eq(NAME(0x0f, 0xae, 0x07), "");	    /* fxsave (%rdi): /0 */
+	ck_assert_str_eq(NAME(0x0f, 0xb8, 0xc3), "");	    /* no F3: not popcnt */
+	ck_assert_str_eq(NAME(0xf3, 0x0f, 0xbc, 0xc3), ""); /* tzcnt */
+	ck_assert_str_eq(NAME(0x0f, 0xc7, 0x0c, 0x25), ""); /* cmpxchg8b: no REX.W */
+	ck_assert_str_eq(NAME(0x0f, 0x01, 0xd1), "");	    /* xsetbv */
+	ck_assert_str_eq(NAME(0x0f, 0x0b), "");		    /* ud2 */
+	ck_assert_str_eq(NAME(0x90), "");		    /* nop */
+	/* Too few bytes: no ModRM, only prefixes, nothing. */
+	ck_assert_str_eq(NAME(0x0f, 0xae), "");
+	ck_assert_str_eq(NAME(0xf3, 0x48), "");
+	ck_assert_ptr_null(host_quirks_fatal_insn((const uint8_t *)"", 0));
+	/* A run of 16 prefixes is no instruction (at most 15 bytes make one). */
+	uint8_t prefixes[16];
+	memset(prefixes, 0x66, sizeof(prefixes) - 1);
+	prefixes[15] = 0x9b;
+	ck_assert_ptr_null(host_quirks_fatal_insn(prefixes, sizeof(prefixes)));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("host_quirks");
@@ -175,6 +245,9 @@ int main(void)
 	tcase_add_test(tc, kvm_check_missing_device);
 	tcase_add_test(tc, kvm_check_regular_file);
 	tcase_add_test(tc, kvm_check_other_device);
+	tcase_add_test(tc, fatal_insns_as_measured);
+	tcase_add_test(tc, fatal_insn_hints);
+	tcase_add_test(tc, fatal_insn_near_misses);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "board/board.h"
 #include "boot/linux_cmdline.h"
 #include "boot/linux_events.h"
 #include "unit_run.h"
@@ -138,6 +139,76 @@ START_TEST(test_console_long_and_odd_lines)
 }
 END_TEST
 
+START_TEST(test_first_kernel_line)
+{
+	struct linux_events w;
+
+	nevents = 0;
+	linux_events_init(&w, record, events);
+	ck_assert(!linux_events_kernel_running(&w));
+	/* The decompressor (earlyprintk=serial) is not the kernel yet. */
+	feed(&w, "\nDecompressing Linux... Parsing ELF... done.\r\n");
+	feed(&w, "Booting the kernel (entropy: 0123456789abcdef).\r\n");
+	ck_assert(!linux_events_kernel_running(&w));
+	/* Half a line is not a line yet. */
+	feed(&w, "[    0.000000] Linux version 6.1.0");
+	ck_assert(!linux_events_kernel_running(&w));
+	feed(&w, " (gcc)\r\n");
+	ck_assert(linux_events_kernel_running(&w));
+	ck_assert_int_eq(nevents, 0); /* an ordinary line is no event */
+}
+END_TEST
+
+/* A board as boot_linux.c leaves it for a Linux guest (or not). */
+static void linux_board(struct board *b, bool linux_guest)
+{
+	memset(b, 0, sizeof(*b));
+	b->shutdown_is_reboot = linux_guest;
+	linux_events_init(&b->linux_watch, record, events);
+}
+
+START_TEST(test_triple_fault_before_boot_is_a_crash)
+{
+	struct board b;
+
+	linux_board(&b, true);
+	ck_assert_int_eq(board_shutdown_status(&b), KVMINI_STATUS_GUEST_CRASH);
+	/* Other markers, and decompressor lines, do not count as booted. */
+	board_note_marker(&b, KVMINI_MARKER_GUEST_ENTRY);
+	feed(&b.linux_watch, "Decompressing Linux... Parsing ELF... done.\n");
+	ck_assert_int_eq(board_shutdown_status(&b), KVMINI_STATUS_GUEST_CRASH);
+	/* Nor through the i8042's reset line (an early panic with panic=-1). */
+	ck_assert_int_eq(board_reset_status(&b), KVMINI_STATUS_GUEST_CRASH);
+	/* The tiny guest never reboots by triple fault, whatever it printed. */
+	linux_board(&b, false);
+	feed(&b.linux_watch, "hello\n");
+	board_note_marker(&b, KVMINI_MARKER_LINUX_INIT);
+	ck_assert_int_eq(board_shutdown_status(&b), KVMINI_STATUS_GUEST_CRASH);
+	/* Its i8042 reset is what it always was: 0. */
+	linux_board(&b, false);
+	ck_assert_int_eq(board_reset_status(&b), KVMINI_STATUS_OK);
+}
+END_TEST
+
+START_TEST(test_triple_fault_after_boot_is_a_reboot)
+{
+	struct board b;
+
+	/* Booted by the kernel's first console line. */
+	linux_board(&b, true);
+	feed(&b.linux_watch, "[    0.000000] Linux version 6.1.0\n");
+	ck_assert_int_eq(board_shutdown_status(&b), KVMINI_STATUS_OK);
+	ck_assert_int_eq(board_reset_status(&b), KVMINI_STATUS_OK);
+	/* Booted by /init's marker alone (console=hvc0: COM1 stays silent). */
+	linux_board(&b, true);
+	board_note_marker(&b, KVMINI_MARKER_LINUX_INIT);
+	ck_assert_int_eq(board_shutdown_status(&b), KVMINI_STATUS_OK);
+	/* A reset after a panic (panic=-1) is a panic. */
+	b.guest_panicked = true;
+	ck_assert_int_eq(board_shutdown_status(&b), KVMINI_STATUS_PANIC);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("linux_cmdline");
@@ -149,6 +220,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_has_param);
 	tcase_add_test(tc, test_console_events);
 	tcase_add_test(tc, test_console_long_and_odd_lines);
+	tcase_add_test(tc, test_first_kernel_line);
+	tcase_add_test(tc, test_triple_fault_before_boot_is_a_crash);
+	tcase_add_test(tc, test_triple_fault_after_boot_is_a_reboot);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -30,19 +30,24 @@ static void on_guest_exit(void *opaque, unsigned int code)
 static void on_guest_marker(void *opaque, unsigned int id)
 {
 	vm_mark(opaque, NULL, (int)id);
+	board_note_marker(((struct vm *)opaque)->board, id);
 }
 
 /*
  * i8042 command 0xfe pulses the CPU reset line: Linux's "reboot=k", and its
  * default reboot on a PC without ACPI. A reset right after a kernel panic
- * (panic=-1) ends the run as a panic.
+ * (panic=-1) ends the run as a panic, one before Linux booted as a crash.
  */
 static void on_guest_reset(void *opaque)
 {
 	struct board *b = opaque;
 
 	log_info("guest reset the CPU through the keyboard controller");
-	vm_request_stop(b->vm, board_reset_status(b));
+	int status = board_reset_status(b);
+	if (status == KVMINI_STATUS_GUEST_CRASH)
+		log_error("Linux died before it booted: it reset the CPU before the kernel's first "
+			  "console line and before /init started, so not a reboot");
+	vm_request_stop(b->vm, status);
 }
 
 int board_register(struct bus *bus, struct device *dev, uint64_t base)

@@ -52,10 +52,11 @@ struct board {
 	/*
 	 * How a guest reset ends the run. Written before the vCPUs start
 	 * (shutdown_is_reboot) or on the I/O and vCPU threads (guest_panicked,
-	 * with atomics); read on vCPU threads.
+	 * init_started, with atomics); read on vCPU threads.
 	 */
 	bool guest_panicked;	 /* Linux: "Kernel panic" seen on the console */
-	bool shutdown_is_reboot; /* Linux: a triple fault is how reboot=t ends */
+	bool shutdown_is_reboot; /* Linux: once booted, a triple fault is reboot=t */
+	bool init_started;	 /* Linux: /init wrote KVMINI_MARKER_LINUX_INIT */
 };
 
 /*
@@ -99,13 +100,55 @@ int board_start_console(struct board *b, const struct vm_config *cfg);
 void board_set_console_tap(struct board *b, serial_output_fn tap, void *opaque);
 
 /*
+ * A guest marker reached the board (testdev MARKER). KVMINI_MARKER_LINUX_INIT
+ * says Linux has booted: see board_linux_booted(). Thread-safe.
+ */
+static inline void board_note_marker(struct board *b, unsigned int id)
+{
+	if (id == KVMINI_MARKER_LINUX_INIT)
+		__atomic_store_n(&b->init_started, true, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Has a Linux guest reached the point past which a reset (a triple fault,
+ * or the i8042's reset line) is a reboot? That is its first console line from the kernel proper
+ * (the console watch, boot/linux_events.h) or /init's marker, whichever comes first: the marker
+ * covers a kernel whose console is not COM1 (console=hvc0), the console line one whose /init writes
+ * no marker. Thread-safe.
+ */
+static inline bool board_linux_booted(const struct board *b)
+{
+	return linux_events_kernel_running(&b->linux_watch) ||
+	       __atomic_load_n(&b->init_started, __ATOMIC_SEQ_CST);
+}
+
+/*
  * The exit status for a guest reset, halt or power-off: KVMINI_STATUS_PANIC
- * once the guest kernel reported a panic, else KVMINI_STATUS_OK. Thread-safe.
+ * once the guest kernel reported a panic; KVMINI_STATUS_GUEST_CRASH for a
+ * Linux guest that has not booted (board_linux_booted()): a kernel that
+ * resets before that has died, not rebooted; else KVMINI_STATUS_OK.
+ * Thread-safe.
  */
 static inline int board_reset_status(const struct board *b)
 {
-	return __atomic_load_n(&b->guest_panicked, __ATOMIC_SEQ_CST) ? KVMINI_STATUS_PANIC
-								     : KVMINI_STATUS_OK;
+	if (__atomic_load_n(&b->guest_panicked, __ATOMIC_SEQ_CST))
+		return KVMINI_STATUS_PANIC;
+	if (b->shutdown_is_reboot && !board_linux_booted(b))
+		return KVMINI_STATUS_GUEST_CRASH;
+	return KVMINI_STATUS_OK;
+}
+
+/*
+ * The exit status for a triple fault (KVM_EXIT_SHUTDOWN). Only a Linux
+ * guest (shutdown_is_reboot) that has booted reboots that way (reboot=t,
+ * or panic=-1 after a panic): board_reset_status(). Anything else is a
+ * crash, KVMINI_STATUS_GUEST_CRASH, and in particular a kernel that dies
+ * before its console is up: that is no reboot, and would otherwise end the
+ * run with 0 and no message. Thread-safe.
+ */
+static inline int board_shutdown_status(const struct board *b)
+{
+	return b->shutdown_is_reboot ? board_reset_status(b) : KVMINI_STATUS_GUEST_CRASH;
 }
 
 /*

@@ -15,6 +15,8 @@
 #include "boot/boot_tiny.h"
 #include "boot/bzimage.h"
 #include "boot/elf.h"
+#include "boot/kconfig.h"
+#include "boot/linux_cmdline.h"
 #include "config.h"
 #include "kvm/vm.h"
 
@@ -227,6 +229,13 @@ int boot_check_inputs(const struct vm_config *cfg)
 						    ACCEPT_REGULAR, O_RDONLY, cfg->mem_size))))
 		return ret;
 	enum kernel_kind kind = boot_detect(cfg->kernel_path);
+	/* Warnings only: can this Linux see kvmini's devices (boot/kconfig.h)? */
+	struct kconfig_needs needs = {
+		.disk = cfg->ndisks > 0,
+		.com1_console = !linux_cmdline_has_param(cfg->cmdline, "console"),
+		.pvh = kind != KERNEL_LINUX_BZIMAGE,
+	};
+	kconfig_warn(cfg->kernel_path, kind != KERNEL_LINUX_BZIMAGE, &needs);
 	if ((ret = check_kernel_image(cfg->kernel_path, kind, cfg->mem_size)))
 		return ret;
 	/* The tiny guest has no initrd loader: say so rather than drop the file. */

@@ -9,7 +9,10 @@
  * How a Linux run ends (the exit status):
  *   - /init writes a status to the test device's EXIT register: that status;
  *   - reboot: Linux resets the CPU through the i8042 (the default) or by a
- *     triple fault (reboot=t): 0;
+ *     triple fault (reboot=t): 0. Either counts as a reboot only once
+ *     Linux has booted (its first console line, or /init's marker); before
+ *     that the kernel died, and the run ends as a crash
+ *     (board_reset_status(), board_shutdown_status());
  *   - halt or poweroff: a PC without ACPI cannot power off, so Linux halts
  *     forever after printing "reboot: System halted" (or "Power down"); the
  *     console watch (boot/linux_events.c) sees that line and ends the run: 0;

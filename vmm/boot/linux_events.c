@@ -25,6 +25,28 @@ static const struct pattern patterns[] = {
 	{"reboot: Power down", LINUX_EVENT_HALTED},
 };
 
+/*
+ * How the bzImage decompressor's lines start (arch/x86/boot/compressed/
+ * misc.c and kaslr.c, Linux 6.1): "Decompressing Linux... Parsing ELF...
+ * done." then "Booting the kernel (entropy: ...).", and with a debug build
+ * its sizes and addresses.
+ */
+static const char *const decompressor_lines[] = {
+	"Decompressing Linux", "Parsing ELF",	   "done.",
+	"Booting the kernel",  "early console in", "KASLR",
+	"Physical KASLR",      "Virtual KASLR",	   "input_data:",
+	"input_len:",	       "output:",	   "output_len:",
+	"kernel_total_size:",  "needed_size:",	   "trampoline_32bit:",
+};
+
+static bool from_decompressor(const char *line)
+{
+	for (size_t i = 0; i < sizeof(decompressor_lines) / sizeof(decompressor_lines[0]); i++)
+		if (strncmp(line, decompressor_lines[i], strlen(decompressor_lines[i])) == 0)
+			return true;
+	return false;
+}
+
 void linux_events_init(struct linux_events *w, linux_events_fn on_event, void *opaque)
 {
 	memset(w, 0, sizeof(*w));
@@ -35,6 +57,8 @@ void linux_events_init(struct linux_events *w, linux_events_fn on_event, void *o
 static void end_of_line(struct linux_events *w)
 {
 	w->line[w->len] = '\0';
+	if (!from_decompressor(w->line))
+		__atomic_store_n(&w->kernel_running, true, __ATOMIC_SEQ_CST);
 	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
 		if (strstr(w->line, patterns[i].text)) {
 			w->on_event(w->opaque, patterns[i].event);
@@ -66,4 +90,9 @@ void linux_events_feed(void *opaque, uint8_t byte)
 		byte = ' ';
 	if (w->len < sizeof(w->line) - 1)
 		w->line[w->len++] = (char)byte;
+}
+
+bool linux_events_kernel_running(const struct linux_events *w)
+{
+	return __atomic_load_n(&w->kernel_running, __ATOMIC_SEQ_CST);
 }

@@ -9,10 +9,19 @@
  *   "reboot: System halted"                   kernel_halt() (kernel/reboot.c)
  *   "reboot: Power down"                      kernel_power_off()
  * Lines are matched anywhere (they follow a "[   1.234567] " timestamp).
+ *
+ * The watch also notes the kernel's first console line: from then on Linux
+ * is running, so a reset is a reboot and not a death (boot/boot_linux.c).
+ * The bzImage decompressor's own lines (arch/x86/boot/compressed/misc.c,
+ * printed only with earlyprintk=serial) do not count: the kernel proper has
+ * not started yet when it prints them. The kernel's own early lines with
+ * earlyprintk do count, although its console is not up yet: a death after
+ * them reads as a reboot.
  */
 #ifndef KVMINI_LINUX_EVENTS_H
 #define KVMINI_LINUX_EVENTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +40,7 @@ struct linux_events {
 	void *opaque;
 	char line[LINUX_EVENTS_LINE];
 	size_t len;
+	bool kernel_running; /* a line from the kernel proper was seen (atomic) */
 };
 
 /* Start watching: on_event(opaque, event) is called once per matching line. */
@@ -42,5 +52,11 @@ void linux_events_init(struct linux_events *w, linux_events_fn on_event, void *o
  * on_event from the caller's thread when a line ends ('\n'; '\r' is ignored).
  */
 void linux_events_feed(void *w, uint8_t byte);
+
+/*
+ * Has the kernel printed its first console line (a complete line, not the
+ * decompressor's)? Thread-safe: the watch is fed on vCPU threads.
+ */
+bool linux_events_kernel_running(const struct linux_events *w);
 
 #endif /* KVMINI_LINUX_EVENTS_H */

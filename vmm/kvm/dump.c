@@ -139,6 +139,36 @@ static void dump_internal_error(const struct kvm_run *run)
 	}
 }
 
+/*
+ * An emulation failure on an emulating host: name the instruction if it is
+ * one known to stop the emulator (host_quirks_fatal_insn()), and say what
+ * avoids it. KVM's own copy of the bytes is preferred; the bytes at RIP
+ * stand in when KVM gave none.
+ */
+static void name_fatal_insn(const struct kvm_run *run, const uint8_t *code, unsigned int ncode)
+{
+	const uint8_t *bytes = code;
+	size_t len = ncode;
+
+	if (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) {
+		bytes = run->emulation_failure.insn_bytes;
+		len = run->emulation_failure.insn_size;
+		if (len > sizeof(run->emulation_failure.insn_bytes))
+			len = sizeof(run->emulation_failure.insn_bytes);
+	}
+	const struct host_quirks_insn *insn = host_quirks_fatal_insn(bytes, len);
+	if (!insn)
+		return;
+	fprintf(stderr, "kvmini:   the instruction is %s, which this host's emulator cannot run\n",
+		insn->name);
+	if (insn->option)
+		fprintf(stderr, "kvmini:   hint: the guest kernel option '%s' avoids it\n",
+			insn->option);
+	if (insn->note)
+		fprintf(stderr, "kvmini:   hint: %s\n", insn->note);
+	fprintf(stderr, "kvmini:   see guest/linux/README.md (the guest patches)\n");
+}
+
 void dump_vcpu(struct vcpu *vcpu, const char *why)
 {
 	struct kvm_run *run = vcpu->run;
@@ -178,14 +208,18 @@ void dump_vcpu(struct vcpu *vcpu, const char *why)
 		"kvmini:   CR0 %016llx CR2 %016llx CR3 %016llx CR4 %016llx\n"
 		"kvmini:   EFER %llx  CS %04x  SS %04x  DS %04x\n",
 		s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector, s.ss.selector, s.ds.selector);
-	print_bytes("code at RIP:", code, read_code(vcpu, code, sizeof(code)));
+	unsigned int ncode = read_code(vcpu, code, sizeof(code));
+	print_bytes("code at RIP:", code, ncode);
 	if (vcpu->vm->quirks && vcpu->vm->quirks->emulated_kernel_mode &&
-	    run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+	    run->exit_reason == KVM_EXIT_INTERNAL_ERROR) {
 		fprintf(stderr,
 			"kvmini:   note: this host (%s) runs guest kernel-mode code in "
 			"KVM's instruction emulator, which lacks some instructions "
 			"(see docs/architecture.md, \"Host quirks\")\n",
 			vcpu->vm->quirks->name);
+		if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
+			name_fatal_insn(run, code, ncode);
+	}
 }
 
 /*

@@ -124,6 +124,113 @@ bool host_quirks_emulation_failure(const struct host_quirks *quirks, struct vcpu
 	return true;
 }
 
+/*
+ * Instructions that stop a guest at CPL0 on an emulating host: measured
+ * one by one (a CPL0 test of each, KVM_EXIT_INTERNAL_ERROR suberror 1), and
+ * the guest patches in guest/linux/README.md. Encodings from the Intel SDM
+ * vol. 2 opcode tables; "/n" is the ModRM.reg field that selects the
+ * instruction, and `mem` asks for a memory operand (ModRM.mod != 3): with a
+ * register operand 0f ae /5, /6, /7 are lfence, mfence and sfence, which
+ * the emulator runs.
+ */
+struct fatal_insn {
+	struct host_quirks_insn what;
+	uint8_t prefix;	   /* mandatory prefix 0x66, 0xf2 or 0xf3; 0: none of them */
+	uint8_t opcode[3]; /* opcode bytes after prefixes and REX */
+	uint8_t opcode_len;
+	int8_t reg; /* ModRM.reg, or -1 when the opcode alone decides */
+	bool mem;   /* ModRM must name memory */
+	bool rex_w; /* REX.W must be set (cmpxchg16b; without it, cmpxchg8b) */
+};
+
+#define FPU_NOTE "patch 0003 removes Linux's FWAIT when a task's FPU state is dropped"
+#define INT3_NOTE                                                                                  \
+	"kvmini turns int3 into a #BP on this host; it reaches here only if that failed "          \
+	"(patch 0004 makes reboot=t use UD2)"
+
+static const struct fatal_insn fatal_insns[] = {
+	{{"fwait", NULL, FPU_NOTE}, 0, {0x9b}, 1, -1, false, false},
+	{{"int3", NULL, INT3_NOTE}, 0, {0xcc}, 1, -1, false, false},
+	{{"int n", NULL, NULL}, 0, {0xcd}, 1, -1, false, false},
+	{{"xsave", "noxsave", NULL}, 0, {0x0f, 0xae}, 2, 4, true, false},
+	{{"xrstor", "noxsave", NULL}, 0, {0x0f, 0xae}, 2, 5, true, false},
+	{{"xsaveopt", "noxsave", NULL}, 0, {0x0f, 0xae}, 2, 6, true, false},
+	{{"ldmxcsr", NULL, NULL}, 0, {0x0f, 0xae}, 2, 2, true, false},
+	{{"stmxcsr", NULL, NULL}, 0, {0x0f, 0xae}, 2, 3, true, false},
+	{{"clwb", "clearcpuid=clwb", NULL}, 0x66, {0x0f, 0xae}, 2, 6, true, false},
+	{{"clflushopt", "clearcpuid=clflushopt", NULL}, 0x66, {0x0f, 0xae}, 2, 7, true, false},
+	{{"xrstors", "noxsave", NULL}, 0, {0x0f, 0xc7}, 2, 3, true, false},
+	{{"xsavec", "noxsave", NULL}, 0, {0x0f, 0xc7}, 2, 4, true, false},
+	{{"xsaves", "noxsave", NULL}, 0, {0x0f, 0xc7}, 2, 5, true, false},
+	{{"cmpxchg16b", "clearcpuid=cx16", NULL}, 0, {0x0f, 0xc7}, 2, 1, true, true},
+	{{"xgetbv", "noxsave", NULL}, 0, {0x0f, 0x01, 0xd0}, 3, -1, false, false},
+	{{"rdtscp", "clearcpuid=rdtscp", NULL}, 0, {0x0f, 0x01, 0xf9}, 3, -1, false, false},
+	{{"clac", "clearcpuid=smap", NULL}, 0, {0x0f, 0x01, 0xca}, 3, -1, false, false},
+	{{"stac", "clearcpuid=smap", NULL}, 0, {0x0f, 0x01, 0xcb}, 3, -1, false, false},
+	{{"popcnt", "clearcpuid=popcnt", NULL}, 0xf3, {0x0f, 0xb8}, 2, -1, false, false},
+	{{"invpcid", "clearcpuid=invpcid", NULL}, 0x66, {0x0f, 0x38, 0x82}, 3, -1, false, false},
+	{{"verw", "mitigations=off", NULL}, 0, {0x0f, 0x00}, 2, 5, false, false},
+	{{"lsl", NULL, NULL}, 0, {0x0f, 0x03}, 2, -1, false, false},
+};
+
+/* Intel SDM vol. 2, 2.1.1: lock/rep, segment overrides, operand and address size. */
+static bool legacy_prefix(uint8_t b)
+{
+	switch (b) {
+	case 0xf0:
+	case 0xf2:
+	case 0xf3:
+	case 0x2e:
+	case 0x36:
+	case 0x3e:
+	case 0x26:
+	case 0x64:
+	case 0x65:
+	case 0x66:
+	case 0x67:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool insn_matches(const struct fatal_insn *f, uint8_t prefix, bool rex_w, const uint8_t *op,
+			 size_t len)
+{
+	if (f->prefix != prefix || (f->rex_w && !rex_w) || len < f->opcode_len ||
+	    memcmp(op, f->opcode, f->opcode_len) != 0)
+		return false;
+	if (f->reg < 0)
+		return true;
+	if (len <= f->opcode_len)
+		return false; /* the ModRM byte is missing */
+	uint8_t modrm = op[f->opcode_len];
+	return ((modrm >> 3) & 7) == f->reg && (!f->mem || (modrm >> 6) != 3);
+}
+
+const struct host_quirks_insn *host_quirks_fatal_insn(const uint8_t *bytes, size_t len)
+{
+	uint8_t prefix = 0;
+	bool rex_w = false;
+	size_t i = 0;
+
+	/* At most 15 bytes make an instruction (SDM vol. 2, 2.3.11). */
+	if (len > 15)
+		len = 15;
+	for (; i < len && legacy_prefix(bytes[i]); i++)
+		if (bytes[i] == 0x66 || bytes[i] == 0xf2 || bytes[i] == 0xf3)
+			prefix = bytes[i]; /* the last one selects (SDM vol. 2, 2.1.2) */
+	/* REX (40-4f) must come right before the opcode (64-bit mode only). */
+	if (i < len && (bytes[i] & 0xf0) == 0x40) {
+		rex_w = bytes[i] & 0x08;
+		i++;
+	}
+	for (size_t k = 0; k < sizeof(fatal_insns) / sizeof(fatal_insns[0]); k++)
+		if (insn_matches(&fatal_insns[k], prefix, rex_w, bytes + i, len - i))
+			return &fatal_insns[k].what;
+	return NULL;
+}
+
 int host_quirks_kvm_check(const char *path, char *why, size_t len)
 {
 	struct stat st;

@@ -51,6 +51,23 @@ const struct host_quirks *host_quirks_detect(void);
  */
 bool host_quirks_emulation_failure(const struct host_quirks *quirks, struct vcpu *vcpu);
 
+/* An instruction that KVM's emulator is known to fail on (an emulating host). */
+struct host_quirks_insn {
+	const char *name;   /* "xrstor" */
+	const char *option; /* the guest command-line option that avoids it, or NULL */
+	const char *note;   /* what else helps (a guest patch), or NULL */
+};
+
+/*
+ * Decode the instruction in bytes[0, len) (the bytes KVM reports with an
+ * emulation failure, or those at RIP) against the instructions measured to
+ * stop an emulating host (host_quirks.c, the table fatal_insns). Skips
+ * legacy prefixes and a REX prefix; 66/F2/F3 count as part of the opcode
+ * where they select the instruction. Returns the match, or NULL for an
+ * instruction not in the table (or too few bytes). Pure: reads only bytes.
+ */
+const struct host_quirks_insn *host_quirks_fatal_insn(const uint8_t *bytes, size_t len);
+
 /*
  * Can KVM be used through path (normally "/dev/kvm")? 0 if path is a
  * character device that opens read-write and answers KVM_GET_API_VERSION

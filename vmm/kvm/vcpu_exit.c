@@ -142,6 +142,29 @@ static enum exit_action handle_system_event(struct vcpu *vcpu)
 	}
 }
 
+/*
+ * KVM_EXIT_SHUTDOWN: a triple fault (Intel SDM vol. 3, 6.15, "Interrupt
+ * 8--Double Fault Exception"). Linux's reboot=t path ends this way on
+ * purpose, but only a kernel that has booted can mean it: the board decides
+ * (board_shutdown_status()).
+ */
+static enum exit_action handle_shutdown(struct vcpu *vcpu)
+{
+	struct board *b = vcpu->vm->board;
+	int status = board_shutdown_status(b);
+
+	if (status != KVMINI_STATUS_GUEST_CRASH) {
+		log_info("guest rebooted (triple fault)");
+		vm_request_stop(vcpu->vm, status); /* a reset after a panic (panic=-1) too */
+		return EXIT_STOP;
+	}
+	if (!b->shutdown_is_reboot)
+		return crash(vcpu, "guest triple fault (KVM_EXIT_SHUTDOWN)");
+	return crash(vcpu, "Linux died before it booted: a triple fault (KVM_EXIT_SHUTDOWN) "
+			   "before the kernel's first console line and before /init started, "
+			   "so not a reboot (check the kernel image, --mem and the command line)");
+}
+
 enum exit_action vcpu_exit_handle(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
@@ -158,17 +181,7 @@ enum exit_action vcpu_exit_handle(struct vcpu *vcpu)
 	case KVM_EXIT_HLT:
 		return handle_hlt(vcpu);
 	case KVM_EXIT_SHUTDOWN:
-		/*
-		 * A triple fault (Intel SDM vol. 3, 6.15, "Double Fault
-		 * Exception"). Linux's reboot=t path ends this way on purpose.
-		 */
-		if (vm->board->shutdown_is_reboot) {
-			log_info("guest rebooted (triple fault)");
-			vm_request_stop(vm,
-					board_reset_status(vm->board)); /* panic=-1 resets too */
-			return EXIT_STOP;
-		}
-		return crash(vcpu, "guest triple fault (KVM_EXIT_SHUTDOWN)");
+		return handle_shutdown(vcpu);
 	case KVM_EXIT_SYSTEM_EVENT:
 		return handle_system_event(vcpu);
 	case KVM_EXIT_INTERNAL_ERROR:
