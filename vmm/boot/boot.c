@@ -15,6 +15,7 @@
 #include "boot/boot_tiny.h"
 #include "boot/bzimage.h"
 #include "boot/elf.h"
+#include "cli.h"
 #include "config.h"
 #include "kvm/vm.h"
 
@@ -244,6 +245,19 @@ int boot_check_inputs(const struct vm_config *cfg)
 	}
 	if (cfg->console == CONSOLE_FILE && (ret = check_console_file(cfg->console_path)))
 		return ret;
+	/*
+	 * --net socket,fd=N: the CLI checked the fd already; check again for
+	 * a vm_config built without it. TAP and slirp need nothing checked
+	 * here: their errors come when the board opens them, before KVM_RUN.
+	 */
+	for (unsigned int i = 0; i < cfg->nnics; i++) {
+		char why[256];
+		if (cfg->nics[i].kind == NET_SOCKET &&
+		    (ret = cli_check_net_fd(cfg->nics[i].fd, why, sizeof(why)))) {
+			log_error("%s", why);
+			return ret;
+		}
+	}
 	/* --symbols: symbols_load() makes the same checks, and reads the file. */
 	return 0;
 }
