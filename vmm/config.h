@@ -71,4 +71,13 @@ struct vm_config {
 	int verbosity;		/* -v count */
 };
 
+/* Is there a --net user NIC (whose libslirp opens sockets at run time)? */
+static inline bool config_has_user_net(const struct vm_config *cfg)
+{
+	for (unsigned int i = 0; i < cfg->nnics; i++)
+		if (cfg->nics[i].kind == NET_USER)
+			return true;
+	return false;
+}
+
 #endif /* KVMINI_CONFIG_H */

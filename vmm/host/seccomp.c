@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -85,6 +86,31 @@ static const char *const allowed_calls[] = {
 	"exit_group",
 	/* Timestamps (--boot-times, --trace) when the vDSO cannot answer. */
 	"clock_gettime",
+	/*
+	 * virtio-net backends on descriptors opened during setup
+	 * (devices/backends/net_socket.c: sendmsg, recv, whose syscall is
+	 * recvfrom, and SO_TYPE for a 0-byte datagram; net_tap.c: read and
+	 * writev, one frame each).
+	 */
+	"sendmsg",
+	"recvfrom",
+	"getsockopt",
+	"writev",
+};
+
+/*
+ * --net user only: libslirp (devices/backends/net_slirp.c) opens, connects
+ * and closes host sockets while the guest runs, one per TCP or UDP flow,
+ * and accepts connections on the hostfwd ports. Too much to allow for
+ * every VM, so seccomp_install() adds these only when asked.
+ * Not allowed, knowingly: libslirp reads /etc/resolv.conf (fopen, stat)
+ * when the guest first asks the built-in DNS proxy (10.0.2.3), and opening
+ * files stays forbidden; a guest under --net user should use another DNS
+ * server (or run with --seccomp off).
+ */
+static const char *const user_net_calls[] = {
+	"socket",     "connect",     "bind",	    "listen", "accept",	 "accept4",
+	"setsockopt", "getsockname", "getpeername", "sendto", "recvmsg", "shutdown",
 };
 
 /*
@@ -110,6 +136,10 @@ static const unsigned long allowed_ioctls[] = {
 	TCGETS,
 	TCSETS,
 	TIOCGPGRP,
+	/* virtio-net on a TAP: the guest's offload choice, at FEATURES_OK (net_tap.c). */
+	TUNSETOFFLOAD,
+	/* libslirp: how many bytes a socket holds, before reading (--net user). */
+	FIONREAD,
 };
 
 /*
@@ -195,12 +225,15 @@ static int allow(scmp_filter_ctx ctx, const char *name, unsigned int nargs,
 	return ret;
 }
 
-static int add_rules(scmp_filter_ctx ctx)
+static int add_rules(scmp_filter_ctx ctx, bool user_net)
 {
 	int ret = 0;
 
 	for (size_t i = 0; i < sizeof(allowed_calls) / sizeof(allowed_calls[0]) && !ret; i++)
 		ret = allow(ctx, allowed_calls[i], 0, NULL);
+	for (size_t i = 0;
+	     user_net && i < sizeof(user_net_calls) / sizeof(user_net_calls[0]) && !ret; i++)
+		ret = allow(ctx, user_net_calls[i], 0, NULL);
 	for (size_t i = 0; i < sizeof(allowed_ioctls) / sizeof(allowed_ioctls[0]) && !ret; i++) {
 		struct scmp_arg_cmp req = SCMP_A1(SCMP_CMP_EQ, allowed_ioctls[i]);
 		ret = allow(ctx, "ioctl", 1, &req);
@@ -256,7 +289,7 @@ static int add_rules(scmp_filter_ctx ctx)
 #endif
 #endif
 
-int seccomp_install(void)
+int seccomp_install(bool user_net)
 {
 	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
 	int ret;
@@ -288,7 +321,7 @@ int seccomp_install(void)
 	if (!ret)
 		ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (!ret)
-		ret = add_rules(ctx);
+		ret = add_rules(ctx, user_net);
 	if (!ret) {
 		ret = seccomp_load(ctx);
 		if (ret)

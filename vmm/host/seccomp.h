@@ -18,6 +18,8 @@
 #ifndef KVMINI_SECCOMP_H
 #define KVMINI_SECCOMP_H
 
+#include <stdbool.h>
+
 #include "abi/kvmini_abi.h" /* KVMINI_STATUS_SECCOMP */
 
 /*
@@ -34,7 +36,9 @@
  * vcpus_start(). Cannot be undone. 0 or -errno (logged).
  * In a sanitizer build (-Dsanitize=true) it installs nothing and returns 0:
  * the sanitizers' own run-time needs calls no filter should allow.
+ * user_net: a --net user NIC exists, whose libslirp opens host sockets at
+ * run time; only then are socket(), connect() and the like allowed.
  */
-int seccomp_install(void);
+int seccomp_install(bool user_net);
 
 #endif /* KVMINI_SECCOMP_H */
