@@ -398,6 +398,29 @@ START_TEST(test_net_bad_socket)
 }
 END_TEST
 
+/* --net user: libslirp behind the NIC when the build has it, a clear refusal when not. */
+START_TEST(test_net_user)
+{
+	cfg.nics[0] = (struct net_config){.kind = NET_USER, .mac = {2, 0x4b, 0x56, 0, 0, 0}};
+	cfg.nics[1] = (struct net_config){.kind = NET_USER, .mac = {2, 0x4b, 0x56, 0, 0, 1}};
+	cfg.nnics = 2;
+	if (!net_slirp_available()) {
+		ck_assert_int_eq(board_virtio_setup(&board, &cfg), -ENOTSUP);
+		return;
+	}
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), 0);
+	ck_assert_uint_eq(board.res.nvirtio, 2);
+	for (unsigned int i = 0; i < 2; i++) {
+		uint64_t base = board.res.virtio[i].base;
+		uint8_t b;
+		ck_assert_uint_eq(mmio_rd(base + VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_NET);
+		ck_assert(bus_read(&vm.mmio, base + VIRTIO_MMIO_CONFIG + VIRTIO_NET_CFG_MAC + 5, &b,
+				   1));
+		ck_assert_uint_eq(b, i);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("board_virtio");
@@ -413,6 +436,7 @@ int main(void)
 	tcase_add_test(tc, test_long_queue_continues_on_io_thread);
 	tcase_add_test(tc, test_net_socket);
 	tcase_add_test(tc, test_net_bad_socket);
+	tcase_add_test(tc, test_net_user);
 	tcase_set_timeout(tc, 20); /* a loaded machine: the long-queue test waits up to 3 s */
 	suite_add_tcase(s, tc);
 	return unit_run(s);
