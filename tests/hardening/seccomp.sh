@@ -91,6 +91,9 @@ kvm-ioctl ioctl
 kill kill
 thread-socket socket
 int80 of another architecture
+user-open openat
+user-execve execve
+user-fork clone
 EOF
 
 # 3. A violation while the terminal is in raw mode puts the terminal back.

@@ -31,6 +31,9 @@
  *                  one call the filter must refuse (see below); the process
  *                  must die with KVMINI_STATUS_SECCOMP and the message
  *                  "kvmini: seccomp: forbidden system call N (name)"
+ *   user-MODE      MODE under the filter of a --net user VM, which allows
+ *                  sockets (user-open, user-execve, user-fork: that filter
+ *                  must refuse them all the same)
  *   int80-unfiltered
  *                  the int80 call with no filter installed, to learn whether
  *                  this host's kernel takes 32-bit system calls at all
@@ -589,9 +592,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "seccomp_probe: the terminal is in raw mode\n");
 		mode = "socket";
 	}
+	/* "user-MODE": the same call under the wider filter of a --net user VM. */
+	bool user_net = strncmp(mode, "user-", 5) == 0;
+	if (user_net)
+		mode += 5;
 	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	fprintf(stderr, "seccomp_probe: installing the filter, then: %s\n", argv[1]);
-	if (seccomp_install(false))
+	if (seccomp_install(user_net))
 		return 2;
 	skip_without_filter(status_fd);
 	forbidden(mode);
