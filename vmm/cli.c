@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "abi/kvmini_abi.h"
 #include "cli.h"
@@ -53,6 +54,16 @@ void cli_usage(FILE *out)
 		"      --console stdio|file:PATH\n"
 		"                         add a virtio-console on stdio, or writing to PATH\n"
 		"      --rng              add a virtio-rng device (host getrandom())\n"
+		"      --net user[,hostfwd=tcp:HOSTPORT-:GUESTPORT]...[,mac=MAC]\n"
+		"      --net tap[,ifname=NAME][,mac=MAC]\n"
+		"      --net socket,fd=N[,mac=MAC]\n"
+		"                         add a virtio-net device; repeatable (up to %d). user:\n"
+		"                         user-mode network (libslirp), hostfwd forwards\n"
+		"                         127.0.0.1:HOSTPORT to the guest (repeatable); tap: a\n"
+		"                         TAP interface (needs CAP_NET_ADMIN); socket: an\n"
+		"                         inherited connected SOCK_SEQPACKET or SOCK_DGRAM socket,\n"
+		"                         one frame per datagram. Without mac=, NIC n (from 0)\n"
+		"                         gets 02:4b:56:00:00:0n\n"
 		"      --symbols FILE     guest System.map, to name functions in crash reports\n"
 		"      --trace            print every VM exit, and counts per exit reason at the end\n"
 		"      --boot-times       print boot-phase timestamps at exit\n"
@@ -65,7 +76,7 @@ void cli_usage(FILE *out)
 		"  -V, --version          print the version\n"
 		"\n"
 		"Exit status: the code the guest wrote to the test device, or one of\n",
-		CLI_MAX_CPUS, CONFIG_MAX_DISKS, KVMINI_STATUS_TIMEOUT);
+		CLI_MAX_CPUS, CONFIG_MAX_DISKS, CONFIG_MAX_NICS, KVMINI_STATUS_TIMEOUT);
 	for (size_t i = 0; i < sizeof(exit_statuses) / sizeof(exit_statuses[0]); i++)
 		fprintf(out, "  %3d  %s\n", exit_statuses[i].status, exit_statuses[i].meaning);
 }
@@ -171,6 +182,150 @@ static enum cli_result parse_console(struct vm_config *cfg, const char *arg, cha
 	return CLI_RUN;
 }
 
+int cli_check_net_fd(int fd, char *err, size_t errlen)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+
+	/* Only queries: the fd is not touched until the board opens the backend. */
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return errbuf_set(err, errlen, -errno, "--net socket,fd=%d: %s", fd,
+				  errno == ENOTSOCK ? "not a socket" : strerror(errno));
+	if (type != SOCK_SEQPACKET && type != SOCK_DGRAM)
+		return errbuf_set(err, errlen, -EINVAL,
+				  "--net socket,fd=%d: a byte-stream socket; needs SOCK_SEQPACKET "
+				  "or SOCK_DGRAM (one frame per datagram)",
+				  fd);
+	return 0;
+}
+
+/* "XX:XX:XX:XX:XX:XX" (hex, either case), a unicast address. 0 or -EINVAL. */
+static int parse_mac(const char *text, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++) {
+		const char *p = text + 3 * i;
+		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
+		    p[2] != (i == 5 ? '\0' : ':'))
+			return -EINVAL;
+		char byte[3] = {p[0], p[1], '\0'};
+		mac[i] = (uint8_t)strtoul(byte, NULL, 16);
+	}
+	/* A multicast source address is invalid on Ethernet (IEEE 802.3, bit 0 of byte 0). */
+	return (mac[0] & 1) ? -EINVAL : 0;
+}
+
+/* "tcp:HOSTPORT-:GUESTPORT", both ports 1-65535. 0 or -EINVAL. */
+static int parse_hostfwd(const char *text, struct net_hostfwd *fwd)
+{
+	unsigned int host, guest;
+	char buf[32];
+
+	if (strncmp(text, "tcp:", 4) != 0 || strlen(text) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, text + 4);
+	char *sep = strstr(buf, "-:");
+	if (!sep)
+		return -EINVAL;
+	*sep = '\0';
+	if (parse_uint(buf, 65535, &host) || parse_uint(sep + 2, 65535, &guest) || !host || !guest)
+		return -EINVAL;
+	fwd->host_port = (uint16_t)host;
+	fwd->guest_port = (uint16_t)guest;
+	return 0;
+}
+
+/* One ",key=value" of --net KIND (opt points at it, NUL-terminated). */
+static enum cli_result parse_net_opt(struct net_config *n, const char *kind, const char *opt,
+				     bool *have_mac, bool *have_fd, char *err, size_t errlen)
+{
+	const char *eq = strchr(opt, '=');
+	size_t klen = eq ? (size_t)(eq - opt) : strlen(opt);
+	const char *val = eq ? eq + 1 : "";
+
+#define KEY_IS(k) (klen == strlen(k) && strncmp(opt, k, klen) == 0)
+	if (KEY_IS("mac")) {
+		if (parse_mac(val, n->mac))
+			return error(err, errlen,
+				     "--net %s: mac='%s' is not a unicast MAC address "
+				     "(XX:XX:XX:XX:XX:XX, first byte even)",
+				     kind, val);
+		*have_mac = true;
+	} else if (KEY_IS("hostfwd") && n->kind == NET_USER) {
+		if (n->nhostfwd == NET_SLIRP_MAX_HOSTFWD)
+			return error(err, errlen, "--net user: too many hostfwd= (at most %d)",
+				     NET_SLIRP_MAX_HOSTFWD);
+		if (parse_hostfwd(val, &n->hostfwd[n->nhostfwd]))
+			return error(err, errlen,
+				     "--net user: hostfwd='%s' is not tcp:HOSTPORT-:GUESTPORT "
+				     "with ports 1-65535",
+				     val);
+		n->nhostfwd++;
+	} else if (KEY_IS("ifname") && n->kind == NET_TAP) {
+		if (!*val || strlen(val) >= sizeof(n->ifname) || strchr(val, '/'))
+			return error(err, errlen,
+				     "--net tap: ifname='%s' is not an interface name (1-%zu "
+				     "characters, no '/')",
+				     val, sizeof(n->ifname) - 1);
+		strcpy(n->ifname, val);
+	} else if (KEY_IS("fd") && n->kind == NET_SOCKET) {
+		unsigned int fd;
+		/* 0-2 are the console's stdio. */
+		if (parse_uint(val, 65535, &fd) || fd <= 2)
+			return error(err, errlen,
+				     "--net socket: fd='%s' is not a file descriptor number (3 or "
+				     "more)",
+				     val);
+		n->fd = (int)fd;
+		*have_fd = true;
+	} else {
+		return error(err, errlen, "--net %s: unknown setting '%.*s'", kind, (int)klen, opt);
+	}
+#undef KEY_IS
+	return CLI_RUN;
+}
+
+/* --net KIND[,key=value]... (see cli_usage). */
+static enum cli_result parse_net(struct vm_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	static const char *const kinds[] = {
+		[NET_USER] = "user", [NET_TAP] = "tap", [NET_SOCKET] = "socket"};
+	char buf[512];
+	bool have_mac = false, have_fd = false;
+
+	if (cfg->nnics == CONFIG_MAX_NICS)
+		return error(err, errlen, "too many --net options (at most %d)", CONFIG_MAX_NICS);
+	if (strlen(arg) >= sizeof(buf))
+		return error(err, errlen, "--net: '%.40s...' is too long", arg);
+	strcpy(buf, arg);
+	char *save, *kind = strtok_r(buf, ",", &save);
+	struct net_config *n = &cfg->nics[cfg->nnics];
+	memset(n, 0, sizeof(*n));
+	n->fd = -1;
+	unsigned int k = 0;
+	while (k < 3 && (!kind || strcmp(kind, kinds[k]) != 0))
+		k++;
+	if (k == 3)
+		return error(err, errlen, "--net takes 'user', 'tap' or 'socket', not '%s'",
+			     kind ? kind : "");
+	n->kind = (enum net_kind)k;
+	for (char *opt = strtok_r(NULL, ",", &save); opt; opt = strtok_r(NULL, ",", &save))
+		if (parse_net_opt(n, kinds[k], opt, &have_mac, &have_fd, err, errlen) == CLI_ERROR)
+			return CLI_ERROR;
+	if (n->kind == NET_SOCKET) {
+		if (!have_fd)
+			return error(err, errlen, "--net socket needs fd=N");
+		if (cli_check_net_fd(n->fd, err, errlen))
+			return CLI_ERROR;
+	}
+	if (!have_mac) {
+		static const uint8_t prefix[5] = {0x02, 0x4b, 0x56, 0x00, 0x00};
+		memcpy(n->mac, prefix, sizeof(prefix));
+		n->mac[5] = (uint8_t)cfg->nnics;
+	}
+	cfg->nnics++;
+	return CLI_RUN;
+}
+
 static enum cli_result check_mem(uint64_t mem, uint64_t host_ram, const char *arg, char *err,
 				 size_t errlen)
 {
@@ -193,6 +348,7 @@ enum {
 	OPT_DISK,
 	OPT_CONSOLE,
 	OPT_RNG,
+	OPT_NET,
 	OPT_SYMBOLS,
 	OPT_TRACE,
 	OPT_BOOT_TIMES,
@@ -209,6 +365,7 @@ static const struct option long_options[] = {
 	{"disk", required_argument, NULL, OPT_DISK},
 	{"console", required_argument, NULL, OPT_CONSOLE},
 	{"rng", no_argument, NULL, OPT_RNG},
+	{"net", required_argument, NULL, OPT_NET},
 	{"symbols", required_argument, NULL, OPT_SYMBOLS},
 	{"trace", no_argument, NULL, OPT_TRACE},
 	{"boot-times", no_argument, NULL, OPT_BOOT_TIMES},
@@ -251,6 +408,8 @@ static enum cli_result parse_option(int opt, char *arg, uint64_t host_ram, struc
 	case OPT_RNG:
 		cfg->rng = true;
 		return CLI_RUN;
+	case OPT_NET:
+		return parse_net(cfg, arg, err, errlen);
 	case OPT_SYMBOLS:
 		cfg->symbols_path = arg;
 		return CLI_RUN;

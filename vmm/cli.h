@@ -40,6 +40,13 @@ int cli_parse_size(const char *text, uint64_t *bytes);
 enum cli_result cli_parse(int argc, char **argv, uint64_t host_ram, struct vm_config *cfg,
 			  FILE *out, char *err, size_t errlen);
 
+/*
+ * Is fd an open SOCK_SEQPACKET or SOCK_DGRAM socket, as --net socket,fd=N
+ * needs? Only queries it. 0, or -errno with a message naming --net in err.
+ * cli_parse() calls it for each such --net; boot_check_inputs() again.
+ */
+int cli_check_net_fd(int fd, char *err, size_t errlen);
+
 /* Print the usage text. */
 void cli_usage(FILE *out);
 

@@ -9,7 +9,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kvmini/net_backend.h" /* struct net_hostfwd, NET_SLIRP_MAX_HOSTFWD */
+
 #define CONFIG_MAX_DISKS 4
+#define CONFIG_MAX_NICS	 4
 
 struct disk_config {
 	const char *path;    /* points into path_buf */
@@ -21,6 +24,28 @@ enum console_kind {
 	CONSOLE_NONE,  /* no virtio-console device */
 	CONSOLE_STDIO, /* --console stdio: virtio-console on stdin/stdout */
 	CONSOLE_FILE,  /* --console file:PATH: output appended to PATH, no input */
+};
+
+enum net_kind {
+	NET_USER,   /* --net user: libslirp (devices/backends/net_slirp.c) */
+	NET_TAP,    /* --net tap: /dev/net/tun (devices/backends/net_tap.c) */
+	NET_SOCKET, /* --net socket,fd=N: an inherited datagram socket (net_socket.c) */
+};
+
+/* One --net: a virtio-net device on one backend. */
+struct net_config {
+	enum net_kind kind;
+	/*
+	 * The device's MAC: mac= if given, else 02:4b:56:00:00:NN with NN the
+	 * NIC's index among the --net options (0, 1, ...): locally
+	 * administered (bit 1 of the first byte) and unicast (bit 0 clear),
+	 * the same on every run. Two VMs on one network need mac= to differ.
+	 */
+	uint8_t mac[6];
+	char ifname[16]; /* tap: ifname=, "" lets the kernel pick tapN */
+	int fd;		 /* socket: fd= */
+	struct net_hostfwd hostfwd[NET_SLIRP_MAX_HOSTFWD]; /* user: hostfwd= */
+	unsigned int nhostfwd;
 };
 
 struct vm_config {
@@ -36,6 +61,8 @@ struct vm_config {
 	enum console_kind console;
 	const char *console_path; /* for CONSOLE_FILE */
 	bool rng;		  /* --rng: virtio-rng device */
+	struct net_config nics[CONFIG_MAX_NICS];
+	unsigned int nnics;
 
 	bool trace;		/* --trace */
 	bool boot_times;	/* --boot-times */
@@ -43,5 +70,14 @@ struct vm_config {
 	unsigned int timeout_s; /* --timeout, 0: none */
 	int verbosity;		/* -v count */
 };
+
+/* Is there a --net user NIC (whose libslirp opens sockets at run time)? */
+static inline bool config_has_user_net(const struct vm_config *cfg)
+{
+	for (unsigned int i = 0; i < cfg->nnics; i++)
+		if (cfg->nics[i].kind == NET_USER)
+			return true;
+	return false;
+}
 
 #endif /* KVMINI_CONFIG_H */

@@ -33,6 +33,21 @@ status=$?
 cat "$dir/output.out"
 [ $status -eq 0 ] || check_fail "console output paths: status $status"
 
+# 1c. virtio-net's socket backend through the event loop, and (with
+#     libslirp) --net user's DHCP exchange, each under its filter.
+"$probe" net >"$dir/net.out" 2>&1
+status=$?
+cat "$dir/net.out"
+[ $status -eq 0 ] || check_fail "net (socket backend): status $status"
+"$probe" net-user >"$dir/net-user.out" 2>&1
+status=$?
+cat "$dir/net-user.out"
+if [ $status -eq $EXIT_SKIP ]; then
+	echo "seccomp: SKIP: net-user probe: $(grep -m1 SKIP "$dir/net-user.out")"
+elif [ $status -ne 0 ]; then
+	check_fail "net-user (slirp DHCP): status $status"
+fi
+
 # How this host treats int $0x80 with no filter at all: getpid answers
 # (IA-32 emulation on: the filter must refuse the call), or a
 # general-protection fault kills the probe with SIGSEGV (128 + 11 in the
@@ -76,6 +91,9 @@ kvm-ioctl ioctl
 kill kill
 thread-socket socket
 int80 of another architecture
+user-open openat
+user-execve execve
+user-fork clone
 EOF
 
 # 3. A violation while the terminal is in raw mode puts the terminal back.

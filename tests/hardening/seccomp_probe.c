@@ -17,11 +17,23 @@
  *                  the event loop serving it until a stop: prints
  *                  "guest got XX" for every byte the guest would get and
  *                  exits with the stop's status (tests/hardening/console-keys.py)
+ *   net            virtio-net on the socket backend, as a running monitor
+ *                  drives it (devices/backends/net_socket.c): a frame each
+ *                  way through the I/O thread's event loop (edge-triggered),
+ *                  the peer's close, the device polled and destroyed; the
+ *                  filter without --net user; exits 0
+ *   net-user       --net user's libslirp under the filter built for it:
+ *                  a DHCPDISCOVER gets its DHCPOFFER (as tests/unit/
+ *                  test_net_backend.c checks without a filter); exits 0,
+ *                  or 77 when the build has no libslirp
  *   socket | execve | open | fork | exec-memory | kvm-ioctl | kill |
  *   thread-socket | int80 | terminal
  *                  one call the filter must refuse (see below); the process
  *                  must die with KVMINI_STATUS_SECCOMP and the message
  *                  "kvmini: seccomp: forbidden system call N (name)"
+ *   user-MODE      MODE under the filter of a --net user VM, which allows
+ *                  sockets (user-open, user-execve, user-fork: that filter
+ *                  must refuse them all the same)
  *   int80-unfiltered
  *                  the int80 call with no filter installed, to learn whether
  *                  this host's kernel takes 32-bit system calls at all
@@ -34,6 +46,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -55,6 +68,9 @@
 #include "host/event_loop.h"
 #include "host/watch.h"
 #include "kvmini/chardev.h"
+#include "kvmini/guest_mem.h"
+#include "kvmini/net_backend.h"
+#include "kvmini/virtio_net.h"
 #include "host/seccomp.h"
 #include "kvm/vm.h"
 
@@ -130,7 +146,7 @@ static int probe_allowed(void)
 	setvbuf(stdout, NULL, _IOLBF, 0); /* allocates now: fstat happens before the filter */
 	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	printf("seccomp_probe: installing the filter\n");
-	if (seccomp_install())
+	if (seccomp_install(false))
 		return 1;
 	skip_without_filter(status_fd);
 
@@ -216,7 +232,7 @@ static int probe_output(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	printf("seccomp_probe: installing the filter\n");
-	if (seccomp_install())
+	if (seccomp_install(false))
 		return 1;
 	skip_without_filter(status_fd);
 
@@ -290,7 +306,7 @@ static int probe_console(void)
 	if (event_loop_init(&vm.loop) || watch_signals(&watch, &vm) ||
 	    stdin_console_start(&input, &vm, STDIN_FILENO, show_input, NULL))
 		return 2;
-	if (seccomp_install())
+	if (seccomp_install(false))
 		return 2;
 	fprintf(stderr, "seccomp_probe: console ready\n");
 	if (event_loop_run(&vm.loop))
@@ -323,6 +339,171 @@ static int probe_int80_unfiltered(void)
 	long ret = int80_getpid();
 	printf("seccomp_probe: int $0x80 getpid returned %ld (pid %d)\n", ret, (int)getpid());
 	return ret == getpid() ? 0 : 1;
+}
+
+/* The net modes' frames: a pattern, so that a cut or mixed-up frame shows. */
+static void fill_frame(uint8_t *f, size_t len, unsigned int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		f[i] = (uint8_t)(i * 5 + seed);
+}
+
+struct net_wait {
+	struct event_loop *loop;
+	struct net_backend *be;
+	uint8_t buf[256];
+	ssize_t got;
+};
+
+/* The event loop saw the backend fd: take one frame and stop the loop. */
+static void net_frame_ready(void *opaque, uint32_t events)
+{
+	struct net_wait *w = opaque;
+
+	(void)events;
+	w->got = net_backend_recv(w->be, w->buf, sizeof(w->buf));
+	if (w->got != -EAGAIN)
+		event_loop_stop(w->loop);
+}
+
+static int probe_net(void)
+{
+	static uint8_t ram[1 << 20];
+	static const uint8_t mac[6] = {0x02, 0x4b, 0x56, 0x00, 0x00, 0x00};
+	struct guest_mem mem;
+	struct irq_line irq = {0};
+	struct net_backend *be;
+	struct virtio_net *net;
+	struct event_loop loop;
+	int sv[2];
+
+	guest_mem_layout(&mem, ram, sizeof(ram));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) || net_socket_open(&be, sv[0]) ||
+	    virtio_net_create(&net, be, mac, &mem, &irq) || event_loop_init(&loop)) {
+		perror("seccomp_probe: setup");
+		return 1;
+	}
+	struct net_wait w = {.loop = &loop, .be = be};
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	printf("seccomp_probe: installing the filter (no --net user)\n");
+	if (seccomp_install(false))
+		return 1;
+	skip_without_filter(status_fd);
+
+	/* The guest's frame out: sendmsg of header-less iovecs; the peer reads it whole. */
+	uint8_t frame[100], got[256];
+	fill_frame(frame, sizeof(frame), 1);
+	struct iovec iov[2] = {{frame, 14}, {frame + 14, sizeof(frame) - 14}};
+	check(net_backend_send(be, iov, 2) == 0, "net: send a frame (sendmsg)");
+	check(read(sv[1], got, sizeof(got)) == (ssize_t)sizeof(frame) &&
+		      memcmp(got, frame, sizeof(frame)) == 0,
+	      "net: the peer got it");
+
+	/* A frame in: the I/O thread's loop wakes on the edge, recv (recvfrom) takes it. */
+	check(event_loop_add(&loop, be->fd, EPOLLIN | EPOLLOUT | EPOLLET, net_frame_ready, &w) == 0,
+	      "net: watch the backend fd, edge-triggered");
+	fill_frame(frame, 60, 9);
+	check(write(sv[1], frame, 60) == 60, "net: the peer sends");
+	check(event_loop_run(&loop) == 0 && w.got == 60 && memcmp(w.buf, frame, 60) == 0,
+	      "net: the event loop delivered it (epoll_wait, recvfrom)");
+
+	/* The device's own pass: no queues yet, nothing moves, nothing forbidden. */
+	virtio_net_poll(net);
+	check(net_backend_recv(be, got, sizeof(got)) == -EAGAIN, "net: nothing more waiting");
+
+	/* The peer goes away: recv() sees 0 and asks SO_TYPE (getsockopt). */
+	close(sv[1]);
+	check(net_backend_recv(be, got, sizeof(got)) == -ENOTCONN, "net: peer's close seen");
+	event_loop_remove(&loop, be->fd);
+	virtio_net_destroy(net);
+	event_loop_destroy(&loop);
+	return failures ? 1 : 0;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/*
+ * A broadcast DHCPDISCOVER (RFC 2131) from mac in f (at least 342 bytes),
+ * with a correct IPv4 header checksum (RFC 791), which slirp checks; no
+ * UDP checksum (0, RFC 768). Returns the frame's length.
+ */
+static size_t dhcp_discover(uint8_t *f, const uint8_t mac[6], uint32_t xid)
+{
+	enum { BOOTP = 300, UDP = 8 + BOOTP, IP = 20 + UDP };
+	static const uint8_t opts[] = {99, 130, 83, 99, 53, 1, 1 /* DISCOVER */, 255};
+	uint8_t *ip = f + 14, *udp = ip + 20, *bootp = udp + 8;
+	uint32_t sum = 0;
+
+	memset(f, 0, 14 + IP);
+	memset(f, 0xff, 6);
+	memcpy(f + 6, mac, 6);
+	put16(f + 12, 0x0800);
+	ip[0] = 0x45;
+	put16(ip + 2, IP);
+	ip[8] = 64; /* TTL */
+	ip[9] = 17; /* UDP */
+	memset(ip + 16, 0xff, 4);
+	for (int i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	sum = (sum & 0xffff) + (sum >> 16);
+	put16(ip + 10, (uint16_t) ~(sum + (sum >> 16)));
+	put16(udp, 68);
+	put16(udp + 2, 67);
+	put16(udp + 4, UDP);
+	bootp[0] = 1; /* BOOTREQUEST */
+	bootp[1] = 1; /* Ethernet */
+	bootp[2] = 6;
+	memcpy(bootp + 4, &xid, 4);
+	memcpy(bootp + 28, mac, 6);
+	memcpy(bootp + 236, opts, sizeof(opts));
+	return 14 + IP;
+}
+
+static int probe_net_user(void)
+{
+	static const uint8_t mac[6] = {0x02, 0x4b, 0x56, 0x00, 0x00, 0x00};
+	const uint32_t xid = 0x4b564d32;
+	struct net_backend *be;
+	uint8_t f[2048];
+
+	if (!net_slirp_available()) {
+		printf("SKIP: this build has no libslirp (--net user)\n");
+		return 77;
+	}
+	if (net_slirp_open(&be, NULL, 0)) {
+		fprintf(stderr, "seccomp_probe: cannot open slirp\n");
+		return 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	printf("seccomp_probe: installing the filter (with --net user)\n");
+	if (seccomp_install(true))
+		return 1;
+	skip_without_filter(status_fd);
+
+	struct iovec iov = {f, dhcp_discover(f, mac, xid)};
+	check(net_backend_send(be, &iov, 1) == 0, "net-user: DHCPDISCOVER sent");
+	bool offered = false;
+	for (int tries = 0; tries < 40 && !offered; tries++) {
+		ssize_t n = net_backend_recv(be, f, sizeof(f));
+		if (n == -EAGAIN) {
+			struct pollfd p = {.fd = be->fd, .events = POLLIN};
+			poll(&p, 1, 100);
+			continue;
+		}
+		const uint8_t *bootp = f + 14 + 20 + 8;
+		/* A BOOTREPLY to our xid whose option 53 (message type) is 2, DHCPOFFER. */
+		offered = n >= 14 + 20 + 8 + 244 && bootp[0] == 2 &&
+			  memcmp(bootp + 4, &xid, 4) == 0 && bootp[240] == 53 && bootp[242] == 2;
+	}
+	check(offered, "net-user: slirp answered with a DHCPOFFER");
+	net_backend_close(be);
+	return failures ? 1 : 0;
 }
 
 static void *thread_socket(void *arg)
@@ -388,6 +569,10 @@ int main(int argc, char **argv)
 		return probe_output();
 	if (strcmp(argv[1], "console") == 0)
 		return probe_console();
+	if (strcmp(argv[1], "net") == 0)
+		return probe_net();
+	if (strcmp(argv[1], "net-user") == 0)
+		return probe_net_user();
 	if (strcmp(argv[1], "int80-unfiltered") == 0)
 		return probe_int80_unfiltered();
 
@@ -407,9 +592,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "seccomp_probe: the terminal is in raw mode\n");
 		mode = "socket";
 	}
+	/* "user-MODE": the same call under the wider filter of a --net user VM. */
+	bool user_net = strncmp(mode, "user-", 5) == 0;
+	if (user_net)
+		mode += 5;
 	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	fprintf(stderr, "seccomp_probe: installing the filter, then: %s\n", argv[1]);
-	if (seccomp_install())
+	if (seccomp_install(user_net))
 		return 2;
 	skip_without_filter(status_fd);
 	forbidden(mode);

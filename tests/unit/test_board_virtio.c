@@ -14,12 +14,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "abi/kvmini_abi.h"
 #include "board/board_virtio.h"
+#include "kvmini/virtio_net.h"
 #include "kvmini/virtio_spec.h"
 #include "unit_run.h"
 #include "virtio_test.h"
@@ -269,6 +272,155 @@ START_TEST(test_console_fifo_without_reader)
 }
 END_TEST
 
+/* Wait up to 3 s for *idx (a used ring index the I/O thread writes) to reach want. */
+static bool wait_used_idx(const uint16_t *idx, uint16_t want)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		if (__atomic_load_n(idx, __ATOMIC_ACQUIRE) == want)
+			return true;
+		usleep(1000);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - start.tv_sec < 3);
+	return false;
+}
+
+/*
+ * --net socket,fd=N: a virtio-net after the other devices, listed on the
+ * Linux command line, and served by the real event loop on its own thread:
+ * the guest's frame reaches the other end of the socketpair, and a frame
+ * from there lands in a posted receive buffer with an interrupt.
+ */
+START_TEST(test_net_socket)
+{
+	enum { RX_BUF = VT_DATA_GPA, TX_BUF = VT_DATA_GPA + 0x1000, RX_LEN = 2048 };
+	static const uint8_t mac[6] = {0x02, 0x4b, 0x56, 0x00, 0x00, 0x07};
+	struct vt_ring rxr, txr;
+	int sv[2];
+	char buf[512] = "root=/dev/vda";
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	cfg.disks[0] = (struct disk_config){.path = disk0};
+	cfg.ndisks = 1;
+	cfg.rng = true;
+	cfg.nics[0] = (struct net_config){.kind = NET_SOCKET, .fd = sv[0]};
+	memcpy(cfg.nics[0].mac, mac, 6);
+	cfg.nnics = 1;
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), 0);
+
+	/* Disk, rng, then the NIC: slot 2, GSI 7. */
+	ck_assert_uint_eq(board.res.nvirtio, 3);
+	uint64_t base = KVMINI_VIRTIO_MMIO_BASE + 2 * KVMINI_VIRTIO_MMIO_STRIDE;
+	ck_assert_uint_eq(board.res.virtio[2].base, base);
+	ck_assert_int_eq(board.res.virtio[2].gsi, KVMINI_VIRTIO_MMIO_FIRST_GSI + 2);
+	ck_assert_uint_eq(mmio_rd(base + VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_NET);
+	for (unsigned int i = 0; i < 6; i++) {
+		uint8_t b;
+		ck_assert(bus_read(&vm.mmio, base + VIRTIO_MMIO_CONFIG + VIRTIO_NET_CFG_MAC + i, &b,
+				   1));
+		ck_assert_uint_eq(b, mac[i]);
+	}
+	ck_assert_int_eq(board_virtio_cmdline(&board, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "root=/dev/vda virtio_mmio.device=0x200@0xd0000000:5"
+			      " virtio_mmio.device=0x200@0xd0001000:6"
+			      " virtio_mmio.device=0x200@0xd0002000:7");
+
+	/* A driver brings it up: both queues, one receive buffer posted. */
+	struct device *dev = bus_find(&vm.mmio, base, 4);
+	ck_assert_ptr_nonnull(dev);
+	struct virtio_mmio *vmio = dev->priv;
+	vt_ring_init(&rxr, &vm.mem, 16, VT_RING_GPA);
+	vt_ring_init(&txr, &vm.mem, 16, VT_RING_GPA + 0x4000);
+	ck_assert(vt_negotiate(vmio, (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MAC)) &
+		  VIRTIO_STATUS_FEATURES_OK);
+	vt_queue_setup(vmio, VIRTIO_NET_RX_QUEUE, &rxr);
+	vt_queue_setup(vmio, VIRTIO_NET_TX_QUEUE, &txr);
+	vt_driver_ok(vmio);
+	vt_desc(&rxr, 0, RX_BUF, RX_LEN, VIRTQ_DESC_F_WRITE, 0);
+	vt_avail_add(&rxr, 0);
+	uint8_t note[4] = {VIRTIO_NET_RX_QUEUE, 0, 0, 0};
+	ck_assert(bus_write(&vm.mmio, base + VIRTIO_MMIO_QUEUE_NOTIFY, note, 4));
+
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, run_loop, NULL), 0);
+
+	/* Transmit: header, then a 60-byte frame; the kick is an MMIO write. */
+	uint8_t *tx = vt_ptr(&vm.mem, TX_BUF);
+	memset(tx, 0, VIRTIO_NET_HDR_SIZE);
+	for (int i = 0; i < 60; i++)
+		tx[VIRTIO_NET_HDR_SIZE + i] = (uint8_t)(i * 3 + 1);
+	vt_desc(&txr, 0, TX_BUF, VIRTIO_NET_HDR_SIZE + 60, 0, 0);
+	vt_avail_add(&txr, 0);
+	note[0] = VIRTIO_NET_TX_QUEUE;
+	ck_assert(bus_write(&vm.mmio, base + VIRTIO_MMIO_QUEUE_NOTIFY, note, 4));
+	uint8_t got[128];
+	struct pollfd p = {.fd = sv[1], .events = POLLIN};
+	ck_assert_int_eq(poll(&p, 1, 3000), 1);
+	ck_assert_int_eq(recv(sv[1], got, sizeof(got), MSG_DONTWAIT), 60);
+	ck_assert_mem_eq(got, tx + VIRTIO_NET_HDR_SIZE, 60);
+
+	/* Receive: the peer sends; the I/O thread alone must deliver it (EPOLLIN, edge). */
+	uint8_t frame[64];
+	for (int i = 0; i < 64; i++)
+		frame[i] = (uint8_t)(0xa0 ^ i);
+	ck_assert_int_eq(send(sv[1], frame, sizeof(frame), 0), (ssize_t)sizeof(frame));
+	bool delivered = wait_used_idx(&vt_used(&rxr)->idx, 1);
+	event_loop_stop(&vm.loop);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert(delivered);
+	ck_assert_uint_eq(vt_used(&rxr)->ring[0].id, 0);
+	ck_assert_uint_eq(vt_used(&rxr)->ring[0].len, VIRTIO_NET_HDR_SIZE + sizeof(frame));
+	ck_assert_mem_eq((uint8_t *)vt_ptr(&vm.mem, RX_BUF) + VIRTIO_NET_HDR_SIZE, frame,
+			 sizeof(frame));
+	ck_assert(mmio_rd(base + VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_VRING);
+
+	/* Teardown closes the board's end: the peer sees the close. */
+	board_virtio_destroy(&board);
+	ck_assert_int_eq(recv(sv[1], got, sizeof(got), MSG_DONTWAIT), 0);
+	close(sv[1]);
+}
+END_TEST
+
+/* A NIC whose socket is unusable fails setup and leaves nothing watched. */
+START_TEST(test_net_bad_socket)
+{
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	cfg.rng = true;
+	cfg.nics[0] = (struct net_config){.kind = NET_SOCKET, .fd = sv[0]};
+	cfg.nnics = 1;
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), -EINVAL);
+	board_virtio_destroy(&board);
+	close(sv[1]);
+}
+END_TEST
+
+/* --net user: libslirp behind the NIC when the build has it, a clear refusal when not. */
+START_TEST(test_net_user)
+{
+	cfg.nics[0] = (struct net_config){.kind = NET_USER, .mac = {2, 0x4b, 0x56, 0, 0, 0}};
+	cfg.nics[1] = (struct net_config){.kind = NET_USER, .mac = {2, 0x4b, 0x56, 0, 0, 1}};
+	cfg.nnics = 2;
+	if (!net_slirp_available()) {
+		ck_assert_int_eq(board_virtio_setup(&board, &cfg), -ENOTSUP);
+		return;
+	}
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), 0);
+	ck_assert_uint_eq(board.res.nvirtio, 2);
+	for (unsigned int i = 0; i < 2; i++) {
+		uint64_t base = board.res.virtio[i].base;
+		uint8_t b;
+		ck_assert_uint_eq(mmio_rd(base + VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_NET);
+		ck_assert(bus_read(&vm.mmio, base + VIRTIO_MMIO_CONFIG + VIRTIO_NET_CFG_MAC + 5, &b,
+				   1));
+		ck_assert_uint_eq(b, i);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("board_virtio");
@@ -282,6 +434,9 @@ int main(void)
 	tcase_add_test(tc, test_bad_console_file);
 	tcase_add_test(tc, test_console_fifo_without_reader);
 	tcase_add_test(tc, test_long_queue_continues_on_io_thread);
+	tcase_add_test(tc, test_net_socket);
+	tcase_add_test(tc, test_net_bad_socket);
+	tcase_add_test(tc, test_net_user);
 	tcase_set_timeout(tc, 20); /* a loaded machine: the long-queue test waits up to 3 s */
 	suite_add_tcase(s, tc);
 	return unit_run(s);

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* CLI parsing: sizes, bad values, defaults. */
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "abi/kvmini_abi.h"
 #include "cli.h"
@@ -239,6 +242,132 @@ START_TEST(help_lists_statuses)
 }
 END_TEST
 
+/* --net: each kind, each setting, the derived MACs. */
+START_TEST(net_forms)
+{
+	struct vm_config cfg;
+	char err[256], fdarg[64];
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	snprintf(fdarg, sizeof(fdarg), "socket,fd=%d", sv[0]);
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--net", "user", "--net",
+			       "tap,ifname=kvmtap0,mac=52:54:00:AB:cd:ef", "--net", fdarg, "--net",
+			       "user,hostfwd=tcp:2222-:22,hostfwd=tcp:8080-:80"),
+			 CLI_RUN);
+	ck_assert_uint_eq(cfg.nnics, 4);
+
+	ck_assert_int_eq(cfg.nics[0].kind, NET_USER);
+	ck_assert_uint_eq(cfg.nics[0].nhostfwd, 0);
+	const uint8_t mac0[6] = {0x02, 0x4b, 0x56, 0x00, 0x00, 0x00};
+	ck_assert_mem_eq(cfg.nics[0].mac, mac0, 6);
+
+	ck_assert_int_eq(cfg.nics[1].kind, NET_TAP);
+	ck_assert_str_eq(cfg.nics[1].ifname, "kvmtap0");
+	const uint8_t mac1[6] = {0x52, 0x54, 0x00, 0xab, 0xcd, 0xef};
+	ck_assert_mem_eq(cfg.nics[1].mac, mac1, 6);
+
+	ck_assert_int_eq(cfg.nics[2].kind, NET_SOCKET);
+	ck_assert_int_eq(cfg.nics[2].fd, sv[0]);
+	const uint8_t mac2[6] = {0x02, 0x4b, 0x56, 0x00, 0x00, 0x02}; /* NIC 2 */
+	ck_assert_mem_eq(cfg.nics[2].mac, mac2, 6);
+
+	ck_assert_int_eq(cfg.nics[3].kind, NET_USER);
+	ck_assert_uint_eq(cfg.nics[3].nhostfwd, 2);
+	ck_assert_uint_eq(cfg.nics[3].hostfwd[0].host_port, 2222);
+	ck_assert_uint_eq(cfg.nics[3].hostfwd[0].guest_port, 22);
+	ck_assert_uint_eq(cfg.nics[3].hostfwd[1].host_port, 8080);
+	ck_assert_uint_eq(cfg.nics[3].hostfwd[1].guest_port, 80);
+
+	/* A tap without ifname: the kernel picks the name. A DGRAM socket is fine too. */
+	close(sv[0]);
+	close(sv[1]);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+	snprintf(fdarg, sizeof(fdarg), "socket,fd=%d,mac=02:00:00:00:00:01", sv[0]);
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--net", "tap", "--net", fdarg),
+			 CLI_RUN);
+	ck_assert_str_eq(cfg.nics[0].ifname, "");
+	ck_assert_uint_eq(cfg.nics[1].mac[5], 1);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
+/* Expect --net ARG to be refused with a message containing want (and naming --net). */
+static void net_refused(const char *arg, const char *want)
+{
+	struct vm_config cfg;
+	char err[256];
+	char *a = (char *)arg;
+
+	ck_assert_msg(PARSE(&cfg, err, "run", "-k", "k", "--net", a) == CLI_ERROR,
+		      "--net %s accepted", arg);
+	ck_assert_msg(strstr(err, "--net") && strstr(err, want), "--net %s: '%s' lacks '%s'", arg,
+		      err, want);
+}
+
+START_TEST(net_errors)
+{
+	char arg[64];
+
+	net_refused("bridge", "not 'bridge'");
+	net_refused("", "not ''");
+	net_refused("user,mac=02:4b:56:00:00", "mac=");
+	net_refused("user,mac=02:4b:56:00:00:0g", "mac=");
+	net_refused("user,mac=02:4b:56:00:00:001", "mac=");
+	net_refused("user,mac=01:00:5e:00:00:01", "unicast"); /* multicast */
+	net_refused("user,hostfwd=tcp:0-:22", "hostfwd=");
+	net_refused("user,hostfwd=tcp:65536-:22", "hostfwd=");
+	net_refused("user,hostfwd=tcp:2222-:", "hostfwd=");
+	net_refused("user,hostfwd=udp:53-:53", "hostfwd=");
+	net_refused("user,hostfwd=tcp:22:22", "hostfwd=");
+	net_refused("user,hostfwd=tcp:x-:22", "hostfwd=");
+	net_refused("user,hostfwd=tcp:1-:1,hostfwd=tcp:2-:2,hostfwd=tcp:3-:3,hostfwd=tcp:4-:4,"
+		    "hostfwd=tcp:5-:5,hostfwd=tcp:6-:6,hostfwd=tcp:7-:7,hostfwd=tcp:8-:8,"
+		    "hostfwd=tcp:9-:9",
+		    "too many hostfwd");
+	net_refused("user,ifname=tap0", "unknown setting 'ifname'");
+	net_refused("tap,hostfwd=tcp:1-:1", "unknown setting 'hostfwd'");
+	net_refused("tap,ifname=", "ifname=");
+	net_refused("tap,ifname=a-very-long-name0", "ifname=");
+	net_refused("tap,speed=10", "unknown setting 'speed'");
+	net_refused("socket", "needs fd=N");
+	net_refused("socket,fd=", "fd=");
+	net_refused("socket,fd=1", "fd=");
+	net_refused("socket,fd=-3", "fd=");
+
+	/* The fd must be an open datagram socket: not closed, not a file, not a stream. */
+	int sv[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	snprintf(arg, sizeof(arg), "socket,fd=%d", sv[0]);
+	net_refused(arg, "byte-stream");
+	close(sv[0]);
+	close(sv[1]);
+	/* A closed fd (parse() itself opens one, which could reuse sv[0]'s number). */
+	net_refused("socket,fd=4000", "Bad file descriptor");
+	int file = open("/dev/null", O_RDONLY);
+	ck_assert_int_ge(file, 3);
+	snprintf(arg, sizeof(arg), "socket,fd=%d", file);
+	net_refused(arg, "not a socket");
+	close(file);
+}
+END_TEST
+
+START_TEST(net_too_many)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--net", "user", "--net", "user",
+			       "--net", "user", "--net", "user", "--net", "user"),
+			 CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "too many --net"));
+	/* Without --net there is no NIC. */
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k"), CLI_RUN);
+	ck_assert_uint_eq(cfg.nnics, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cli");
@@ -252,6 +381,9 @@ int main(void)
 	tcase_add_test(tc, parse_twice);
 	tcase_add_test(tc, global_options_first);
 	tcase_add_test(tc, help_lists_statuses);
+	tcase_add_test(tc, net_forms);
+	tcase_add_test(tc, net_errors);
+	tcase_add_test(tc, net_too_many);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

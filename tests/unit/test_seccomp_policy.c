@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The system-call filter compiled at build time (vmm/host/seccomp_bpf.h,
- * written by vmm/host/seccomp_gen.c) against what libseccomp makes of the
- * same policy (vmm/host/seccomp_policy.c) now, instruction for instruction:
- * a header built from an older policy or another libseccomp fails here.
+ * The system-call filters compiled at build time (vmm/host/seccomp_bpf.h,
+ * written by vmm/host/seccomp_gen.c: every VM's, and the wider one of a VM
+ * with a --net user NIC) against what libseccomp makes of the same policy
+ * (vmm/host/seccomp_policy.c) now, instruction for instruction: a header
+ * built from an older policy or another libseccomp fails here.
  *
  * Then what the program decides, run by a small classic-BPF interpreter on
  * made-up calls (struct seccomp_data, linux/seccomp.h): among them the
@@ -12,12 +13,18 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/if_tun.h>
+#include <linux/kvm.h>
 #include <linux/seccomp.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -26,38 +33,57 @@
 #include "host/seccomp_policy.h"
 #include "unit_run.h"
 
-/* The program libseccomp exports for tgid must be the one seccomp_program(tgid) gives. */
-static void check_same_program(uint32_t tgid)
+/*
+ * The program libseccomp exports for (tgid, user_net) must be the one
+ * seccomp_program(tgid, user_net) gives.
+ */
+static void check_same_program(uint32_t tgid, bool user_net)
 {
 	struct sock_filter *want;
 	size_t len;
 
-	ck_assert_int_eq(seccomp_policy_export(tgid, &want, &len), 0);
-	const struct sock_fprog *got = seccomp_program((pid_t)tgid);
+	ck_assert_int_eq(seccomp_policy_export(tgid, user_net, &want, &len), 0);
+	const struct sock_fprog *got = seccomp_program((pid_t)tgid, user_net);
 	ck_assert_uint_eq(got->len, len);
 	for (size_t i = 0; i < len; i++) {
 		const struct sock_filter *a = &got->filter[i], *b = &want[i];
 		ck_assert_msg(memcmp(a, b, sizeof(*a)) == 0,
-			      "instruction %zu: {0x%04x, %u, %u, 0x%08x} built, libseccomp "
-			      "exports {0x%04x, %u, %u, 0x%08x}: rebuild seccomp_bpf.h",
-			      i, a->code, a->jt, a->jf, a->k, b->code, b->jt, b->jf, b->k);
+			      "%s program, instruction %zu: {0x%04x, %u, %u, 0x%08x} built, "
+			      "libseccomp exports {0x%04x, %u, %u, 0x%08x}: rebuild seccomp_bpf.h",
+			      user_net ? "user_net" : "base", i, a->code, a->jt, a->jf, a->k,
+			      b->code, b->jt, b->jf, b->k);
 	}
 	free(want);
 }
 
 START_TEST(test_build_time_program_is_libseccomps)
 {
-	/* As generated, before any pid is written into it. */
-	check_same_program(SECCOMP_POLICY_PID_PLACEHOLDER);
+	/* As generated, before any pid is written into it: both programs. */
+	check_same_program(SECCOMP_POLICY_PID_PLACEHOLDER, false);
+	check_same_program(SECCOMP_POLICY_PID_PLACEHOLDER, true);
 }
 END_TEST
 
 START_TEST(test_pid_filled_in)
 {
 	/* What seccomp_install() loads in this process, and in another one. */
-	check_same_program((uint32_t)getpid());
-	check_same_program(4194304); /* PID_MAX_LIMIT on x86-64 */
-	check_same_program(1);
+	for (int user_net = 0; user_net <= 1; user_net++) {
+		check_same_program((uint32_t)getpid(), user_net);
+		check_same_program(4194304, user_net); /* PID_MAX_LIMIT on x86-64 */
+		check_same_program(1, user_net);
+	}
+}
+END_TEST
+
+START_TEST(test_programs_apart)
+{
+	/* Filling in one program leaves the other as it was. */
+	const struct sock_fprog *base = seccomp_program(1, false);
+	const struct sock_fprog *wide = seccomp_program(2, true);
+	ck_assert_ptr_ne(base, wide);
+	ck_assert_ptr_ne(base->filter, wide->filter);
+	ck_assert_uint_gt(wide->len, base->len);
+	check_same_program(1, false);
 }
 END_TEST
 
@@ -125,11 +151,18 @@ static uint32_t run(const struct sock_fprog *prog, const struct seccomp_data *ca
 	return 0;
 }
 
-/* What the monitor's filter does with call nr(args) made through ABI arch. */
-static uint32_t decide(uint32_t arch, int nr, uint64_t a0, uint64_t a1, uint64_t a2)
+/* What the monitor's filter (the wider one if user_net) does with call nr(args) via ABI arch. */
+static uint32_t decide_in(bool user_net, uint32_t arch, int nr, uint64_t a0, uint64_t a1,
+			  uint64_t a2)
 {
 	struct seccomp_data call = {.nr = nr, .arch = arch, .args = {a0, a1, a2}};
-	return run(seccomp_program(getpid()), &call);
+	return run(seccomp_program(getpid(), user_net), &call);
+}
+
+/* What every VM's filter (no --net user) does. */
+static uint32_t decide(uint32_t arch, int nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	return decide_in(false, arch, nr, a0, a1, a2);
 }
 
 #define X86_64 AUDIT_ARCH_X86_64
@@ -155,6 +188,65 @@ START_TEST(test_decisions)
 }
 END_TEST
 
+START_TEST(test_net_decisions)
+{
+	for (int user_net = 0; user_net <= 1; user_net++) {
+		/* The net backends' calls on descriptors opened during setup: every VM. */
+		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_sendmsg, 3, 0, 0),
+				  SECCOMP_RET_ALLOW);
+		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_recvfrom, 3, 0, 0),
+				  SECCOMP_RET_ALLOW);
+		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_getsockopt, 3, 1, 3),
+				  SECCOMP_RET_ALLOW);
+		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_writev, 3, 0, 1),
+				  SECCOMP_RET_ALLOW);
+		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_ioctl, 3, TUNSETOFFLOAD, 0),
+				  SECCOMP_RET_ALLOW);
+		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_ioctl, 3, FIONREAD, 0),
+				  SECCOMP_RET_ALLOW);
+		/* Never, not even with --net user: files, exec, a new process. */
+		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_execve, 0, 0, 0),
+				  SECCOMP_RET_TRAP);
+		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_open, 0, 0, 0),
+				  SECCOMP_RET_TRAP);
+		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_openat, AT_FDCWD, 0, 0),
+				  SECCOMP_RET_TRAP);
+		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_clone, SIGCHLD, 0, 0),
+				  SECCOMP_RET_TRAP);
+		/* Through another ABI: refused by both. */
+		ck_assert_uint_eq(
+			decide_in(user_net, AUDIT_ARCH_I386, 102 /* socketcall */, 1, 0, 0),
+			SECCOMP_RET_TRAP);
+		ck_assert_uint_eq(decide_in(user_net, X86_64, 0x40000000 | __NR_socket, 2, 1, 0),
+				  SECCOMP_RET_TRAP);
+	}
+	/* libslirp's socket calls: only the --net user program allows them. */
+	static const int user_net_only[] = {
+		__NR_socket,	  __NR_connect, __NR_bind,	 __NR_listen,
+		__NR_accept,	  __NR_accept4, __NR_setsockopt, __NR_getsockname,
+		__NR_getpeername, __NR_sendto,	__NR_recvmsg,	 __NR_shutdown,
+	};
+	for (size_t i = 0; i < sizeof(user_net_only) / sizeof(user_net_only[0]); i++) {
+		int nr = user_net_only[i];
+		ck_assert_msg(decide_in(false, X86_64, nr, 2, 1, 0) == SECCOMP_RET_TRAP,
+			      "call %d allowed without --net user", nr);
+		ck_assert_msg(decide_in(true, X86_64, nr, 2, 1, 0) == SECCOMP_RET_ALLOW,
+			      "call %d refused with --net user", nr);
+	}
+	/* The wider program keeps every argument test of the base one. */
+	ck_assert_uint_eq(decide_in(true, X86_64, __NR_mmap, 0, 4096, PROT_READ | PROT_EXEC),
+			  SECCOMP_RET_TRAP);
+	ck_assert_uint_eq(decide_in(true, X86_64, __NR_tgkill, (uint64_t)getpid(), 1, 10),
+			  SECCOMP_RET_ALLOW);
+	ck_assert_uint_eq(decide_in(true, X86_64, __NR_tgkill, (uint64_t)getpid() + 1, 1, 10),
+			  SECCOMP_RET_TRAP);
+	ck_assert_uint_eq(decide_in(true, X86_64, __NR_ioctl, 3, KVM_CREATE_VM, 0),
+			  SECCOMP_RET_TRAP);
+	ck_assert_uint_eq(decide_in(true, X86_64, __NR_clone3, 0, 0, 0),
+			  SECCOMP_RET_ERRNO | ENOSYS);
+}
+END_TEST
+
 START_TEST(test_foreign_abi_refused)
 {
 	/* int $0x80 getpid (20 in the i386 table) and write (4): not allowed by x86-64 rules. */
@@ -174,7 +266,9 @@ int main(void)
 	tcase_add_test(tc, test_build_time_program_is_libseccomps);
 	tcase_add_test(tc, test_pid_filled_in);
 	tcase_add_test(tc, test_call_names);
+	tcase_add_test(tc, test_programs_apart);
 	tcase_add_test(tc, test_decisions);
+	tcase_add_test(tc, test_net_decisions);
 	tcase_add_test(tc, test_foreign_abi_refused);
 	suite_add_tcase(s, tc);
 	return unit_run(s);

@@ -118,7 +118,7 @@ int board_setup(struct board *b, struct vm *vm, const struct vm_config *cfg)
 	    (ret = board_place_pio(b, &b->i8042.cmd, KVMINI_I8042_CMD_PORT)))
 		return ret;
 
-	/* virtio-mmio devices: disks, console, rng (vmm/board/board_virtio.c). */
+	/* virtio-mmio devices: disks, console, rng, NICs (vmm/board/board_virtio.c). */
 	return board_virtio_setup(b, cfg);
 }
 

@@ -27,7 +27,9 @@
 #include "kvmini/log.h"
 #include "kvmini/virtio_blk.h"
 #include "kvmini/virtio_console.h"
+#include "kvmini/net_backend.h"
 #include "kvmini/virtio_mmio.h"
+#include "kvmini/virtio_net.h"
 #include "kvmini/virtio_rng.h"
 
 #define MAX_SLOTS KVMINI_VIRTIO_MMIO_MAX
@@ -64,6 +66,9 @@ struct virtio_board {
 	struct chardev console_file;  /* its output sink (on stdio: board_console_out()) */
 	struct chardev_io console_io; /* which the I/O thread flushes */
 	struct virtio_rng *rng;
+	struct virtio_net *nics[CONFIG_MAX_NICS];
+	unsigned int nnics;
+	unsigned int nnet_watched; /* nics whose two fds are in the event loop */
 };
 
 /* Make n's eventfd readable: the I/O thread serves the queue again on its next turn. */
@@ -268,6 +273,93 @@ static int add_rng(struct vm *vm, struct virtio_board *b)
 	return slot_place(b, s, virtio_rng_mmio(b->rng));
 }
 
+/* I/O thread: a NIC's backend fd or work fd is ready (virtio_net.h says which events). */
+static void net_ready(void *opaque, uint32_t events)
+{
+	(void)events;
+	virtio_net_poll(opaque);
+}
+
+/* The backend --net n asks for. 0 and *be, or -errno with a message naming --net. */
+static int open_net_backend(const struct net_config *n, struct net_backend **be)
+{
+	int err;
+
+	switch (n->kind) {
+	case NET_SOCKET:
+		/* The board owns the inherited fd from here on (closed with the backend). */
+		err = net_socket_open(be, n->fd);
+		if (err)
+			log_error("cannot use --net socket,fd=%d: %s", n->fd, strerror(-err));
+		return err;
+	case NET_TAP:
+		err = net_tap_open(be, n->ifname[0] ? n->ifname : NULL, NULL);
+		if (err == -ENOENT)
+			log_error("cannot use --net tap: /dev/net/tun is missing");
+		else if (err == -EPERM || err == -EACCES)
+			log_error("cannot use --net tap: needs CAP_NET_ADMIN (root)");
+		else if (err)
+			log_error("cannot use --net tap: %s", strerror(-err));
+		return err;
+	case NET_USER:
+		err = net_slirp_open(be, n->hostfwd, n->nhostfwd);
+		if (err == -ENOTSUP)
+			log_error("cannot use --net user: this kvmini was built without libslirp");
+		else if (err)
+			log_error("cannot use --net user: %s", strerror(-err));
+		return err;
+	}
+	return -EINVAL;
+}
+
+/*
+ * A virtio-net device (virtio 1.2 section 5.1) on the backend n asks for.
+ * Its queues get ioeventfds like every device's (slot_place); on top, the
+ * I/O thread watches the backend's fd, edge-triggered as virtio_net.h
+ * requires (level-triggered, the loop would spin while the guest posts no
+ * receive buffers), and the device's work fd, which it signals when a pass
+ * stopped at its budget.
+ */
+static int add_net(struct vm *vm, struct virtio_board *b, const struct net_config *n)
+{
+	int err;
+	struct board_slot *s = slot_next(b, "virtio-net", &err);
+	struct net_backend *be;
+
+	if (!s)
+		return err;
+	if ((err = open_net_backend(n, &be)))
+		return err;
+	/* virtio_net_create() owns be from here on, also on failure. */
+	err = virtio_net_create(&b->nics[b->nnics], be, n->mac, &vm->mem, &s->irq);
+	if (err)
+		return err;
+	struct virtio_net *net = b->nics[b->nnics++];
+	if ((err = slot_place(b, s, virtio_net_mmio(net))))
+		return err;
+	err = event_loop_add(b->loop, virtio_net_backend_fd(net), EPOLLIN | EPOLLOUT | EPOLLET,
+			     net_ready, net);
+	if (err)
+		return err;
+	err = event_loop_add(b->loop, virtio_net_work_fd(net), EPOLLIN, net_ready, net);
+	if (err) {
+		event_loop_remove(b->loop, virtio_net_backend_fd(net));
+		return err;
+	}
+	b->nnet_watched++;
+	return 0;
+}
+
+/* Stop serving NIC fds on the I/O thread (the devices themselves stay). */
+static void unwatch_nics(struct virtio_board *b)
+{
+	for (unsigned int i = 0; i < b->nnet_watched; i++) {
+		event_loop_remove(b->loop, virtio_net_backend_fd(b->nics[i]));
+		event_loop_remove(b->loop, virtio_net_work_fd(b->nics[i]));
+	}
+	b->nnet_watched = 0;
+}
+
 int board_virtio_setup(struct board *board, const struct vm_config *cfg)
 {
 	struct virtio_board *b = calloc(1, sizeof(*b));
@@ -286,7 +378,11 @@ int board_virtio_setup(struct board *board, const struct vm_config *cfg)
 		err = add_console(vm, b, cfg);
 	if (!err && cfg->rng)
 		err = add_rng(vm, b);
+	/* NICs last: the devices above keep their addresses when --net is added. */
+	for (unsigned int i = 0; i < cfg->nnics && !err; i++)
+		err = add_net(vm, b, &cfg->nics[i]);
 	if (err) {
+		unwatch_nics(b);
 		/* Stop serving notifications now; the devices stay until board_virtio_destroy(). */
 		for (unsigned int i = 0; i < b->nslots; i++) {
 			struct board_slot *s = &b->slots[i];
@@ -324,6 +420,9 @@ void board_virtio_destroy(struct board *board)
 			close(s->notify[q].fd);
 		}
 	}
+	unwatch_nics(b);
+	for (unsigned int i = 0; i < b->nnics; i++)
+		virtio_net_destroy(b->nics[i]);
 	for (unsigned int i = 0; i < b->ndisks; i++)
 		virtio_blk_destroy(b->disks[i]);
 	virtio_console_destroy(b->console);

@@ -10,6 +10,7 @@
 
 #include "abi/kvmini_abi.h"
 #include "kvmini/log.h"
+#include "kvmini/net_backend.h"
 #include "boot/boot.h"
 #include "boot/boot_linux.h"
 #include "boot/boot_tiny.h"
@@ -17,6 +18,7 @@
 #include "boot/elf.h"
 #include "boot/kconfig.h"
 #include "boot/linux_cmdline.h"
+#include "cli.h"
 #include "config.h"
 #include "kvm/vm.h"
 
@@ -213,6 +215,44 @@ static int check_kernel_image(const char *path, enum kernel_kind kind, uint64_t 
 	return 0;
 }
 
+/*
+ * One --net, as far as it can be judged without opening it: a socket fd of
+ * the right type (the CLI checked it already; again for a vm_config built
+ * without the CLI), a TAP device node we may open (whether TUNSETIFF is
+ * allowed, CAP_NET_ADMIN or a persistent tap of ours, only the open tells:
+ * the board reports that), a build with libslirp for --net user.
+ */
+static int check_net(const struct net_config *n)
+{
+	char why[256];
+	int ret;
+
+	switch (n->kind) {
+	case NET_SOCKET:
+		if ((ret = cli_check_net_fd(n->fd, why, sizeof(why))))
+			log_error("%s", why);
+		return ret;
+	case NET_TAP:
+		if (access("/dev/net/tun", R_OK | W_OK) == 0)
+			return 0;
+		ret = -errno;
+		if (errno == ENOENT)
+			log_error("cannot use --net tap: /dev/net/tun is missing (load the tun "
+				  "module: modprobe tun)");
+		else
+			log_error("cannot use --net tap: /dev/net/tun: %s (needs root or "
+				  "CAP_NET_ADMIN)",
+				  strerror(errno));
+		return ret;
+	case NET_USER:
+		if (net_slirp_available())
+			return 0;
+		log_error("cannot use --net user: this kvmini was built without libslirp");
+		return -ENOTSUP;
+	}
+	return -EINVAL;
+}
+
 int boot_check_inputs(const struct vm_config *cfg)
 {
 	int ret;
@@ -252,6 +292,10 @@ int boot_check_inputs(const struct vm_config *cfg)
 			return ret;
 	}
 	if (cfg->console == CONSOLE_FILE && (ret = check_console_file(cfg->console_path)))
+		return ret;
+	for (unsigned int i = 0; i < cfg->nnics && !ret; i++)
+		ret = check_net(&cfg->nics[i]);
+	if (ret)
 		return ret;
 	/* --symbols: symbols_load() makes the same checks, and reads the file. */
 	return 0;

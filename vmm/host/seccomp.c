@@ -3,11 +3,13 @@
  * The system-call filter of a running VM (see vmm/host/seccomp.h).
  *
  * What is allowed, and why, is vmm/host/seccomp_policy.c. The build turns
- * that policy into a BPF program (vmm/host/seccomp_gen.c, with libseccomp);
- * this file only fills in the monitor's pid and hands the program to the
- * kernel, so that a VM start pays for one system call, not for building a
- * filter (docs/benchmarks.md, "System-call filter"). The monitor does not
- * link libseccomp.
+ * that policy into BPF programs (vmm/host/seccomp_gen.c, with libseccomp);
+ * this file only picks one of its two programs (the wider one, which also
+ * allows libslirp's socket calls, only for a VM with a --net user NIC),
+ * fills in the monitor's pid and hands the program to the kernel, so that a
+ * VM start pays for one system call, not for building a filter
+ * (docs/benchmarks.md, "System-call filter"). The monitor does not link
+ * libseccomp.
  */
 #include <errno.h>
 #include <linux/filter.h>
@@ -85,15 +87,31 @@ const char *seccomp_call_name(int nr)
 								     : NULL;
 }
 
-const struct sock_fprog *seccomp_program(pid_t tgid)
+/* Copy a generated program (len instructions) into code, with tgid at each of pid_at. */
+static const struct sock_fprog *fill_in(struct sock_fprog *prog, struct sock_filter *code,
+					const struct sock_filter *from, size_t len,
+					const unsigned short *pid_at, size_t npid, pid_t tgid)
 {
-	static struct sock_filter code[COUNT(seccomp_bpf_code)];
-	static struct sock_fprog prog = {.len = COUNT(code), .filter = code};
+	memcpy(code, from, len * sizeof(*code));
+	for (size_t i = 0; i < npid; i++)
+		code[pid_at[i]].k = (uint32_t)tgid;
+	prog->len = (unsigned short)len;
+	prog->filter = code;
+	return prog;
+}
 
-	memcpy(code, seccomp_bpf_code, sizeof(code));
-	for (size_t i = 0; i < COUNT(seccomp_bpf_pid_at); i++)
-		code[seccomp_bpf_pid_at[i]].k = (uint32_t)tgid;
-	return &prog;
+const struct sock_fprog *seccomp_program(pid_t tgid, bool user_net)
+{
+	static struct sock_filter base_code[COUNT(seccomp_bpf_code)];
+	static struct sock_filter user_net_code[COUNT(seccomp_bpf_user_net_code)];
+	static struct sock_fprog base, with_user_net;
+
+	if (user_net)
+		return fill_in(&with_user_net, user_net_code, seccomp_bpf_user_net_code,
+			       COUNT(seccomp_bpf_user_net_code), seccomp_bpf_user_net_pid_at,
+			       COUNT(seccomp_bpf_user_net_pid_at), tgid);
+	return fill_in(&base, base_code, seccomp_bpf_code, COUNT(seccomp_bpf_code),
+		       seccomp_bpf_pid_at, COUNT(seccomp_bpf_pid_at), tgid);
 }
 
 /*
@@ -111,7 +129,7 @@ const struct sock_fprog *seccomp_program(pid_t tgid)
 #endif
 #endif
 
-int seccomp_install(void)
+int seccomp_install(bool user_net)
 {
 	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
 	int ret;
@@ -145,7 +163,7 @@ int seccomp_install(void)
 	 * leave a thread unfiltered. glibc 2.36 has no seccomp() wrapper.
 	 */
 	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
-			 seccomp_program(getpid()));
+			 seccomp_program(getpid(), user_net));
 	if (r == 0)
 		return 0;
 	/* TSYNC failed: r is the id of a thread that could not take the filter. */

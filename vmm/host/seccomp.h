@@ -6,11 +6,11 @@
  * A guest is hostile, and the device models parse what it writes. Once the VM
  * is set up, the monitor needs only a short list of system calls: KVM_RUN and
  * a few other KVM ioctls, reads and writes on descriptors it already holds,
- * epoll, futexes, memory for malloc. Everything else (opening files, sockets,
- * exec, fork, new executable memory) is refused, so that a bug in a device
- * model that a guest exploits gains little. vmm/host/seccomp_policy.c says why
- * each call is on the list; the build compiles it into the program this
- * loads (vmm/host/seccomp_gen.c).
+ * epoll, futexes, memory for malloc. Everything else (opening files, sockets
+ * but with --net user, exec, fork, new executable memory) is refused, so that
+ * a bug in a device model that a guest exploits gains little.
+ * vmm/host/seccomp_policy.c says why each call is on the list; the build
+ * compiles it into the two programs this loads one of (vmm/host/seccomp_gen.c).
  *
  * A forbidden call does not return: the process prints
  *	kvmini: seccomp: forbidden system call 41 (socket)
@@ -20,6 +20,7 @@
 #define KVMINI_SECCOMP_H
 
 #include <linux/filter.h> /* struct sock_fprog */
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "abi/kvmini_abi.h" /* KVMINI_STATUS_SECCOMP */
@@ -34,16 +35,19 @@
  * Cannot be undone. 0 or -errno (logged).
  * In a sanitizer build (-Dsanitize=true) it installs nothing and returns 0:
  * the sanitizers' own run-time needs calls no filter should allow.
+ * user_net: a --net user NIC exists, whose libslirp opens host sockets at
+ * run time; only then are socket(), connect() and the like allowed.
  */
-int seccomp_install(void);
+int seccomp_install(bool user_net);
 
 /*
- * The program seccomp_install() loads in the process tgid: the one compiled
- * at build time, with tgid as the only process tgkill may signal. Points to
- * static storage that the next call rewrites (tests and benchmarks call it;
- * it allocates nothing and calls nothing).
+ * The program seccomp_install(user_net) loads in the process tgid: one of the
+ * two compiled at build time, with tgid as the only process tgkill may
+ * signal. Points to static storage (one per program) that the next call for
+ * the same program rewrites (tests and benchmarks call it; it allocates
+ * nothing and calls nothing).
  */
-const struct sock_fprog *seccomp_program(pid_t tgid);
+const struct sock_fprog *seccomp_program(pid_t tgid, bool user_net);
 
 /*
  * The name of native system call nr, as libseccomp knew it at build time, for

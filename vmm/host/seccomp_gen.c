@@ -7,16 +7,20 @@
  * every VM start (docs/benchmarks.md, "System-call filter"), and the result
  * is the same every time but for one number, the monitor's pid in the
  * tgkill rule. So the build runs this program (vmm/meson.build), which asks
- * libseccomp for the BPF program (seccomp_export_bpf) and writes it out as
- * an array of struct sock_filter. vmm/host/seccomp.c fills in the pid and
- * loads the array with one seccomp(2) call. The header also holds what the
- * SIGSYS handler needs: the native architecture's AUDIT_ARCH_ value and
- * the names of the system calls.
+ * libseccomp for the BPF programs (seccomp_export_bpf) and writes each out as
+ * an array of struct sock_filter, with the positions of its pid:
+ *   seccomp_bpf_code, seccomp_bpf_pid_at                    every VM
+ *   seccomp_bpf_user_net_code, seccomp_bpf_user_net_pid_at  a VM with a
+ *       --net user NIC: the same policy plus libslirp's socket calls
+ * vmm/host/seccomp.c picks one, fills in the pid and loads it with one
+ * seccomp(2) call. The header also holds what the SIGSYS handler needs: the
+ * native architecture's AUDIT_ARCH_ value and the names of the system calls.
  *
  * tests/unit/test_seccomp_policy.c checks that the header still equals what
- * libseccomp makes of the policy.
+ * libseccomp makes of the policy, both programs.
  */
 #include <linux/filter.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -25,12 +29,19 @@
 /* Names for the SIGSYS message: x86-64 numbers its calls below this. */
 #define NAMED_CALLS 512
 
-/* Write the program, marking where the pid goes; -1 if the placeholder is not where expected. */
-static int write_program(FILE *out, const struct sock_filter *code, size_t len)
+/*
+ * Write the program of the policy (with libslirp's socket calls if user_net) as
+ * NAME_code, and where the pid goes as NAME_pid_at; -1 if the program cannot
+ * be made or the placeholder is not where expected.
+ */
+static int write_program(FILE *out, const char *name, bool user_net)
 {
-	size_t pid_at[8], npid = 0;
+	struct sock_filter *code;
+	size_t len, pid_at[8], npid = 0;
 
-	fprintf(out, "static const struct sock_filter seccomp_bpf_code[%zu] = {\n", len);
+	if (seccomp_policy_export(SECCOMP_POLICY_PID_PLACEHOLDER, user_net, &code, &len))
+		return -1;
+	fprintf(out, "static const struct sock_filter %s_code[%zu] = {\n", name, len);
 	for (size_t i = 0; i < len; i++) {
 		fprintf(out, "\t{0x%04x, %u, %u, 0x%08x},\n", code[i].code, code[i].jt, code[i].jf,
 			code[i].k);
@@ -39,19 +50,22 @@ static int write_program(FILE *out, const struct sock_filter *code, size_t len)
 		/* A comparison with the pid, "jeq #pid": nothing else may carry the value. */
 		if (code[i].code != (BPF_JMP | BPF_JEQ | BPF_K) ||
 		    npid == sizeof(pid_at) / sizeof(*pid_at)) {
-			fprintf(stderr, "seccomp_gen: instruction %zu holds the pid placeholder\n",
-				i);
+			fprintf(stderr,
+				"seccomp_gen: %s: instruction %zu holds the pid placeholder\n",
+				name, i);
+			free(code);
 			return -1;
 		}
 		pid_at[npid++] = i;
 	}
+	free(code);
 	fprintf(out, "};\n\n");
 	if (npid == 0) {
-		fprintf(stderr, "seccomp_gen: no tgkill pid comparison in the program\n");
+		fprintf(stderr, "seccomp_gen: %s: no tgkill pid comparison in the program\n", name);
 		return -1;
 	}
 	fprintf(out, "/* Where seccomp_program() writes the pid (tgkill's first argument). */\n");
-	fprintf(out, "static const unsigned short seccomp_bpf_pid_at[%zu] = {", npid);
+	fprintf(out, "static const unsigned short %s_pid_at[%zu] = {", name, npid);
 	for (size_t i = 0; i < npid; i++)
 		fprintf(out, "%s%zu", i ? ", " : "", pid_at[i]);
 	fprintf(out, "};\n\n");
@@ -73,15 +87,10 @@ static void write_call_names(FILE *out)
 
 int main(int argc, char **argv)
 {
-	struct sock_filter *code;
-	size_t len;
-
 	if (argc != 2) {
 		fprintf(stderr, "usage: seccomp_gen OUTPUT.h\n");
 		return 2;
 	}
-	if (seccomp_policy_export(SECCOMP_POLICY_PID_PLACEHOLDER, &code, &len))
-		return 1;
 	FILE *out = fopen(argv[1], "w");
 	if (!out) {
 		perror(argv[1]);
@@ -97,10 +106,14 @@ int main(int argc, char **argv)
 		v->major, v->minor, v->micro);
 	fprintf(out, "/* siginfo's si_arch for a native call (AUDIT_ARCH_ in linux/audit.h). */\n");
 	fprintf(out, "#define SECCOMP_BPF_ARCH 0x%08xu\n\n", seccomp_arch_native());
-	int ret = write_program(out, code, len);
+	fprintf(out, "/* Every VM's program. */\n");
+	int ret = write_program(out, "seccomp_bpf", false);
+	if (!ret) {
+		fprintf(out, "/* A VM with a --net user NIC: also libslirp's socket calls. */\n");
+		ret = write_program(out, "seccomp_bpf_user_net", true);
+	}
 	write_call_names(out);
 	fprintf(out, "\n#endif /* KVMINI_SECCOMP_BPF_H */\n");
-	free(code);
 	if (fclose(out) != 0 || ret) {
 		if (!ret)
 			perror(argv[1]);

@@ -3,7 +3,9 @@
  * The system calls a running VM may make (see vmm/host/seccomp.h), each with
  * the reason it is needed. This file is the one place to change the list: to
  * allow a call, add one line to the table it belongs in. The build compiles
- * the list into the monitor's BPF program (vmm/host/seccomp_gen.c).
+ * the list into the monitor's two BPF programs (vmm/host/seccomp_gen.c): the
+ * base one, and the one for a VM with a --net user NIC, which also allows
+ * user_net_calls.
  *
  * How the list was found: `strace -f` of real runs (every tiny guest,
  * the virtio disk, console and rng guests, a stop by SIGINT and by
@@ -19,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <sched.h>
 #include <stdio.h>
@@ -86,6 +89,32 @@ static const char *const allowed_calls[] = {
 	"exit_group",
 	/* Timestamps (--boot-times, --trace) when the vDSO cannot answer. */
 	"clock_gettime",
+	/*
+	 * virtio-net backends on descriptors opened during setup
+	 * (devices/backends/net_socket.c: sendmsg, recv, whose syscall is
+	 * recvfrom, and SO_TYPE for a 0-byte datagram; net_tap.c: read and
+	 * writev, one frame each).
+	 */
+	"sendmsg",
+	"recvfrom",
+	"getsockopt",
+	"writev",
+};
+
+/*
+ * --net user only: libslirp (devices/backends/net_slirp.c) opens, connects
+ * and closes host sockets while the guest runs, one per TCP or UDP flow,
+ * and accepts connections on the hostfwd ports. Too much to allow for
+ * every VM, so these are only in the second program the build makes (the
+ * user_net one), which seccomp_install() loads only when asked.
+ * Not allowed, knowingly: libslirp reads /etc/resolv.conf (fopen, stat)
+ * when the guest first asks the built-in DNS proxy (10.0.2.3), and opening
+ * files stays forbidden; a guest under --net user should use another DNS
+ * server (or run with --seccomp off).
+ */
+static const char *const user_net_calls[] = {
+	"socket",     "connect",     "bind",	    "listen", "accept",	 "accept4",
+	"setsockopt", "getsockname", "getpeername", "sendto", "recvmsg", "shutdown",
 };
 
 /*
@@ -111,6 +140,10 @@ static const unsigned long allowed_ioctls[] = {
 	TCGETS,
 	TCSETS,
 	TIOCGPGRP,
+	/* virtio-net on a TAP: the guest's offload choice, at FEATURES_OK (net_tap.c). */
+	TUNSETOFFLOAD,
+	/* libslirp: how many bytes a socket holds, before reading (--net user). */
+	FIONREAD,
 };
 
 /*
@@ -165,12 +198,14 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsi
 	return ret;
 }
 
-static int add_rules(scmp_filter_ctx ctx, uint32_t tgid)
+static int add_rules(scmp_filter_ctx ctx, uint32_t tgid, bool user_net)
 {
 	int ret = 0;
 
 	for (size_t i = 0; i < COUNT(allowed_calls) && !ret; i++)
 		ret = add_rule(ctx, SCMP_ACT_ALLOW, allowed_calls[i], 0, NULL);
+	for (size_t i = 0; user_net && i < COUNT(user_net_calls) && !ret; i++)
+		ret = add_rule(ctx, SCMP_ACT_ALLOW, user_net_calls[i], 0, NULL);
 	for (size_t i = 0; i < COUNT(allowed_ioctls) && !ret; i++) {
 		struct scmp_arg_cmp req = SCMP_A1(SCMP_CMP_EQ, allowed_ioctls[i]);
 		ret = add_rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, &req);
@@ -187,7 +222,7 @@ static int add_rules(scmp_filter_ctx ctx, uint32_t tgid)
 	return ret;
 }
 
-scmp_filter_ctx seccomp_policy_filter(uint32_t tgid)
+scmp_filter_ctx seccomp_policy_filter(uint32_t tgid, bool user_net)
 {
 	/* Anything not allowed: SIGSYS, which seccomp.c's on_sigsys() reports. */
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
@@ -203,7 +238,7 @@ scmp_filter_ctx seccomp_policy_filter(uint32_t tgid)
 	if (!ret)
 		ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (!ret)
-		ret = add_rules(ctx, tgid);
+		ret = add_rules(ctx, tgid, user_net);
 	if (ret) {
 		seccomp_release(ctx);
 		return NULL;
@@ -211,9 +246,9 @@ scmp_filter_ctx seccomp_policy_filter(uint32_t tgid)
 	return ctx;
 }
 
-int seccomp_policy_export(uint32_t tgid, struct sock_filter **code, size_t *len)
+int seccomp_policy_export(uint32_t tgid, bool user_net, struct sock_filter **code, size_t *len)
 {
-	scmp_filter_ctx ctx = seccomp_policy_filter(tgid);
+	scmp_filter_ctx ctx = seccomp_policy_filter(tgid, user_net);
 	if (!ctx)
 		return -EINVAL;
 
