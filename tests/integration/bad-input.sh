@@ -315,5 +315,29 @@ else
 	check_fail "no warning for the placeholder System.map: $(cat "$tmp/err")"
 fi
 
+# --net: every malformed value names --net; a socket fd is checked before KVM.
+expect "--net without a value" "'--net' needs a value" -- run $m --kernel "$elf" --net
+expect "--net unknown kind" "--net takes 'user', 'tap' or 'socket', not 'bogus'" -- run $m --kernel "$elf" --net bogus
+expect "--net socket without fd" "--net socket needs fd=N" -- run $m --kernel "$elf" --net socket
+expect "--net socket,fd=x" "fd='x' is not a file descriptor number" -- run $m --kernel "$elf" --net socket,fd=x
+expect "--net socket, fd not open" "--net socket,fd=9: Bad file descriptor" -- run $m --kernel "$elf" --net socket,fd=9
+checks=$((checks + 1))
+timeout "$limit" "$kvmini" run $m --kernel "$elf" --net socket,fd=3 3<"$elf" >"$tmp/out" 2>"$tmp/err" </dev/null
+status=$?
+if [ "$status" -eq "$STATUS_SETUP_ERROR" ] && grep -q '^kvmini: --net socket,fd=3: not a socket' "$tmp/err"; then
+	echo "PASS: --net socket on a file: $(cat "$tmp/err")"
+else
+	check_fail "--net socket on a file: status $status, stderr: $(cat "$tmp/err")"
+fi
+expect "--net multicast MAC" "is not a unicast MAC address" -- run $m --kernel "$elf" --net user,mac=01:00:00:00:00:01
+expect "--net garbage MAC" "mac='zz' is not a unicast MAC address" -- run $m --kernel "$elf" --net user,mac=zz
+expect "--net hostfwd port out of range" "hostfwd='tcp:99999-:22' is not tcp:HOSTPORT-:GUESTPORT" -- \
+	run $m --kernel "$elf" --net user,hostfwd=tcp:99999-:22
+expect "--net hostfwd udp" "hostfwd='udp:80-:80' is not tcp:HOSTPORT-:GUESTPORT" -- \
+	run $m --kernel "$elf" --net user,hostfwd=udp:80-:80
+expect "--net tap with an empty ifname" "ifname='' is not an interface name" -- run $m --kernel "$elf" --net tap,ifname=
+expect "five --net" "too many --net options (at most 4)" -- \
+	run $m --kernel "$elf" --net user --net user --net user --net user --net user
+
 echo "SUMMARY: $checks runs"
 lib_finish
