@@ -593,12 +593,12 @@ int main(int argc, char **argv)
 		mode = "socket";
 	}
 	/* "user-MODE": the same call under the wider filter of a --net user VM. */
-	bool user_net = strncmp(mode, "user-", 5) == 0;
-	if (user_net)
+	bool host_sockets = strncmp(mode, "user-", 5) == 0;
+	if (host_sockets)
 		mode += 5;
 	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	fprintf(stderr, "seccomp_probe: installing the filter, then: %s\n", argv[1]);
-	if (seccomp_install(user_net))
+	if (seccomp_install(host_sockets))
 		return 2;
 	skip_without_filter(status_fd);
 	forbidden(mode);
