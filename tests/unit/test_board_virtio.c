@@ -289,6 +289,17 @@ static bool wait_used_idx(const uint16_t *idx, uint16_t want)
 	return false;
 }
 
+/* The driver posts one receive buffer (gpa, len) on queue q of the device at base, and kicks. */
+static void post_rx_buffer(struct vt_ring *rxr, uint64_t base, unsigned int q, uint64_t gpa,
+			   uint32_t len)
+{
+	uint8_t note[4] = {(uint8_t)q, 0, 0, 0};
+
+	vt_desc(rxr, 0, gpa, len, VIRTQ_DESC_F_WRITE, 0);
+	vt_avail_add(rxr, 0);
+	ck_assert(bus_write(&vm.mmio, base + VIRTIO_MMIO_QUEUE_NOTIFY, note, 4));
+}
+
 /*
  * --net socket,fd=N: a virtio-net after the other devices, listed on the
  * Linux command line, and served by the real event loop on its own thread:
@@ -340,10 +351,7 @@ START_TEST(test_net_socket)
 	vt_queue_setup(vmio, VIRTIO_NET_RX_QUEUE, &rxr);
 	vt_queue_setup(vmio, VIRTIO_NET_TX_QUEUE, &txr);
 	vt_driver_ok(vmio);
-	vt_desc(&rxr, 0, RX_BUF, RX_LEN, VIRTQ_DESC_F_WRITE, 0);
-	vt_avail_add(&rxr, 0);
-	uint8_t note[4] = {VIRTIO_NET_RX_QUEUE, 0, 0, 0};
-	ck_assert(bus_write(&vm.mmio, base + VIRTIO_MMIO_QUEUE_NOTIFY, note, 4));
+	post_rx_buffer(&rxr, base, VIRTIO_NET_RX_QUEUE, RX_BUF, RX_LEN);
 
 	pthread_t t;
 	ck_assert_int_eq(pthread_create(&t, NULL, run_loop, NULL), 0);
@@ -355,7 +363,7 @@ START_TEST(test_net_socket)
 		tx[VIRTIO_NET_HDR_SIZE + i] = (uint8_t)(i * 3 + 1);
 	vt_desc(&txr, 0, TX_BUF, VIRTIO_NET_HDR_SIZE + 60, 0, 0);
 	vt_avail_add(&txr, 0);
-	note[0] = VIRTIO_NET_TX_QUEUE;
+	uint8_t note[4] = {VIRTIO_NET_TX_QUEUE, 0, 0, 0};
 	ck_assert(bus_write(&vm.mmio, base + VIRTIO_MMIO_QUEUE_NOTIFY, note, 4));
 	uint8_t got[128];
 	struct pollfd p = {.fd = sv[1], .events = POLLIN};
@@ -478,10 +486,7 @@ START_TEST(test_vsock)
 	vt_queue_setup(vmio, VIRTIO_VSOCK_TX_QUEUE, &txr);
 	vt_queue_setup(vmio, VIRTIO_VSOCK_EVENT_QUEUE, &evr);
 	vt_driver_ok(vmio);
-	vt_desc(&rxr, 0, RX_BUF, RX_LEN, VIRTQ_DESC_F_WRITE, 0);
-	vt_avail_add(&rxr, 0);
-	uint8_t note[4] = {VIRTIO_VSOCK_RX_QUEUE, 0, 0, 0};
-	ck_assert(bus_write(&vm.mmio, base + VIRTIO_MMIO_QUEUE_NOTIFY, note, 4));
+	post_rx_buffer(&rxr, base, VIRTIO_VSOCK_RX_QUEUE, RX_BUF, RX_LEN);
 
 	pthread_t t;
 	ck_assert_int_eq(pthread_create(&t, NULL, run_loop, NULL), 0);
