@@ -63,8 +63,7 @@ struct vm_config {
 	bool rng;		  /* --rng: virtio-rng device */
 	struct net_config nics[CONFIG_MAX_NICS];
 	unsigned int nnics;
-	/* --vsock CID,PATH: a virtio-vsock device (devices/virtio/virtio_vsock.c), NULL path: none
-	 */
+	/* --vsock CID,PATH: a virtio-vsock device (virtio_vsock.c); vsock_path NULL: none */
 	uint32_t vsock_cid;	/* the guest's CID, 3 to 0xfffffffe (virtio 1.2 section 5.10.4) */
 	const char *vsock_path; /* the Unix socket host programs connect to; PATH_P for port P */
 
