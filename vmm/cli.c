@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include "abi/kvmini_abi.h"
 #include "cli.h"
@@ -64,6 +65,10 @@ void cli_usage(FILE *out)
 		"                         inherited connected SOCK_SEQPACKET or SOCK_DGRAM socket,\n"
 		"                         one frame per datagram. Without mac=, NIC n (from 0)\n"
 		"                         gets 02:4b:56:00:00:0n\n"
+		"      --vsock CID,PATH   add a virtio-vsock device: the guest's CID (3 or more);\n"
+		"                         host programs connect to the Unix socket PATH and\n"
+		"                         write \"CONNECT PORT\\n\" to reach guest port PORT; a guest\n"
+		"                         connect to host port P goes to the socket PATH_P\n"
 		"      --symbols FILE     guest System.map, to name functions in crash reports\n"
 		"      --trace            print every VM exit, and counts per exit reason at the end\n"
 		"      --boot-times       print boot-phase timestamps at exit\n"
@@ -326,6 +331,46 @@ static enum cli_result parse_net(struct vm_config *cfg, const char *arg, char *e
 	return CLI_RUN;
 }
 
+/* --vsock CID,PATH (see cli_usage). path points into arg (argv), which outlives cfg. */
+static enum cli_result parse_vsock(struct vm_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	struct sockaddr_un addr;
+	const char *comma = strchr(arg, ',');
+	char cid[16];
+	unsigned long long v;
+	char *end;
+
+	if (cfg->vsock_path)
+		return error(err, errlen, "--vsock: only one virtio-vsock device is supported");
+	if (!comma)
+		return error(err, errlen, "--vsock takes CID,PATH, not '%s'", arg);
+	size_t cid_len = (size_t)(comma - arg);
+	if (cid_len == 0 || cid_len >= sizeof(cid))
+		return error(err, errlen, "--vsock: '%.*s' is not a CID", (int)cid_len, arg);
+	memcpy(cid, arg, cid_len);
+	cid[cid_len] = '\0';
+	errno = 0;
+	v = strtoull(cid, &end, 10);
+	/* 0-2 are reserved (2 is the host) and 0xffffffff is VMADDR_CID_ANY (section 5.10.4). */
+	if (!isdigit((unsigned char)cid[0]) || errno || *end || v < 3 || v >= 0xffffffffull)
+		return error(err, errlen,
+			     "--vsock: CID '%s' is not a number from 3 to 4294967294 (0-2 are "
+			     "reserved, 2 is the host)",
+			     cid);
+	const char *path = comma + 1;
+	if (!*path)
+		return error(err, errlen, "--vsock %s: the socket PATH is empty", cid);
+	/* Room for the "_P" a guest connect appends, as vsock_unix_open() needs. */
+	if (strlen(path) + sizeof("_4294967295") > sizeof(addr.sun_path))
+		return error(err, errlen,
+			     "--vsock: PATH '%.40s...' is too long for a Unix socket (at most %zu "
+			     "bytes, to leave room for _PORT)",
+			     path, sizeof(addr.sun_path) - sizeof("_4294967295"));
+	cfg->vsock_cid = (uint32_t)v;
+	cfg->vsock_path = path;
+	return CLI_RUN;
+}
+
 static enum cli_result check_mem(uint64_t mem, uint64_t host_ram, const char *arg, char *err,
 				 size_t errlen)
 {
@@ -349,6 +394,7 @@ enum {
 	OPT_CONSOLE,
 	OPT_RNG,
 	OPT_NET,
+	OPT_VSOCK,
 	OPT_SYMBOLS,
 	OPT_TRACE,
 	OPT_BOOT_TIMES,
@@ -366,6 +412,7 @@ static const struct option long_options[] = {
 	{"console", required_argument, NULL, OPT_CONSOLE},
 	{"rng", no_argument, NULL, OPT_RNG},
 	{"net", required_argument, NULL, OPT_NET},
+	{"vsock", required_argument, NULL, OPT_VSOCK},
 	{"symbols", required_argument, NULL, OPT_SYMBOLS},
 	{"trace", no_argument, NULL, OPT_TRACE},
 	{"boot-times", no_argument, NULL, OPT_BOOT_TIMES},
@@ -410,6 +457,8 @@ static enum cli_result parse_option(int opt, char *arg, uint64_t host_ram, struc
 		return CLI_RUN;
 	case OPT_NET:
 		return parse_net(cfg, arg, err, errlen);
+	case OPT_VSOCK:
+		return parse_vsock(cfg, arg, err, errlen);
 	case OPT_SYMBOLS:
 		cfg->symbols_path = arg;
 		return CLI_RUN;

@@ -63,6 +63,9 @@ struct vm_config {
 	bool rng;		  /* --rng: virtio-rng device */
 	struct net_config nics[CONFIG_MAX_NICS];
 	unsigned int nnics;
+	/* --vsock CID,PATH: a virtio-vsock device (virtio_vsock.c); vsock_path NULL: none */
+	uint32_t vsock_cid;	/* the guest's CID, 3 to 0xfffffffe (virtio 1.2 section 5.10.4) */
+	const char *vsock_path; /* the Unix socket host programs connect to; PATH_P for port P */
 
 	bool trace;		/* --trace */
 	bool boot_times;	/* --boot-times */
@@ -71,9 +74,14 @@ struct vm_config {
 	int verbosity;		/* -v count */
 };
 
-/* Is there a --net user NIC (whose libslirp opens sockets at run time)? */
-static inline bool config_has_user_net(const struct vm_config *cfg)
+/*
+ * Does the monitor open host sockets while the guest runs: libslirp for a
+ * --net user NIC, or the --vsock backend (accept, connect to PATH_P)?
+ */
+static inline bool config_needs_host_sockets(const struct vm_config *cfg)
 {
+	if (cfg->vsock_path)
+		return true;
 	for (unsigned int i = 0; i < cfg->nnics; i++)
 		if (cfg->nics[i].kind == NET_USER)
 			return true;

@@ -87,7 +87,8 @@ static int setup(struct vm *vm, struct board *board, struct watch *watch,
 	 */
 	enum kernel_kind kind = boot_detect(cfg->kernel_path);
 	bool is_linux = kind != KERNEL_ELF;
-	bool has_virtio = cfg->ndisks || cfg->console != CONSOLE_NONE || cfg->rng || cfg->nnics;
+	bool has_virtio = cfg->ndisks || cfg->console != CONSOLE_NONE || cfg->rng || cfg->nnics ||
+			  cfg->vsock_path;
 	bool need_irqchip = is_linux || has_virtio || cfg->cpus > 1 || board_labs_need_irqchip();
 	if ((ret = vm_open(vm)) || (ret = vm_create_memory(vm, cfg->mem_size)) ||
 	    (need_irqchip && (ret = vm_create_irqchip(vm, is_linux))))
@@ -145,7 +146,7 @@ int main(int argc, char **argv)
 		 * 6. Run: vCPU threads run the guest; this thread serves I/O until a
 		 * stop. First the system-call filter, which the threads inherit.
 		 */
-		if ((!cfg.seccomp || seccomp_install(config_has_user_net(&cfg)) == 0) &&
+		if ((!cfg.seccomp || seccomp_install(config_needs_host_sockets(&cfg)) == 0) &&
 		    vcpus_start(&vm) == 0) {
 			int ret = event_loop_run(&vm.loop);
 			if (ret)

@@ -48,6 +48,16 @@ elif [ $status -ne 0 ]; then
 	check_fail "net-user (slirp DHCP): status $status"
 fi
 
+# 1d. virtio-vsock on its Unix-socket backend under a --vsock VM's filter:
+#     a host CONNECT, a guest connect, bytes both ways, a shutdown, and the
+#     teardown that removes the socket file. Its sockets go in our $dir.
+TMPDIR=$dir "$probe" vsock >"$dir/vsock.out" 2>&1
+status=$?
+cat "$dir/vsock.out"
+[ $status -eq 0 ] || check_fail "vsock (Unix-socket backend): status $status"
+grep -q 'vsock: every call worked' "$dir/vsock.out" ||
+	check_fail "vsock: the probe did not report every call working"
+
 # How this host treats int $0x80 with no filter at all: getpid answers
 # (IA-32 emulation on: the filter must refuse the call), or a
 # general-protection fault kills the probe with SIGSEGV (128 + 11 in the

@@ -26,12 +26,20 @@
  *                  a DHCPDISCOVER gets its DHCPOFFER (as tests/unit/
  *                  test_net_backend.c checks without a filter); exits 0,
  *                  or 77 when the build has no libslirp
+ *   vsock          virtio-vsock on its Unix-socket backend under the filter
+ *                  of a --vsock VM (the host-sockets one), driven as a
+ *                  running monitor drives it: a host program's "CONNECT
+ *                  1234" accepted and read (accept4, recvfrom), the guest's
+ *                  answer written back (sendmsg), a guest connect to a host
+ *                  port (socket, connect), bytes each way (sendmsg, recvmsg),
+ *                  a guest shutdown (shutdown), and the teardown that removes
+ *                  PATH (unlink); exits 0
  *   socket | execve | open | fork | exec-memory | kvm-ioctl | kill |
  *   thread-socket | int80 | terminal
  *                  one call the filter must refuse (see below); the process
  *                  must die with KVMINI_STATUS_SECCOMP and the message
  *                  "kvmini: seccomp: forbidden system call N (name)"
- *   user-MODE      MODE under the filter of a --net user VM, which allows
+ *   user-MODE      MODE under the filter of a --net user or --vsock VM, which allows
  *                  sockets (user-open, user-execve, user-fork: that filter
  *                  must refuse them all the same)
  *   int80-unfiltered
@@ -59,6 +67,7 @@
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,6 +80,8 @@
 #include "kvmini/guest_mem.h"
 #include "kvmini/net_backend.h"
 #include "kvmini/virtio_net.h"
+#include "kvmini/virtio_spec.h"
+#include "kvmini/virtio_vsock.h"
 #include "host/seccomp.h"
 #include "kvm/vm.h"
 
@@ -506,6 +517,242 @@ static int probe_net_user(void)
 	return failures ? 1 : 0;
 }
 
+/* ---- vsock: a minimal driver on the device's register file ------------------ */
+
+enum {
+	VQ_NUM = 16,
+	VQ_RX_RING = 0x10000,
+	VQ_TX_RING = 0x14000,
+	VQ_EV_RING = 0x18000,
+	VQ_RX_BUF = 0x40000, /* receive buffer i at VQ_RX_BUF + i * VQ_BUF */
+	VQ_TX_BUF = 0x60000,
+	VQ_BUF = 0x1000,
+	VSOCK_PROBE_CID = 3,
+};
+
+struct vq {
+	uint8_t *ram;
+	uint64_t desc, avail, used;
+	uint16_t next; /* descriptors and avail entries used so far (never wraps here) */
+	uint16_t seen; /* used entries read so far */
+};
+
+static uint8_t vsock_ram[1 << 20] __attribute__((aligned(4096)));
+static struct virtio_mmio *vsock_vmio;
+
+static void vsock_wr(uint64_t off, uint32_t v)
+{
+	uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+	vsock_vmio->dev.ops->write(&vsock_vmio->dev, off, b, 4);
+}
+
+/* Lay out ring q at gpa (section 2.7) and program it (section 4.2.3.2). */
+static void vq_setup(struct vq *r, unsigned int q, uint64_t gpa)
+{
+	r->ram = vsock_ram;
+	r->desc = gpa;
+	r->avail = gpa + VIRTQ_DESC_SIZE(VQ_NUM);
+	r->used = (r->avail + VIRTQ_AVAIL_SIZE(VQ_NUM) + 3) & ~3ULL;
+	vsock_wr(VIRTIO_MMIO_QUEUE_SEL, q);
+	vsock_wr(VIRTIO_MMIO_QUEUE_NUM, VQ_NUM);
+	vsock_wr(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)r->desc);
+	vsock_wr(VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)r->avail);
+	vsock_wr(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)r->used);
+	vsock_wr(VIRTIO_MMIO_QUEUE_READY, 1);
+}
+
+/* Offer one buffer of len bytes at gpa (device-writable if flags say so). */
+static void vq_add(struct vq *r, uint64_t gpa, uint32_t len, uint16_t flags)
+{
+	struct virtq_desc *d = (struct virtq_desc *)(r->ram + r->desc) + r->next;
+	struct virtq_avail *a = (struct virtq_avail *)(r->ram + r->avail);
+
+	*d = (struct virtq_desc){.addr = gpa, .len = len, .flags = flags};
+	a->ring[r->next % VQ_NUM] = r->next;
+	r->next++;
+	__atomic_store_n(&a->idx, r->next, __ATOMIC_RELEASE);
+}
+
+/* The next packet the device put in rx: 1 with its header and payload copied out, or 0. */
+static int vq_rx_next(struct vq *r, struct virtio_vsock_hdr *h, char *payload, size_t size)
+{
+	struct virtq_used *u = (struct virtq_used *)(r->ram + r->used);
+
+	if (__atomic_load_n(&u->idx, __ATOMIC_ACQUIRE) == r->seen)
+		return 0;
+	const uint8_t *p = r->ram + VQ_RX_BUF + (uint64_t)u->ring[r->seen % VQ_NUM].id * VQ_BUF;
+	r->seen++;
+	memcpy(h, p, sizeof(*h));
+	if (h->len < size)
+		size = h->len;
+	memcpy(payload, p + VIRTIO_VSOCK_HDR_SIZE, size);
+	return 1;
+}
+
+/* The guest sends op from guest_port to host_port, with len bytes of payload. */
+static void vsock_tx(struct vq *tx, uint16_t op, uint32_t guest_port, uint32_t host_port,
+		     const void *payload, uint32_t len, uint32_t flags)
+{
+	uint64_t gpa = VQ_TX_BUF + (uint64_t)tx->next * VQ_BUF;
+	struct virtio_vsock_hdr h = {
+		.src_cid = VSOCK_PROBE_CID,
+		.dst_cid = VIRTIO_VSOCK_HOST_CID,
+		.src_port = guest_port,
+		.dst_port = host_port,
+		.len = len,
+		.type = VIRTIO_VSOCK_TYPE_STREAM,
+		.op = op,
+		.flags = flags,
+		.buf_alloc = 64 * 1024,
+	};
+	memcpy(vsock_ram + gpa, &h, sizeof(h));
+	memcpy(vsock_ram + gpa + VIRTIO_VSOCK_HDR_SIZE, payload, len);
+	vq_add(tx, gpa, VIRTIO_VSOCK_HDR_SIZE + len, 0);
+	vsock_wr(VIRTIO_MMIO_QUEUE_NOTIFY, VIRTIO_VSOCK_TX_QUEUE);
+}
+
+/* Is the packet the device gave the guest op from host_port to guest_port? */
+static int vsock_expect(struct vq *rx, uint16_t op, uint32_t guest_port, uint32_t *host_port,
+			char *payload, size_t size)
+{
+	struct virtio_vsock_hdr h;
+
+	if (!vq_rx_next(rx, &h, payload, size) || h.op != op || h.dst_port != guest_port ||
+	    h.dst_cid != VSOCK_PROBE_CID)
+		return 0;
+	if (host_port && *host_port && h.src_port != *host_port)
+		return 0;
+	if (host_port)
+		*host_port = h.src_port;
+	return 1;
+}
+
+static void no_pulse(struct irq_line *line)
+{
+	(void)line;
+}
+
+/* A Unix stream socket connected to (or, if listen_too, listening on) path. */
+static int unix_socket(const char *path, bool listen_too)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	if (fd < 0)
+		return -1;
+	if (listen_too ? bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 4)
+		       : connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int probe_vsock(void)
+{
+	struct guest_mem mem;
+	struct irq_line irq = {.pulse = no_pulse};
+	struct virtio_vsock *vs;
+	struct vq rx = {0}, tx = {0}, ev = {0};
+	const char *tmpdir = getenv("TMPDIR");
+	char dir[64], path[80], port_path[96], buf[64];
+	uint32_t hp = 0, gp = 0;
+
+	/* Setup, as before seccomp_install() in main.c: the device binds PATH. */
+	guest_mem_layout(&mem, vsock_ram, sizeof(vsock_ram));
+	/* In TMPDIR if set (seccomp.sh's own directory, which it removes): a short path fits
+	 * sun_path. */
+	snprintf(dir, sizeof(dir), "%s/kvmini-vsock-XXXXXX", tmpdir ? tmpdir : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("seccomp_probe: mkdtemp");
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/v.sock", dir);
+	snprintf(port_path, sizeof(port_path), "%s_5000", path);
+	if (virtio_vsock_create(&vs, VSOCK_PROBE_CID, path, &mem, &irq)) {
+		perror("seccomp_probe: virtio_vsock_create");
+		return 1;
+	}
+	vsock_vmio = virtio_vsock_mmio(vs);
+	vsock_wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	vsock_wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	vsock_wr(VIRTIO_MMIO_DRIVER_FEATURES, 1u << VIRTIO_VSOCK_F_STREAM);
+	vsock_wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	vsock_wr(VIRTIO_MMIO_DRIVER_FEATURES, 1u << (VIRTIO_F_VERSION_1 - 32));
+	vsock_wr(VIRTIO_MMIO_STATUS,
+		 VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	vq_setup(&rx, VIRTIO_VSOCK_RX_QUEUE, VQ_RX_RING);
+	vq_setup(&tx, VIRTIO_VSOCK_TX_QUEUE, VQ_TX_RING);
+	vq_setup(&ev, VIRTIO_VSOCK_EVENT_QUEUE, VQ_EV_RING);
+	vsock_wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+					     VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	for (uint16_t i = 0; i < VQ_NUM; i++)
+		vq_add(&rx, VQ_RX_BUF + (uint64_t)i * VQ_BUF, VQ_BUF, VIRTQ_DESC_F_WRITE);
+	vsock_wr(VIRTIO_MMIO_QUEUE_NOTIFY, VIRTIO_VSOCK_RX_QUEUE);
+	/* The host programs: one that connects to PATH, one listening on PATH_5000. */
+	int client = unix_socket(path, false);
+	int listener = unix_socket(port_path, true);
+	if (client < 0 || listener < 0) {
+		perror("seccomp_probe: host programs");
+		return 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	printf("seccomp_probe: installing the filter (with --vsock)\n");
+	if (seccomp_install(true))
+		return 1;
+	skip_without_filter(status_fd);
+
+	/* Host to guest: accept4 and the CONNECT line (recvfrom); the guest accepts. */
+	check(write(client, "CONNECT 1234\n", 13) == 13, "vsock: the host client writes CONNECT");
+	virtio_vsock_poll(vs);
+	check(vsock_expect(&rx, VIRTIO_VSOCK_OP_REQUEST, 1234, &hp, buf, 0),
+	      "vsock: OP_REQUEST for guest port 1234 (accept4, recvfrom)");
+	vsock_tx(&tx, VIRTIO_VSOCK_OP_RESPONSE, 1234, hp, NULL, 0, 0);
+	virtio_vsock_poll(vs);
+	ssize_t n = recv(client, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	check(n > 3 && memcmp(buf, "OK ", 3) == 0, "vsock: the host client reads OK (sendmsg)");
+
+	/* Guest to host port 5000: socket and connect to PATH_5000. */
+	vsock_tx(&tx, VIRTIO_VSOCK_OP_REQUEST, 7000, 5000, NULL, 0, 0);
+	virtio_vsock_poll(vs);
+	gp = 5000;
+	check(vsock_expect(&rx, VIRTIO_VSOCK_OP_RESPONSE, 7000, &gp, buf, 0),
+	      "vsock: OP_RESPONSE from host port 5000 (socket, connect)");
+	int server = accept(listener, NULL, NULL);
+	check(server >= 0, "vsock: the host server accepts the device's connection");
+
+	/* Bytes each way: the guest's go out with sendmsg, the server's come in with recvmsg. */
+	vsock_tx(&tx, VIRTIO_VSOCK_OP_RW, 7000, 5000, "ping", 4, 0);
+	virtio_vsock_poll(vs);
+	check(recv(server, buf, sizeof(buf), MSG_DONTWAIT) == 4 && memcmp(buf, "ping", 4) == 0,
+	      "vsock: the server got the guest's bytes (sendmsg)");
+	check(write(server, "pong", 4) == 4, "vsock: the server answers");
+	virtio_vsock_poll(vs);
+	check(vsock_expect(&rx, VIRTIO_VSOCK_OP_RW, 7000, &gp, buf, sizeof(buf)) &&
+		      memcmp(buf, "pong", 4) == 0,
+	      "vsock: the guest got the server's bytes (recvmsg)");
+
+	/* The guest will send no more: shutdown(SHUT_WR) on the host socket. */
+	vsock_tx(&tx, VIRTIO_VSOCK_OP_SHUTDOWN, 7000, 5000, NULL, 0, VIRTIO_VSOCK_SHUTDOWN_F_SEND);
+	virtio_vsock_poll(vs);
+	check(recv(server, buf, sizeof(buf), MSG_DONTWAIT) == 0,
+	      "vsock: the server sees the guest's shutdown (shutdown)");
+
+	/* Teardown: every connection closed, PATH removed (unlink). */
+	virtio_vsock_destroy(vs);
+	check(recv(client, buf, sizeof(buf), MSG_DONTWAIT) == 0,
+	      "vsock: the client sees the close");
+	check(unix_socket(path, false) < 0 && errno == ENOENT, "vsock: PATH is gone (unlink)");
+	close(client);
+	close(server);
+	close(listener);
+	/* dir and PATH_5000 stay: removing a directory is forbidden (seccomp.sh's TMPDIR goes). */
+	printf("seccomp_probe: vsock: %s\n", failures ? "FAILED" : "every call worked");
+	return failures ? 1 : 0;
+}
+
 static void *thread_socket(void *arg)
 {
 	(void)arg;
@@ -573,6 +820,8 @@ int main(int argc, char **argv)
 		return probe_net();
 	if (strcmp(argv[1], "net-user") == 0)
 		return probe_net_user();
+	if (strcmp(argv[1], "vsock") == 0)
+		return probe_vsock();
 	if (strcmp(argv[1], "int80-unfiltered") == 0)
 		return probe_int80_unfiltered();
 
@@ -593,12 +842,12 @@ int main(int argc, char **argv)
 		mode = "socket";
 	}
 	/* "user-MODE": the same call under the wider filter of a --net user VM. */
-	bool user_net = strncmp(mode, "user-", 5) == 0;
-	if (user_net)
+	bool host_sockets = strncmp(mode, "user-", 5) == 0;
+	if (host_sockets)
 		mode += 5;
 	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	fprintf(stderr, "seccomp_probe: installing the filter, then: %s\n", argv[1]);
-	if (seccomp_install(user_net))
+	if (seccomp_install(host_sockets))
 		return 2;
 	skip_without_filter(status_fd);
 	forbidden(mode);

@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include "board/board_virtio.h"
 #include "kvmini/virtio_net.h"
 #include "kvmini/virtio_spec.h"
+#include "kvmini/virtio_vsock.h"
 #include "unit_run.h"
 #include "virtio_test.h"
 
@@ -287,6 +289,17 @@ static bool wait_used_idx(const uint16_t *idx, uint16_t want)
 	return false;
 }
 
+/* The driver posts one receive buffer (gpa, len) on queue q of the device at base, and kicks. */
+static void post_rx_buffer(struct vt_ring *rxr, uint64_t base, unsigned int q, uint64_t gpa,
+			   uint32_t len)
+{
+	uint8_t note[4] = {(uint8_t)q, 0, 0, 0};
+
+	vt_desc(rxr, 0, gpa, len, VIRTQ_DESC_F_WRITE, 0);
+	vt_avail_add(rxr, 0);
+	ck_assert(bus_write(&vm.mmio, base + VIRTIO_MMIO_QUEUE_NOTIFY, note, 4));
+}
+
 /*
  * --net socket,fd=N: a virtio-net after the other devices, listed on the
  * Linux command line, and served by the real event loop on its own thread:
@@ -338,10 +351,7 @@ START_TEST(test_net_socket)
 	vt_queue_setup(vmio, VIRTIO_NET_RX_QUEUE, &rxr);
 	vt_queue_setup(vmio, VIRTIO_NET_TX_QUEUE, &txr);
 	vt_driver_ok(vmio);
-	vt_desc(&rxr, 0, RX_BUF, RX_LEN, VIRTQ_DESC_F_WRITE, 0);
-	vt_avail_add(&rxr, 0);
-	uint8_t note[4] = {VIRTIO_NET_RX_QUEUE, 0, 0, 0};
-	ck_assert(bus_write(&vm.mmio, base + VIRTIO_MMIO_QUEUE_NOTIFY, note, 4));
+	post_rx_buffer(&rxr, base, VIRTIO_NET_RX_QUEUE, RX_BUF, RX_LEN);
 
 	pthread_t t;
 	ck_assert_int_eq(pthread_create(&t, NULL, run_loop, NULL), 0);
@@ -353,7 +363,7 @@ START_TEST(test_net_socket)
 		tx[VIRTIO_NET_HDR_SIZE + i] = (uint8_t)(i * 3 + 1);
 	vt_desc(&txr, 0, TX_BUF, VIRTIO_NET_HDR_SIZE + 60, 0, 0);
 	vt_avail_add(&txr, 0);
-	note[0] = VIRTIO_NET_TX_QUEUE;
+	uint8_t note[4] = {VIRTIO_NET_TX_QUEUE, 0, 0, 0};
 	ck_assert(bus_write(&vm.mmio, base + VIRTIO_MMIO_QUEUE_NOTIFY, note, 4));
 	uint8_t got[128];
 	struct pollfd p = {.fd = sv[1], .events = POLLIN};
@@ -421,6 +431,111 @@ START_TEST(test_net_user)
 }
 END_TEST
 
+/*
+ * --vsock CID,PATH: a virtio-vsock after every other device (here a disk,
+ * the rng and a NIC), its CID in the configuration space, listed on the
+ * Linux command line, and served by the real event loop on its own thread:
+ * a host program that connects to PATH and writes "CONNECT 1234\n" makes
+ * the device ask the guest for a connection to port 1234 (OP_REQUEST) in a
+ * posted receive buffer. Teardown removes PATH.
+ */
+START_TEST(test_vsock)
+{
+	enum { RX_BUF = VT_DATA_GPA, RX_LEN = 512, CID = 42 };
+	struct vt_ring rxr, txr, evr;
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct stat st;
+	int sv[2];
+	char buf[512] = "";
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/v.sock", dir);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	cfg.disks[0] = (struct disk_config){.path = disk0};
+	cfg.ndisks = 1;
+	cfg.rng = true;
+	cfg.nics[0] = (struct net_config){.kind = NET_SOCKET, .fd = sv[0]};
+	cfg.nnics = 1;
+	cfg.vsock_cid = CID;
+	cfg.vsock_path = addr.sun_path;
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), 0);
+
+	/* Disk, rng, NIC, then vsock: slot 3, GSI 8. */
+	ck_assert_uint_eq(board.res.nvirtio, 4);
+	uint64_t base = KVMINI_VIRTIO_MMIO_BASE + 3 * KVMINI_VIRTIO_MMIO_STRIDE;
+	ck_assert_uint_eq(board.res.virtio[3].base, base);
+	ck_assert_int_eq(board.res.virtio[3].gsi, KVMINI_VIRTIO_MMIO_FIRST_GSI + 3);
+	ck_assert_uint_eq(mmio_rd(base + VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_VSOCK);
+	ck_assert_uint_eq(mmio_rd(base + VIRTIO_MMIO_CONFIG + VIRTIO_VSOCK_CFG_GUEST_CID), CID);
+	ck_assert_uint_eq(mmio_rd(base + VIRTIO_MMIO_CONFIG + VIRTIO_VSOCK_CFG_GUEST_CID + 4), 0);
+	ck_assert_int_eq(board_virtio_cmdline(&board, buf, sizeof(buf)), 0);
+	ck_assert_ptr_nonnull(strstr(buf, " virtio_mmio.device=0x200@0xd0003000:8"));
+	ck_assert_int_eq(lstat(addr.sun_path, &st), 0);
+	ck_assert(S_ISSOCK(st.st_mode));
+
+	/* A driver brings it up: the three queues, one receive buffer posted. */
+	struct device *dev = bus_find(&vm.mmio, base, 4);
+	ck_assert_ptr_nonnull(dev);
+	struct virtio_mmio *vmio = dev->priv;
+	vt_ring_init(&rxr, &vm.mem, 16, VT_RING_GPA);
+	vt_ring_init(&txr, &vm.mem, 16, VT_RING_GPA + 0x4000);
+	vt_ring_init(&evr, &vm.mem, 16, VT_RING_GPA + 0x8000);
+	ck_assert(
+		vt_negotiate(vmio, (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_VSOCK_F_STREAM)) &
+		VIRTIO_STATUS_FEATURES_OK);
+	vt_queue_setup(vmio, VIRTIO_VSOCK_RX_QUEUE, &rxr);
+	vt_queue_setup(vmio, VIRTIO_VSOCK_TX_QUEUE, &txr);
+	vt_queue_setup(vmio, VIRTIO_VSOCK_EVENT_QUEUE, &evr);
+	vt_driver_ok(vmio);
+	post_rx_buffer(&rxr, base, VIRTIO_VSOCK_RX_QUEUE, RX_BUF, RX_LEN);
+
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, run_loop, NULL), 0);
+	/* The host program: only the I/O thread's watch of the backend can see it. */
+	int c = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ge(c, 0);
+	ck_assert_int_eq(connect(c, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	static const char line[] = "CONNECT 1234\n";
+	ck_assert_int_eq(write(c, line, sizeof(line) - 1), (ssize_t)sizeof(line) - 1);
+	bool delivered = wait_used_idx(&vt_used(&rxr)->idx, 1);
+	event_loop_stop(&vm.loop);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert(delivered);
+
+	struct virtio_vsock_hdr h;
+	ck_assert_uint_eq(vt_used(&rxr)->ring[0].id, 0);
+	ck_assert_uint_eq(vt_used(&rxr)->ring[0].len, VIRTIO_VSOCK_HDR_SIZE);
+	memcpy(&h, vt_ptr(&vm.mem, RX_BUF), sizeof(h));
+	ck_assert_uint_eq(h.op, VIRTIO_VSOCK_OP_REQUEST);
+	ck_assert_uint_eq(h.type, VIRTIO_VSOCK_TYPE_STREAM);
+	ck_assert_uint_eq(h.src_cid, VIRTIO_VSOCK_HOST_CID);
+	ck_assert_uint_eq(h.dst_cid, CID);
+	ck_assert_uint_eq(h.dst_port, 1234);
+	ck_assert_uint_eq(h.len, 0);
+	ck_assert(mmio_rd(base + VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_VRING);
+
+	/* Teardown closes the connection and removes the socket file. */
+	board_virtio_destroy(&board);
+	ck_assert_int_eq(lstat(addr.sun_path, &st), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	close(c);
+	close(sv[1]);
+}
+END_TEST
+
+/* A --vsock whose path cannot be bound fails setup and leaves nothing watched. */
+START_TEST(test_vsock_bad_path)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/missing-dir/v.sock", dir);
+	cfg.rng = true;
+	cfg.vsock_cid = 3;
+	cfg.vsock_path = path;
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), -ENOENT);
+	board_virtio_destroy(&board);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("board_virtio");
@@ -437,6 +552,8 @@ int main(void)
 	tcase_add_test(tc, test_net_socket);
 	tcase_add_test(tc, test_net_bad_socket);
 	tcase_add_test(tc, test_net_user);
+	tcase_add_test(tc, test_vsock);
+	tcase_add_test(tc, test_vsock_bad_path);
 	tcase_set_timeout(tc, 20); /* a loaded machine: the long-queue test waits up to 3 s */
 	suite_add_tcase(s, tc);
 	return unit_run(s);

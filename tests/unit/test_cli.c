@@ -368,6 +368,70 @@ START_TEST(net_too_many)
 }
 END_TEST
 
+/* --vsock CID,PATH: the CID and the path as given; none without the option. */
+START_TEST(vsock_forms)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k"), CLI_RUN);
+	ck_assert_ptr_null(cfg.vsock_path);
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--vsock", "3,/tmp/v.sock"), CLI_RUN);
+	ck_assert_uint_eq(cfg.vsock_cid, 3);
+	ck_assert_str_eq(cfg.vsock_path, "/tmp/v.sock");
+	/* The largest CID the model takes, and a path with a comma in it. */
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--vsock", "4294967294,a,b"), CLI_RUN);
+	ck_assert_uint_eq(cfg.vsock_cid, 4294967294u);
+	ck_assert_str_eq(cfg.vsock_path, "a,b");
+}
+END_TEST
+
+/* Expect --vsock ARG to be refused with a message containing want (and naming --vsock). */
+static void vsock_refused(const char *arg, const char *want)
+{
+	struct vm_config cfg;
+	char err[256];
+	char *a = (char *)arg;
+
+	ck_assert_msg(PARSE(&cfg, err, "run", "-k", "k", "--vsock", a) == CLI_ERROR,
+		      "--vsock %s accepted", arg);
+	ck_assert_msg(strstr(err, "--vsock") && strstr(err, want), "--vsock %s: '%s' lacks '%s'",
+		      arg, err, want);
+}
+
+START_TEST(vsock_errors)
+{
+	struct vm_config cfg;
+	char err[256];
+	/* sun_path is 108 bytes: PATH + "_4294967295" + NUL must fit. */
+	char path[128], arg[160];
+
+	vsock_refused("/tmp/v.sock", "CID,PATH");
+	vsock_refused(",/tmp/v.sock", "not a CID");
+	vsock_refused("0,/tmp/v.sock", "from 3 to 4294967294");
+	vsock_refused("2,/tmp/v.sock", "2 is the host");
+	vsock_refused("4294967295,/tmp/v.sock", "from 3 to 4294967294");
+	vsock_refused("99999999999,/tmp/v.sock", "from 3 to 4294967294");
+	vsock_refused("-3,/tmp/v.sock", "not a number");
+	vsock_refused("3x,/tmp/v.sock", "not a number");
+	vsock_refused("3,", "PATH is empty");
+
+	memset(path, 'p', sizeof(path));
+	path[108 - 12] = '\0'; /* 96 bytes: the longest that fits */
+	snprintf(arg, sizeof(arg), "3,%s", path);
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--vsock", arg), CLI_RUN);
+	path[108 - 12] = 'p';
+	path[108 - 11] = '\0';
+	snprintf(arg, sizeof(arg), "3,%s", path);
+	vsock_refused(arg, "too long");
+
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--vsock", "3,a", "--vsock", "4,b"),
+			 CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "--vsock"));
+	ck_assert_ptr_nonnull(strstr(err, "only one"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cli");
@@ -384,6 +448,8 @@ int main(void)
 	tcase_add_test(tc, net_forms);
 	tcase_add_test(tc, net_errors);
 	tcase_add_test(tc, net_too_many);
+	tcase_add_test(tc, vsock_forms);
+	tcase_add_test(tc, vsock_errors);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

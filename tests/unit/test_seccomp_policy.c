@@ -34,24 +34,24 @@
 #include "unit_run.h"
 
 /*
- * The program libseccomp exports for (tgid, user_net) must be the one
- * seccomp_program(tgid, user_net) gives.
+ * The program libseccomp exports for (tgid, host_sockets) must be the one
+ * seccomp_program(tgid, host_sockets) gives.
  */
-static void check_same_program(uint32_t tgid, bool user_net)
+static void check_same_program(uint32_t tgid, bool host_sockets)
 {
 	struct sock_filter *want;
 	size_t len;
 
-	ck_assert_int_eq(seccomp_policy_export(tgid, user_net, &want, &len), 0);
-	const struct sock_fprog *got = seccomp_program((pid_t)tgid, user_net);
+	ck_assert_int_eq(seccomp_policy_export(tgid, host_sockets, &want, &len), 0);
+	const struct sock_fprog *got = seccomp_program((pid_t)tgid, host_sockets);
 	ck_assert_uint_eq(got->len, len);
 	for (size_t i = 0; i < len; i++) {
 		const struct sock_filter *a = &got->filter[i], *b = &want[i];
 		ck_assert_msg(memcmp(a, b, sizeof(*a)) == 0,
 			      "%s program, instruction %zu: {0x%04x, %u, %u, 0x%08x} built, "
 			      "libseccomp exports {0x%04x, %u, %u, 0x%08x}: rebuild seccomp_bpf.h",
-			      user_net ? "user_net" : "base", i, a->code, a->jt, a->jf, a->k,
-			      b->code, b->jt, b->jf, b->k);
+			      host_sockets ? "host_sockets" : "base", i, a->code, a->jt, a->jf,
+			      a->k, b->code, b->jt, b->jf, b->k);
 	}
 	free(want);
 }
@@ -67,10 +67,10 @@ END_TEST
 START_TEST(test_pid_filled_in)
 {
 	/* What seccomp_install() loads in this process, and in another one. */
-	for (int user_net = 0; user_net <= 1; user_net++) {
-		check_same_program((uint32_t)getpid(), user_net);
-		check_same_program(4194304, user_net); /* PID_MAX_LIMIT on x86-64 */
-		check_same_program(1, user_net);
+	for (int host_sockets = 0; host_sockets <= 1; host_sockets++) {
+		check_same_program((uint32_t)getpid(), host_sockets);
+		check_same_program(4194304, host_sockets); /* PID_MAX_LIMIT on x86-64 */
+		check_same_program(1, host_sockets);
 	}
 }
 END_TEST
@@ -151,12 +151,13 @@ static uint32_t run(const struct sock_fprog *prog, const struct seccomp_data *ca
 	return 0;
 }
 
-/* What the monitor's filter (the wider one if user_net) does with call nr(args) via ABI arch. */
-static uint32_t decide_in(bool user_net, uint32_t arch, int nr, uint64_t a0, uint64_t a1,
+/* What the monitor's filter (the wider one if host_sockets) does with call nr(args) via ABI arch.
+ */
+static uint32_t decide_in(bool host_sockets, uint32_t arch, int nr, uint64_t a0, uint64_t a1,
 			  uint64_t a2)
 {
 	struct seccomp_data call = {.nr = nr, .arch = arch, .args = {a0, a1, a2}};
-	return run(seccomp_program(getpid(), user_net), &call);
+	return run(seccomp_program(getpid(), host_sockets), &call);
 }
 
 /* What every VM's filter (no --net user) does. */
@@ -190,35 +191,36 @@ END_TEST
 
 START_TEST(test_net_decisions)
 {
-	for (int user_net = 0; user_net <= 1; user_net++) {
+	for (int host_sockets = 0; host_sockets <= 1; host_sockets++) {
 		/* The net backends' calls on descriptors opened during setup: every VM. */
-		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_sendmsg, 3, 0, 0),
+		ck_assert_uint_eq(decide_in(host_sockets, X86_64, __NR_sendmsg, 3, 0, 0),
 				  SECCOMP_RET_ALLOW);
-		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_recvfrom, 3, 0, 0),
+		ck_assert_uint_eq(decide_in(host_sockets, X86_64, __NR_recvfrom, 3, 0, 0),
 				  SECCOMP_RET_ALLOW);
-		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_getsockopt, 3, 1, 3),
+		ck_assert_uint_eq(decide_in(host_sockets, X86_64, __NR_getsockopt, 3, 1, 3),
 				  SECCOMP_RET_ALLOW);
-		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_writev, 3, 0, 1),
+		ck_assert_uint_eq(decide_in(host_sockets, X86_64, __NR_writev, 3, 0, 1),
 				  SECCOMP_RET_ALLOW);
-		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_ioctl, 3, TUNSETOFFLOAD, 0),
+		ck_assert_uint_eq(decide_in(host_sockets, X86_64, __NR_ioctl, 3, TUNSETOFFLOAD, 0),
 				  SECCOMP_RET_ALLOW);
-		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_ioctl, 3, FIONREAD, 0),
+		ck_assert_uint_eq(decide_in(host_sockets, X86_64, __NR_ioctl, 3, FIONREAD, 0),
 				  SECCOMP_RET_ALLOW);
 		/* Never, not even with --net user: files, exec, a new process. */
-		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_execve, 0, 0, 0),
+		ck_assert_uint_eq(decide_in(host_sockets, X86_64, __NR_execve, 0, 0, 0),
 				  SECCOMP_RET_TRAP);
-		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_open, 0, 0, 0),
+		ck_assert_uint_eq(decide_in(host_sockets, X86_64, __NR_open, 0, 0, 0),
 				  SECCOMP_RET_TRAP);
-		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_openat, AT_FDCWD, 0, 0),
+		ck_assert_uint_eq(decide_in(host_sockets, X86_64, __NR_openat, AT_FDCWD, 0, 0),
 				  SECCOMP_RET_TRAP);
-		ck_assert_uint_eq(decide_in(user_net, X86_64, __NR_clone, SIGCHLD, 0, 0),
+		ck_assert_uint_eq(decide_in(host_sockets, X86_64, __NR_clone, SIGCHLD, 0, 0),
 				  SECCOMP_RET_TRAP);
 		/* Through another ABI: refused by both. */
 		ck_assert_uint_eq(
-			decide_in(user_net, AUDIT_ARCH_I386, 102 /* socketcall */, 1, 0, 0),
+			decide_in(host_sockets, AUDIT_ARCH_I386, 102 /* socketcall */, 1, 0, 0),
 			SECCOMP_RET_TRAP);
-		ck_assert_uint_eq(decide_in(user_net, X86_64, 0x40000000 | __NR_socket, 2, 1, 0),
-				  SECCOMP_RET_TRAP);
+		ck_assert_uint_eq(
+			decide_in(host_sockets, X86_64, 0x40000000 | __NR_socket, 2, 1, 0),
+			SECCOMP_RET_TRAP);
 	}
 	/* libslirp's socket calls: only the --net user program allows them. */
 	static const int user_net_only[] = {

@@ -31,6 +31,7 @@
 #include "kvmini/virtio_mmio.h"
 #include "kvmini/virtio_net.h"
 #include "kvmini/virtio_rng.h"
+#include "kvmini/virtio_vsock.h"
 
 #define MAX_SLOTS KVMINI_VIRTIO_MMIO_MAX
 
@@ -69,6 +70,8 @@ struct virtio_board {
 	struct virtio_net *nics[CONFIG_MAX_NICS];
 	unsigned int nnics;
 	unsigned int nnet_watched; /* nics whose two fds are in the event loop */
+	struct virtio_vsock *vsock;
+	bool vsock_watched; /* its two fds are in the event loop */
 };
 
 /* Make n's eventfd readable: the I/O thread serves the queue again on its next turn. */
@@ -360,6 +363,61 @@ static void unwatch_nics(struct virtio_board *b)
 	b->nnet_watched = 0;
 }
 
+/* I/O thread: the vsock backend's epoll set or its work fd is readable. */
+static void vsock_ready(void *opaque, uint32_t events)
+{
+	(void)events;
+	virtio_vsock_poll(opaque);
+}
+
+/*
+ * --vsock CID,PATH: a virtio-vsock device (virtio 1.2 section 5.10) whose
+ * host side listens on the Unix socket PATH. Its three queues get
+ * ioeventfds like every device's (slot_place); on top, the I/O thread
+ * watches the backend's epoll set and the device's work fd, both
+ * level-triggered EPOLLIN as virtio_vsock.h asks: the set itself holds the
+ * host sockets edge-triggered, and virtio_vsock_poll() takes its pending
+ * events off, so the set's fd stays readable only while there is news.
+ */
+static int add_vsock(struct vm *vm, struct virtio_board *b, const struct vm_config *cfg)
+{
+	int err;
+	struct board_slot *s = slot_next(b, "virtio-vsock", &err);
+
+	if (!s)
+		return err;
+	err = virtio_vsock_create(&b->vsock, cfg->vsock_cid, cfg->vsock_path, &vm->mem, &s->irq);
+	if (err) {
+		log_error("cannot use --vsock %u,%s: %s", cfg->vsock_cid, cfg->vsock_path,
+			  strerror(-err));
+		return err;
+	}
+	if ((err = slot_place(b, s, virtio_vsock_mmio(b->vsock))))
+		return err;
+	err = event_loop_add(b->loop, virtio_vsock_backend_fd(b->vsock), EPOLLIN, vsock_ready,
+			     b->vsock);
+	if (err)
+		return err;
+	err = event_loop_add(b->loop, virtio_vsock_work_fd(b->vsock), EPOLLIN, vsock_ready,
+			     b->vsock);
+	if (err) {
+		event_loop_remove(b->loop, virtio_vsock_backend_fd(b->vsock));
+		return err;
+	}
+	b->vsock_watched = true;
+	return 0;
+}
+
+/* Stop serving the vsock device's fds on the I/O thread (the device itself stays). */
+static void unwatch_vsock(struct virtio_board *b)
+{
+	if (!b->vsock_watched)
+		return;
+	event_loop_remove(b->loop, virtio_vsock_backend_fd(b->vsock));
+	event_loop_remove(b->loop, virtio_vsock_work_fd(b->vsock));
+	b->vsock_watched = false;
+}
+
 int board_virtio_setup(struct board *board, const struct vm_config *cfg)
 {
 	struct virtio_board *b = calloc(1, sizeof(*b));
@@ -381,7 +439,11 @@ int board_virtio_setup(struct board *board, const struct vm_config *cfg)
 	/* NICs last: the devices above keep their addresses when --net is added. */
 	for (unsigned int i = 0; i < cfg->nnics && !err; i++)
 		err = add_net(vm, b, &cfg->nics[i]);
+	/* The vsock device after the NICs, for the same reason. */
+	if (!err && cfg->vsock_path)
+		err = add_vsock(vm, b, cfg);
 	if (err) {
+		unwatch_vsock(b);
 		unwatch_nics(b);
 		/* Stop serving notifications now; the devices stay until board_virtio_destroy(). */
 		for (unsigned int i = 0; i < b->nslots; i++) {
@@ -420,9 +482,11 @@ void board_virtio_destroy(struct board *board)
 			close(s->notify[q].fd);
 		}
 	}
+	unwatch_vsock(b);
 	unwatch_nics(b);
 	for (unsigned int i = 0; i < b->nnics; i++)
 		virtio_net_destroy(b->nics[i]);
+	virtio_vsock_destroy(b->vsock); /* closes its sockets and removes PATH */
 	for (unsigned int i = 0; i < b->ndisks; i++)
 		virtio_blk_destroy(b->disks[i]);
 	virtio_console_destroy(b->console);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "abi/kvmini_abi.h"
@@ -253,6 +254,40 @@ static int check_net(const struct net_config *n)
 	return -EINVAL;
 }
 
+/*
+ * --vsock CID,PATH: the backend will bind a Unix socket at PATH (and remove
+ * a stale one there first), so PATH's directory must exist and be writable,
+ * and whatever already is at PATH must be a socket: a user's regular file
+ * is never deleted to make room.
+ */
+static int check_vsock(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	/* The CLI bounded the length to fit sun_path. */
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == path)
+		strcpy(dir, "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (access(dir, W_OK | X_OK) < 0) {
+		int ret = -errno;
+		log_error("cannot use --vsock: the directory '%s' of its socket '%s': %s", dir,
+			  path, strerror(errno));
+		return ret;
+	}
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		log_error("cannot use --vsock: '%s' exists and is not a socket (kvmini will not "
+			  "replace it; choose another PATH)",
+			  path);
+		return -EEXIST;
+	}
+	return 0;
+}
+
 int boot_check_inputs(const struct vm_config *cfg)
 {
 	int ret;
@@ -295,6 +330,8 @@ int boot_check_inputs(const struct vm_config *cfg)
 		return ret;
 	for (unsigned int i = 0; i < cfg->nnics && !ret; i++)
 		ret = check_net(&cfg->nics[i]);
+	if (!ret && cfg->vsock_path)
+		ret = check_vsock(cfg->vsock_path);
 	if (ret)
 		return ret;
 	/* --symbols: symbols_load() makes the same checks, and reads the file. */

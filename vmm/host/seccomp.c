@@ -5,7 +5,7 @@
  * What is allowed, and why, is vmm/host/seccomp_policy.c. The build turns
  * that policy into BPF programs (vmm/host/seccomp_gen.c, with libseccomp);
  * this file only picks one of its two programs (the wider one, which also
- * allows libslirp's socket calls, only for a VM with a --net user NIC),
+ * allows run-time socket calls, only for a VM with --net user or --vsock),
  * fills in the monitor's pid and hands the program to the kernel, so that a
  * VM start pays for one system call, not for building a filter
  * (docs/benchmarks.md, "System-call filter"). The monitor does not link
@@ -100,16 +100,17 @@ static const struct sock_fprog *fill_in(struct sock_fprog *prog, struct sock_fil
 	return prog;
 }
 
-const struct sock_fprog *seccomp_program(pid_t tgid, bool user_net)
+const struct sock_fprog *seccomp_program(pid_t tgid, bool host_sockets)
 {
 	static struct sock_filter base_code[COUNT(seccomp_bpf_code)];
-	static struct sock_filter user_net_code[COUNT(seccomp_bpf_user_net_code)];
-	static struct sock_fprog base, with_user_net;
+	static struct sock_filter host_sockets_code[COUNT(seccomp_bpf_host_sockets_code)];
+	static struct sock_fprog base, with_host_sockets;
 
-	if (user_net)
-		return fill_in(&with_user_net, user_net_code, seccomp_bpf_user_net_code,
-			       COUNT(seccomp_bpf_user_net_code), seccomp_bpf_user_net_pid_at,
-			       COUNT(seccomp_bpf_user_net_pid_at), tgid);
+	if (host_sockets)
+		return fill_in(&with_host_sockets, host_sockets_code, seccomp_bpf_host_sockets_code,
+			       COUNT(seccomp_bpf_host_sockets_code),
+			       seccomp_bpf_host_sockets_pid_at,
+			       COUNT(seccomp_bpf_host_sockets_pid_at), tgid);
 	return fill_in(&base, base_code, seccomp_bpf_code, COUNT(seccomp_bpf_code),
 		       seccomp_bpf_pid_at, COUNT(seccomp_bpf_pid_at), tgid);
 }
@@ -129,7 +130,7 @@ const struct sock_fprog *seccomp_program(pid_t tgid, bool user_net)
 #endif
 #endif
 
-int seccomp_install(bool user_net)
+int seccomp_install(bool host_sockets)
 {
 	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
 	int ret;
@@ -163,7 +164,7 @@ int seccomp_install(bool user_net)
 	 * leave a thread unfiltered. glibc 2.36 has no seccomp() wrapper.
 	 */
 	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
-			 seccomp_program(getpid(), user_net));
+			 seccomp_program(getpid(), host_sockets));
 	if (r == 0)
 		return 0;
 	/* TSYNC failed: r is the id of a thread that could not take the filter. */

@@ -35,19 +35,20 @@
  * Cannot be undone. 0 or -errno (logged).
  * In a sanitizer build (-Dsanitize=true) it installs nothing and returns 0:
  * the sanitizers' own run-time needs calls no filter should allow.
- * user_net: a --net user NIC exists, whose libslirp opens host sockets at
- * run time; only then are socket(), connect() and the like allowed.
+ * host_sockets: a --net user NIC or a --vsock device exists, which opens host
+ * sockets at run time (config_needs_host_sockets()); only then are socket(), connect() and the like
+ * allowed.
  */
-int seccomp_install(bool user_net);
+int seccomp_install(bool host_sockets);
 
 /*
- * The program seccomp_install(user_net) loads in the process tgid: one of the
+ * The program seccomp_install(host_sockets) loads in the process tgid: one of the
  * two compiled at build time, with tgid as the only process tgkill may
  * signal. Points to static storage (one per program) that the next call for
  * the same program rewrites (tests and benchmarks call it; it allocates
  * nothing and calls nothing).
  */
-const struct sock_fprog *seccomp_program(pid_t tgid, bool user_net);
+const struct sock_fprog *seccomp_program(pid_t tgid, bool host_sockets);
 
 /*
  * The name of native system call nr, as libseccomp knew it at build time, for

@@ -10,8 +10,9 @@
  * libseccomp for the BPF programs (seccomp_export_bpf) and writes each out as
  * an array of struct sock_filter, with the positions of its pid:
  *   seccomp_bpf_code, seccomp_bpf_pid_at                    every VM
- *   seccomp_bpf_user_net_code, seccomp_bpf_user_net_pid_at  a VM with a
- *       --net user NIC: the same policy plus libslirp's socket calls
+ *   seccomp_bpf_host_sockets_code, seccomp_bpf_host_sockets_pid_at
+ *       a VM with a --net user NIC or --vsock: the same policy plus the
+ *       socket calls of libslirp and of the vsock backend
  * vmm/host/seccomp.c picks one, fills in the pid and loads it with one
  * seccomp(2) call. The header also holds what the SIGSYS handler needs: the
  * native architecture's AUDIT_ARCH_ value and the names of the system calls.
@@ -30,16 +31,16 @@
 #define NAMED_CALLS 512
 
 /*
- * Write the program of the policy (with libslirp's socket calls if user_net) as
+ * Write the program of the policy (with the run-time socket calls if host_sockets) as
  * NAME_code, and where the pid goes as NAME_pid_at; -1 if the program cannot
  * be made or the placeholder is not where expected.
  */
-static int write_program(FILE *out, const char *name, bool user_net)
+static int write_program(FILE *out, const char *name, bool host_sockets)
 {
 	struct sock_filter *code;
 	size_t len, pid_at[8], npid = 0;
 
-	if (seccomp_policy_export(SECCOMP_POLICY_PID_PLACEHOLDER, user_net, &code, &len))
+	if (seccomp_policy_export(SECCOMP_POLICY_PID_PLACEHOLDER, host_sockets, &code, &len))
 		return -1;
 	fprintf(out, "static const struct sock_filter %s_code[%zu] = {\n", name, len);
 	for (size_t i = 0; i < len; i++) {
@@ -109,8 +110,9 @@ int main(int argc, char **argv)
 	fprintf(out, "/* Every VM's program. */\n");
 	int ret = write_program(out, "seccomp_bpf", false);
 	if (!ret) {
-		fprintf(out, "/* A VM with a --net user NIC: also libslirp's socket calls. */\n");
-		ret = write_program(out, "seccomp_bpf_user_net", true);
+		fprintf(out,
+			"/* A VM with --net user or --vsock: also the run-time socket calls. */\n");
+		ret = write_program(out, "seccomp_bpf_host_sockets", true);
 	}
 	write_call_names(out);
 	fprintf(out, "\n#endif /* KVMINI_SECCOMP_BPF_H */\n");

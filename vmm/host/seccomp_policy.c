@@ -4,8 +4,8 @@
  * the reason it is needed. This file is the one place to change the list: to
  * allow a call, add one line to the table it belongs in. The build compiles
  * the list into the monitor's two BPF programs (vmm/host/seccomp_gen.c): the
- * base one, and the one for a VM with a --net user NIC, which also allows
- * user_net_calls.
+ * base one, and the one for a VM with a --net user NIC or --vsock, which also allows
+ * host_socket_calls.
  *
  * How the list was found: `strace -f` of real runs (every tiny guest,
  * the virtio disk, console and rng guests, a stop by SIGINT and by
@@ -102,19 +102,23 @@ static const char *const allowed_calls[] = {
 };
 
 /*
- * --net user only: libslirp (devices/backends/net_slirp.c) opens, connects
- * and closes host sockets while the guest runs, one per TCP or UDP flow,
- * and accepts connections on the hostfwd ports. Too much to allow for
- * every VM, so these are only in the second program the build makes (the
- * user_net one), which seccomp_install() loads only when asked.
+ * Host sockets opened while the guest runs, for --net user and --vsock
+ * only: libslirp (devices/backends/net_slirp.c) opens, connects and closes
+ * one per TCP or UDP flow and accepts connections on the hostfwd ports;
+ * the vsock backend (devices/backends/vsock_unix.c) accepts host clients
+ * on PATH, connects to PATH_P for a guest connect, shuts connections down
+ * (virtio_vsock.c) and, at teardown, removes its socket file (unlink; on
+ * other C libraries unlinkat). Too much to allow for every VM, so these
+ * are only in the second program the build makes (the host_sockets one),
+ * which seccomp_install() loads only when asked.
  * Not allowed, knowingly: libslirp reads /etc/resolv.conf (fopen, stat)
  * when the guest first asks the built-in DNS proxy (10.0.2.3), and opening
  * files stays forbidden; a guest under --net user should use another DNS
  * server (or run with --seccomp off).
  */
-static const char *const user_net_calls[] = {
-	"socket",     "connect",     "bind",	    "listen", "accept",	 "accept4",
-	"setsockopt", "getsockname", "getpeername", "sendto", "recvmsg", "shutdown",
+static const char *const host_socket_calls[] = {
+	"socket",      "connect",     "bind",	"listen",  "accept",   "accept4", "setsockopt",
+	"getsockname", "getpeername", "sendto", "recvmsg", "shutdown", "unlink",  "unlinkat",
 };
 
 /*
@@ -198,14 +202,14 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsi
 	return ret;
 }
 
-static int add_rules(scmp_filter_ctx ctx, uint32_t tgid, bool user_net)
+static int add_rules(scmp_filter_ctx ctx, uint32_t tgid, bool host_sockets)
 {
 	int ret = 0;
 
 	for (size_t i = 0; i < COUNT(allowed_calls) && !ret; i++)
 		ret = add_rule(ctx, SCMP_ACT_ALLOW, allowed_calls[i], 0, NULL);
-	for (size_t i = 0; user_net && i < COUNT(user_net_calls) && !ret; i++)
-		ret = add_rule(ctx, SCMP_ACT_ALLOW, user_net_calls[i], 0, NULL);
+	for (size_t i = 0; host_sockets && i < COUNT(host_socket_calls) && !ret; i++)
+		ret = add_rule(ctx, SCMP_ACT_ALLOW, host_socket_calls[i], 0, NULL);
 	for (size_t i = 0; i < COUNT(allowed_ioctls) && !ret; i++) {
 		struct scmp_arg_cmp req = SCMP_A1(SCMP_CMP_EQ, allowed_ioctls[i]);
 		ret = add_rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, &req);
@@ -222,7 +226,7 @@ static int add_rules(scmp_filter_ctx ctx, uint32_t tgid, bool user_net)
 	return ret;
 }
 
-scmp_filter_ctx seccomp_policy_filter(uint32_t tgid, bool user_net)
+scmp_filter_ctx seccomp_policy_filter(uint32_t tgid, bool host_sockets)
 {
 	/* Anything not allowed: SIGSYS, which seccomp.c's on_sigsys() reports. */
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
@@ -238,7 +242,7 @@ scmp_filter_ctx seccomp_policy_filter(uint32_t tgid, bool user_net)
 	if (!ret)
 		ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (!ret)
-		ret = add_rules(ctx, tgid, user_net);
+		ret = add_rules(ctx, tgid, host_sockets);
 	if (ret) {
 		seccomp_release(ctx);
 		return NULL;
@@ -246,9 +250,9 @@ scmp_filter_ctx seccomp_policy_filter(uint32_t tgid, bool user_net)
 	return ctx;
 }
 
-int seccomp_policy_export(uint32_t tgid, bool user_net, struct sock_filter **code, size_t *len)
+int seccomp_policy_export(uint32_t tgid, bool host_sockets, struct sock_filter **code, size_t *len)
 {
-	scmp_filter_ctx ctx = seccomp_policy_filter(tgid, user_net);
+	scmp_filter_ctx ctx = seccomp_policy_filter(tgid, host_sockets);
 	if (!ctx)
 		return -EINVAL;
 

@@ -28,18 +28,18 @@
 /*
  * The filter of the policy for the process tgid (SECCOMP_POLICY_PID_PLACEHOLDER
  * for the build-time program): forbidden calls trap (SIGSYS), calls through
- * another ABI too, and it is to be loaded on every thread (TSYNC). user_net:
- * the filter of a VM with a --net user NIC, which also allows libslirp's
- * socket calls (user_net_calls). NULL on error, with a message on stderr.
+ * another ABI too, and it is to be loaded on every thread (TSYNC). host_sockets:
+ * the filter of a VM with a --net user NIC or --vsock, which also allows
+ * run-time socket calls (host_socket_calls). NULL on error, with a message on stderr.
  * Free it with seccomp_release().
  */
-scmp_filter_ctx seccomp_policy_filter(uint32_t tgid, bool user_net);
+scmp_filter_ctx seccomp_policy_filter(uint32_t tgid, bool host_sockets);
 
 /*
- * The BPF program libseccomp makes of seccomp_policy_filter(tgid, user_net)
+ * The BPF program libseccomp makes of seccomp_policy_filter(tgid, host_sockets)
  * (seccomp_export_bpf): *code is malloc'ed, *len instructions long.
  * 0, or -errno with a message on stderr.
  */
-int seccomp_policy_export(uint32_t tgid, bool user_net, struct sock_filter **code, size_t *len);
+int seccomp_policy_export(uint32_t tgid, bool host_sockets, struct sock_filter **code, size_t *len);
 
 #endif /* KVMINI_SECCOMP_POLICY_H */
