@@ -26,7 +26,7 @@ static const struct {
 	{KVMINI_STATUS_GUEST_CRASH, "guest crash (registers and code bytes on stderr)"},
 	{KVMINI_STATUS_PANIC, "guest kernel panic"},
 	{KVMINI_STATUS_SECCOMP, "the monitor broke its own seccomp filter"},
-	{KVMINI_STATUS_SIGNAL, "stopped by a signal (SIGINT, SIGTERM)"},
+	{KVMINI_STATUS_SIGNAL, "stopped by a signal (SIGINT, SIGTERM, SIGHUP) or Ctrl-A x"},
 	{KVMINI_STATUS_TIMEOUT, "--timeout expired"},
 };
 
