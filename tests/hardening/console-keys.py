@@ -21,8 +21,6 @@ Usage: console-keys.py SECCOMP_PROBE. Exit status 0 pass, 1 fail, 77 skip.
 import os
 import signal
 import sys
-import termios
-import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), ".."))
@@ -72,15 +70,7 @@ def keys(probe):
     if b"this help" not in got or b"guest got" in got:
         failures.append("Ctrl-A h: no help, or bytes for the guest: %r" % got)
 
-    os.kill(pid, signal.SIGTSTP)
-    if not pty_job.wait_state(pid, "T", 5):
-        failures.append("kill -TSTP did not stop the monitor")
-    elif termios.tcgetattr(slave) != before:
-        failures.append("stopped by SIGTSTP with the terminal still raw")
-    os.kill(pid, signal.SIGCONT)
-    pty_job.wait_state(pid, "RS", 5)
-    time.sleep(0.3)
-    failures += ["after SIGCONT: " + p for p in pty_job.raw_problems(slave)]
+    failures += pty_job.job_control_problems(pid, slave, before, "the monitor")
     typed(b"k", b"k")  # still served after the stop
 
     os.write(master, b"\x01x")

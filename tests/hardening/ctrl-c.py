@@ -24,7 +24,6 @@ Usage: ctrl-c.py KVMINI SPIN-ELF. Exit status 0 pass, 1 fail, 77 skip.
 import os
 import signal
 import sys
-import termios
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -63,24 +62,10 @@ def run_keys(kvmini, spin, extra):
         failures += ["after Ctrl-Z: " + p for p in pty_job.raw_problems(slave)]
 
         # Job control from outside: the shell's terminal while stopped, raw after fg.
-        os.kill(pid, signal.SIGTSTP)
-        if not pty_job.wait_state(pid, "T", 5):
-            failures.append("kill -TSTP did not stop kvmini")
-        elif termios.tcgetattr(slave) != before:
-            failures.append("stopped by SIGTSTP with the terminal still raw")
-        os.kill(pid, signal.SIGCONT)
-        pty_job.wait_state(pid, "RS", 5)
-        time.sleep(0.3)
-        failures += ["after SIGCONT (fg): " + p for p in pty_job.raw_problems(slave)]
+        failures += pty_job.job_control_problems(pid, slave, before, "kvmini")
 
     os.write(master, CTRL_A + b"x")
-    out += pty_job.read_until(master, b"stopped by", 10)
-    status = pty_job.wait_exit(shell, pid, 10)
-    out += pty_job.read_until(master, b"\x00", 0.2)
-    text = out.decode(errors="replace").replace("\r", "")
-    after = termios.tcgetattr(slave)
-    os.close(master)
-    os.close(slave)
+    status, text, changed = pty_job.finish(master, slave, before, shell, pid, out, b"stopped by")
     print(text.rstrip())
     if status is None:
         failures.append("kvmini did not stop within 10 s of Ctrl-A x")
@@ -88,7 +73,7 @@ def run_keys(kvmini, spin, extra):
         failures.append("exit status %s after Ctrl-A x, expected %d" % (status, STATUS_SIGNAL))
     if "kvmini: stopped by Ctrl-A x" not in text:
         failures.append("no 'kvmini: stopped by Ctrl-A x' message")
-    if after != before:
+    if changed:
         failures.append("terminal settings differ after the run")
     return failures
 
@@ -101,19 +86,13 @@ def run_kill(kvmini, spin):
     if b"spin: spinning" not in out:
         failures.append("the guest never started spinning: %r" % out)
     os.kill(pid, signal.SIGINT)
-    out += pty_job.read_until(master, b"stopped by", 10)
-    status = pty_job.wait_exit(shell, pid, 10)
-    out += pty_job.read_until(master, b"\x00", 0.2)
-    text = out.decode(errors="replace").replace("\r", "")
-    after = termios.tcgetattr(slave)
-    os.close(master)
-    os.close(slave)
+    status, text, changed = pty_job.finish(master, slave, before, shell, pid, out, b"stopped by")
     print(text.rstrip())
     if status != STATUS_SIGNAL:
         failures.append("exit status %s after kill -INT, expected %d" % (status, STATUS_SIGNAL))
     if "kvmini: stopped by SIGINT" not in text:
         failures.append("no 'kvmini: stopped by SIGINT' message")
-    if after != before:
+    if changed:
         failures.append("terminal settings differ after the run")
     return failures
 

@@ -117,3 +117,18 @@ def finish(master, slave, before, shell, pid, out, pattern):
     os.close(master)
     os.close(slave)
     return status, out.decode(errors="replace").replace("\r", ""), after != before
+
+
+def job_control_problems(pid, slave, before, who):
+    """kill -TSTP must stop pid with the terminal as it was before the run;
+    SIGCONT (the shell's fg) must make it raw again. Returns failure messages."""
+    problems = []
+    os.kill(pid, signal.SIGTSTP)
+    if not wait_state(pid, "T", 5):
+        problems.append("kill -TSTP did not stop " + who)
+    elif termios.tcgetattr(slave) != before:
+        problems.append("stopped by SIGTSTP with the terminal still raw")
+    os.kill(pid, signal.SIGCONT)
+    wait_state(pid, "RS", 5)
+    time.sleep(0.3)
+    return problems + ["after SIGCONT (fg): " + p for p in raw_problems(slave)]
