@@ -11,6 +11,8 @@ packages=(
 	# virtio-net user-mode networking (devices/backends/net_slirp.c); slirp.pc
 	# requires glib-2.0, which libslirp-dev does not pull in
 	libslirp-dev libglib2.0-dev
+	# JSON: the control socket, snapshot manifests, OCI config.json
+	libjson-c-dev
 	# fuzzing (libFuzzer ships with clang's runtime)
 	clang libclang-rt-14-dev
 	# the minimal Linux guest (guest/linux/build.sh)
