@@ -143,7 +143,7 @@ def _vm_linux(o, kvm, linux_dir, linux_skip, qemu):
         quirks, quirks_skip = host_quirks(o.kvmini)
         c.skip = _reasons(None if binary else
                           "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)",
-                          kvm, linux_skip, quirks_skip)
+                          kvm, kvm and binary and QEMU_TCG, linux_skip, quirks_skip)
         quirks = quirks or {}
         # QEMU 7.2 needs this on the host that emulates guest kernel mode
         # (measured; docs/benchmarks.md, "Linux boot").
@@ -179,8 +179,8 @@ def _vm_linux(o, kvm, linux_dir, linux_skip, qemu):
     c.guest_ram = GUEST_MEM
     c.slow = True
     if qemu:
-        c.wrap_skip = _reasons(kvm and QEMU_TCG, c.skip, "the workloads run in the kvmini "
-                               "Linux guest only (one VM row is enough to price the guest)")
+        c.wrap_skip = _reasons(c.skip, "the workloads run in the kvmini Linux guest only "
+                               "(one VM row is enough to price the guest)")
     else:
         # The guest's /init runs the command after ' -- ' (guest/linux/init.sh);
         # the workload program must be in its initramfs as oci.WORK_BIN.
@@ -350,4 +350,9 @@ def build_contenders(o):
     out.append(_podman(o, rootfs, busybox_skip))
     out += _floors(o, kvm, rootfs, busybox_skip)
     assert [c.name for c in out] == NAMES
+    # The host-side contenders run the workload program from the rootfs.
+    work_skip = _need(o.bench_work, "bench_work")
+    for c in out:
+        if c.wrap and c.kind != "vm":
+            c.wrap_skip = _reasons(c.wrap_skip, work_skip)
     return out + user_contenders(o.contender, o.prepare)

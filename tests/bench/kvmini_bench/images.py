@@ -78,11 +78,7 @@ def measure(linux_dir, linux_skip, rootfs, bundle):
         rec["vm_skip"] = linux_skip
     if rootfs and os.path.isdir(rootfs):
         config = os.path.join(bundle, "config.json") if bundle else None
-        root_b = oci.tree_bytes(rootfs)
-        # The workload program is the bench's, not the application's.
-        work = os.path.join(rootfs, oci.WORK_BIN[1:])
-        if os.path.exists(work):
-            root_b -= os.path.getsize(work)
+        root_b = oci.tree_bytes(rootfs)  # without the bench's workload program
         rec["container"] = {"rootfs_bytes": root_b,
                             "config_bytes": os.path.getsize(config) if config and
                             os.path.exists(config) else None,

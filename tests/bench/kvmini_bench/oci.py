@@ -94,12 +94,15 @@ def make_rootfs(workdir, busybox, bench_work=None):
 
 
 def tree_bytes(path):
-    """Bytes of the regular files under path (what `du --apparent-size` adds)."""
+    """Bytes of the regular files under path (what `du --apparent-size` adds),
+    without the bench's own workload program (WORK_BIN under path), which is
+    no part of the application."""
     total = 0
+    skip = os.path.join(path, WORK_BIN[1:])
     for dirpath, _, files in os.walk(path):
         for name in files:
             full = os.path.join(dirpath, name)
-            if not os.path.islink(full):
+            if not os.path.islink(full) and full != skip:
                 total += os.path.getsize(full)
     return total
 

@@ -117,12 +117,17 @@ def _image(result, kind):
 def _cell(result, cs, fn, always=False):
     """Per contender, fn(c), or its skip reason (always: fn(c) even then, for
     values that need no run, such as counts from the sources)."""
-    lines = []
-    for c in cs:
-        value = fn(c) if c["status"] == "ok" or always else \
-            "skipped: " + short(c["skip_reason"])
-        lines.append("%s: %s" % (c["name"], value))
-    return "<br>".join(lines) or "(none selected)"
+    return group([(c["name"], fn(c) if c["status"] == "ok" or always else
+                   "skipped: " + short(c["skip_reason"])) for c in cs], "<br>")
+
+
+def group(pairs, sep):
+    """'a, b: value' for the names that share a value, in first-seen order."""
+    values = {}
+    for name, value in pairs:
+        values.setdefault(value, []).append(name)
+    return sep.join("%s: %s" % (", ".join(names), v) for v, names in values.items()) \
+        or "(none selected)"
 
 
 def render(result):

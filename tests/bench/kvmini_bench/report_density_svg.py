@@ -3,7 +3,7 @@
 density, one row per contender (VMs and containers in their own colours).
 
 Left panel: PSS of one instance alone (a bar), and per instance when N
-were up at once (a tick per N). Right panel: instances per GiB from the one
+were up at once (a tick per N, the values in words beside the bar). Right panel: instances per GiB from the one
 alone. Contenders without a value keep their row, with the reason.
 Plain SVG 1.1 written by hand, like results.svg.
 """
@@ -15,7 +15,7 @@ WIDTH = 980
 LEFT = 250
 MID = 640  # the right panel starts here
 TOP = 84
-ROW = 34
+ROW = 42
 
 
 def _pss_mib(c):
@@ -43,7 +43,7 @@ def render(result):
                "Host memory per instance at ready (PSS), and instances per GiB"),
            '<text x="10" y="38" fill="#444">%s</text>' % escape(
                "kvmini-bench, %s. Bar: one instance alone; ticks: per instance with N up at "
-               "once (N beside each)." % result["started"])]
+               "once (N: MiB in words)." % result["started"])]
     out += kind_legend(WIDTH - 330, 12)
     x0, x1 = LEFT, MID - 40
     r0, r1 = MID, WIDTH - 40
@@ -72,16 +72,19 @@ def render(result):
         w = (x1 - x0) * pss / top
         out.append('<rect x="%d" y="%d" width="%.1f" height="16" fill="%s" fill-opacity="0.7"/>'
                    % (x0, y + 8, max(w, 1), color))
-        out.append('<text x="%.1f" y="%d" font-size="10">%.1f MiB</text>' % (
-            x0 + w + 4, y + 20, pss))
-        for b in dense.get(c["name"], []):
-            if not b["pss_kb_per_instance"]:
-                continue
+        batches = [b for b in dense.get(c["name"], []) if b["pss_kb_per_instance"]]
+        for b in batches:
             xx = x0 + (x1 - x0) * b["pss_kb_per_instance"] / 1024 / top
             out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#000"/>' % (
-                xx, y + 4, xx, y + 28))
-            out.append('<text x="%.1f" y="%d" font-size="8" text-anchor="middle">%d</text>' % (
-                xx, y + 4, b["n"]))
+                xx, y + 4, xx, y + 26))
+        # The values in words on a line of their own under the bar, so that
+        # no tick or bar covers them and they stay in the left panel.
+        words = "%.1f MiB alone" % pss
+        if batches:
+            words += "; at once: " + ", ".join(
+                "%d: %.1f" % (b["n"], b["pss_kb_per_instance"] / 1024) for b in batches)
+        out.append('<text x="%d" y="%d" font-size="10">%s</text>' % (
+            x0, y + 37, escape(words)))
         n = c.get("instances_per_gib")
         if n:
             w = (r1 - r0) * n / top_gib

@@ -1,26 +1,34 @@
 # SPDX-License-Identifier: MIT
 """results.md's sections beyond start-up: steady-state speed, density,
 isolation and image sizes, each a table with a value or a reason per row."""
-from .report_classic import short
+from .report_classic import group, short
 from .stats import format_bytes, format_ms
 
 
 def _steady(st):
     if not st:
         return ["Not measured (--steady-reps 0)."]
-    names = list(st["workloads"][0]["contenders"]) if st["workloads"] else []
-    out = ["| Workload | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
-    for w in st["workloads"]:
+    ws = st["workloads"]
+    names = list(ws[0]["contenders"]) if ws else []
+    out = ["| Contender | " + " | ".join(w["name"] for w in ws) + " |",
+           "|---|" + "---:|" * len(ws)]
+    for n in names:
+        rows = [w["contenders"][n] for w in ws]
+        if all(r["median_ms"] is None for r in rows) and len(set(
+                short(r["skip"] or r["error"]) for r in rows)) == 1:
+            out.append("| %s | skipped: %s |%s" % (n, short(rows[0]["skip"] or rows[0]["error"])
+                                                  .replace("|", "/"), " |" * (len(ws) - 1)))
+            continue
         cells = []
-        for n in names:
-            row = w["contenders"][n]
+        for row in rows:
             if row["median_ms"] is None:
                 cells.append("skipped: " + short(row["skip"] or row["error"]).replace("|", "/"))
             elif row["ratio"] is None:
                 cells.append("%s (%s)" % (format_ms(row["median_ms"]), row.get("note", "")))
             else:
                 cells.append("%s, **%.2fx**" % (format_ms(row["median_ms"]), row["ratio"]))
-        out.append("| %s | %s |" % (w["what"], " | ".join(cells)))
+        out.append("| %s | %s |" % (n, " | ".join(cells)))
+    out += [""] + ["- %s: %s, `%s`" % (w["name"], w["what"], " ".join(w["args"])) for w in ws]
     out += ["", "Median time of the work alone (the program's own clock), and the ratio to the "
             "same program run as a plain host process (`process`). Network: %s. For VMs: %s."
             % (st["network"], st["emulated_note"])]
@@ -90,7 +98,9 @@ def _isolation(iso):
     out += ["", "Every hog ran in its own instance with a cgroup limit (pids %s, memory "
             "%s MiB) and was killed after the probe." % _limits(iso), "",
             "Guest kernel panic:", ""]
-    out += ["- %s: %s" % (n, why) for n, why in iso.get("panic", {}).items()]
+    out.append(group([("- " + n if not k else n, why) for k, (n, why) in
+                      enumerate(iso.get("panic", {}).items())], "\n- ")
+               if iso.get("panic") else "- (none selected)")
     return out
 
 

@@ -31,10 +31,12 @@ WORKLOADS = [
 # Said beside the system-call row of a VM on a host whose KVM emulates guest
 # kernel mode (docs/architecture.md, "Host quirks"): a guest system call is
 # then emulated kernel code, so the row measures this host, not VMs.
-EMULATED_NOTE = ("on this kind of host guest kernel mode is emulated: the system-call row "
-                 "shows the host's emulation cost, not a VM's")
-NETWORK_SKIP = ("network: not measured yet: it needs a virtio-net guest and a peer on the "
-                "host (the issue's 'once virtio-net exists')")
+EMULATED_NOTE = ("on hosts that emulate guest kernel mode (`kvmini host-info`: "
+                 "emulated_kernel_mode, such as this project's development host) a guest "
+                 "system call is emulated kernel code, so the system-call row shows that "
+                 "host's cost, not a VM's")
+NETWORK_SKIP = ("not measured yet: it needs a network workload between a virtio-net guest "
+                "and a peer on the host (the issue's 'once virtio-net exists')")
 
 
 def parse_ns(stdout):
