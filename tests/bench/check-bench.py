@@ -48,7 +48,23 @@ NO_LINUX = "/nonexistent/kvmini-bench-test"
 HYPERFINE_FIELDS = ["command", "mean", "stddev", "median", "user", "system", "min", "max",
                     "times", "exit_codes"]
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from kvmini_bench import export, report_classic  # noqa: E402
+from kvmini_bench import density, export, progress, report_classic  # noqa: E402
+
+
+def check_progress_known(fail):
+    """The total is fixed at the start; a phase's end moves the count to its
+    planned end, never past the total."""
+    p = progress.Progress([("a", 3), ("b", 2)])
+    p.show("first run of a")
+    p.end_phase("a")  # two runs of a were not made
+    after_a = p.done
+    p.show("the one run of b")
+    p.end_phase("b")
+    p.show("one more than planned")
+    if (after_a, p.done, p.total) != (3, 5, 5) or not p.eta().startswith("ETA "):
+        fail("progress: done %r, total %r, eta %r" % ((after_a, p.done), p.total, p.eta()))
+    if density.per_gib(1024) != 1024 or density.per_gib(3 << 20) != 0 or density.per_gib(None):
+        fail("density.per_gib is wrong")
 
 
 def check_export_known(fail):
@@ -218,6 +234,7 @@ def main(argv):
     bench, kvmini, tiny, ns_floor, kvm_floor, peak_rss, work = argv[1:]
     failures = []
     check_export_known(failures.append)
+    check_progress_known(failures.append)
     with tempfile.TemporaryDirectory(prefix="kvmini-bench-test-") as out:
         mark = os.path.join(out, "prepared")
         cmd = [sys.executable, bench, "--runs", "2", "--warmup", "1",

@@ -102,6 +102,20 @@ def find_linux_dir(explicit):
     return max(found, key=lambda d: os.path.getmtime(os.path.join(d, "manifest"))), None
 
 
+def _in_initramfs(initrd, path):
+    """None if the uncompressed (newc) cpio initrd holds path, else why not.
+    A newc entry's name is stored as plain text ending in NUL."""
+    try:
+        with open(initrd, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        return "cannot read %s: %s" % (initrd, e.strerror)
+    if (path[1:] + "\0").encode() in data:
+        return None
+    return ("the Linux guest's initramfs (%s) has no %s: guest/linux/ must add the static "
+            "tests/bench/bench_work there for the steady-state rows" % (initrd, path))
+
+
 def _reasons(*reasons):
     """Every reason that is not None, joined; None if there is none."""
     given = [r for r in reasons if r]
@@ -184,7 +198,7 @@ def _vm_linux(o, kvm, linux_dir, linux_skip, qemu):
     else:
         # The guest's /init runs the command after ' -- ' (guest/linux/init.sh);
         # the workload program must be in its initramfs as oci.WORK_BIN.
-        c.wrap_skip = c.skip
+        c.wrap_skip = c.skip or _in_initramfs(initrd, oci.WORK_BIN)
         c.wrap = lambda tag, args, limits=None: [
             o.kvmini, "run", "--kernel", kernel, "--initrd", initrd, "--mem",
             "%dM" % (GUEST_MEM >> 20), "--cmdline", LINUX_CMDLINE + " -- " + " ".join(args)]
