@@ -9,9 +9,8 @@ Plain SVG 1.1 written by hand, like results.svg.
 """
 from xml.sax.saxutils import escape
 
-from .report_svg import KIND_COLORS, kind_legend
+from .report_svg import KIND_COLORS, WIDTH, kind_legend, svg_head
 
-WIDTH = 980
 LEFT = 250
 MID = 640  # the right panel starts here
 TOP = 84
@@ -34,13 +33,7 @@ def render(result):
     gib = [c.get("instances_per_gib") or 0 for c in rows]
     top_gib = max(gib + [1]) * 1.15
     height = TOP + ROW * max(len(rows), 1) + 46
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
-           'viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">'
-           % (WIDTH, height, WIDTH, height),
-           '<rect width="100%" height="100%" fill="white"/>',
-           '<text x="10" y="20" font-size="15" font-weight="bold">%s</text>' % escape(
-               "Host memory per instance at ready (PSS), and instances per GiB"),
+    out = svg_head(height, "Host memory per instance at ready (PSS), and instances per GiB") + [
            '<text x="10" y="38" fill="#444">%s</text>' % escape(
                "kvmini-bench, %s. Bar: one instance alone; ticks: per instance with N up at "
                "once (N: MiB in words)." % result["started"])]

@@ -25,6 +25,17 @@ KIND_COLORS = {"vm": "#7b2d8e", "container": "#1b8a3a", "floor": "#666666", "use
 KIND_NAMES = {"vm": "VM", "container": "container", "floor": "floor", "user": "user command"}
 
 
+def svg_head(height, title):
+    """The opening elements of a WIDTH x height plot: the root, a white
+    background and the title (the caller closes it with </svg>)."""
+    return ['<?xml version="1.0" encoding="UTF-8"?>',
+            '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+            'viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">'
+            % (WIDTH, height, WIDTH, height),
+            '<rect width="100%" height="100%" fill="white"/>',
+            '<text x="10" y="20" font-size="15" font-weight="bold">%s</text>' % escape(title)]
+
+
 def kind_legend(x, y):
     """SVG elements: one coloured square and name per kind, from (x, y)."""
     out = []
@@ -62,13 +73,7 @@ def render(result):
 
     height = TOP + ROW * max(len(rows), 1) + 50
     h = result["host"]
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
-           'viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">'
-           % (WIDTH, height, WIDTH, height),
-           '<rect width="100%" height="100%" fill="white"/>',
-           '<text x="10" y="20" font-size="15" font-weight="bold">%s</text>' % escape(
-               "Time from exec to ready, and to exit (log scale)"),
+    out = svg_head(height, "Time from exec to ready, and to exit (log scale)") + [
            '<text x="10" y="38" fill="#444">%s</text>' % escape(
                "%s, %d CPUs; KVM: %s" % (h["cpu"], h["cpus"], h["kvm"].split(":")[0])),
            '<text x="10" y="54" fill="#444">%s</text>' % escape(
