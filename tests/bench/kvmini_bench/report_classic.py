@@ -53,7 +53,9 @@ def _ratio(result, c, names):
         if not row:
             continue
         if row["ratio"] is not None:
-            parts.append("%s **%.2fx**" % (w["name"], row["ratio"]))
+            parts.append("%s **%.2fx** (CPU time %s)" % (
+                w["name"], row["ratio"], "%.2fx" % row["cpu_ratio"] if row.get("cpu_ratio")
+                else "n/a"))
         else:
             return "n/a: " + short(row["skip"] or row["error"] or row.get("note"))
     if parts and c["kind"] == "vm" and "syscall" in names:

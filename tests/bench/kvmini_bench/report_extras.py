@@ -26,12 +26,15 @@ def _steady(st):
             elif row["ratio"] is None:
                 cells.append("%s (%s)" % (format_ms(row["median_ms"]), row.get("note", "")))
             else:
-                cells.append("%s, **%.2fx**" % (format_ms(row["median_ms"]), row["ratio"]))
+                cells.append("%s, **%.2fx**; CPU %s, %s" % (
+                    format_ms(row["median_ms"]), row["ratio"], format_ms(row["cpu_median_ms"]),
+                    "%.2fx" % row["cpu_ratio"] if row["cpu_ratio"] else "n/a"))
         out.append("| %s | %s |" % (n, " | ".join(cells)))
     out += [""] + ["- %s: %s, `%s`" % (w["name"], w["what"], " ".join(w["args"])) for w in ws]
-    out += ["", "Median time of the work alone (the program's own clock), and the ratio to the "
-            "same program run as a plain host process (`process`). Network: %s. For VMs: %s."
-            % (st["network"], st["emulated_note"])]
+    out += ["", "Median wall time of the work alone (the program's own clock) and its ratio "
+            "to the same program run as a plain host process (`process`); then the median CPU "
+            "time (user + system) of the work and its ratio, which other load on the machine "
+            "hardly moves. Network: %s. For VMs: %s." % (st["network"], st["emulated_note"])]
     return out
 
 
