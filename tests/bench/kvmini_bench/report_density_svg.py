@@ -58,7 +58,8 @@ def render(result):
             y + 20, color, escape(c["name"])))
         pss = _pss_mib(c)
         if pss is None:
-            why = c["skip_reason"] or c.get("memory_probe_error") or "no memory probe"
+            why = c["skip_reason"] or c.get("memory_probe_error") or \
+                "its ready point is its exit: no running instance to measure"
             out.append('<text x="%d" y="%d" fill="#888">no value: %s</text>' % (
                 x0 + 4, y + 20, escape(why[:110] + ("\u2026" if len(why) > 110 else ""))))
             continue
