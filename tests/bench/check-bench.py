@@ -67,6 +67,28 @@ def check_progress_known(fail):
         fail("density.per_gib is wrong")
 
 
+def check_density_known(fail):
+    """density.run_batch on plain shell instances (no root needed): three
+    that hold at their ready line all come up, are measured and released;
+    three that exit without it are reported, not hung on."""
+    class Fake:
+        ready_line, guest_ram, cleanup = "HELD", None, None
+
+        def __init__(self, script):
+            self.probe_argv = lambda tag: ["/bin/sh", "-c", script]
+    with tempfile.TemporaryDirectory(prefix="kvmini-bench-density-") as tmp:
+        rec = density.run_batch(Fake("echo HELD; read _"), 3, tmp, 20, 1)
+        if not (rec["up"] == 3 and rec["all_up_ms"] and rec["pss_kb"] > 0 and
+                rec["teardown_ms"] is not None and rec["error"] is None):
+            fail("density: 3 held shells: %r" % rec)
+        rec = density.run_batch(Fake("echo nope >&2; exit 3"), 3, tmp, 20, 2)
+        if rec["up"] != 0 or "3 did not come up" not in (rec["error"] or "") or \
+                "nope" not in rec["error"]:
+            fail("density: 3 failing shells: %r" % rec)
+        if os.listdir(tmp):
+            fail("density: left files behind: %r" % os.listdir(tmp))
+
+
 def check_export_known(fail):
     """hyperfine's numbers for made-up runs of 1, 2 and 3 s, and a skip."""
     def sample(t):
@@ -239,6 +261,7 @@ def main(argv):
     failures = []
     check_export_known(failures.append)
     check_progress_known(failures.append)
+    check_density_known(failures.append)
     with tempfile.TemporaryDirectory(prefix="kvmini-bench-test-") as out:
         mark = os.path.join(out, "prepared")
         cmd = [sys.executable, bench, "--runs", "2", "--warmup", "1",

@@ -2,6 +2,7 @@
 """kvmini-bench's command line: parse_args()."""
 import argparse
 import os
+import re
 
 from . import contenders as cmod
 
@@ -11,6 +12,8 @@ def _user_contender(text):
     name, eq, command = text.partition("=")
     if not eq or not name or not command.strip():
         raise argparse.ArgumentTypeError("expected NAME=COMMAND, got %r" % text)
+    if not re.fullmatch(r"[A-Za-z0-9_.+-]+", name):
+        raise argparse.ArgumentTypeError("NAME %r: use letters, digits and _.+- only" % name)
     if name in cmod.NAMES:
         raise argparse.ArgumentTypeError("%s is a built-in contender's name" % name)
     return name, command
