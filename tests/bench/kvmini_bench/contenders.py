@@ -265,7 +265,9 @@ def _podman(o, rootfs, busybox_skip):
             lim += ["--pids-limit", str(limits["pids"])]
         if limits and "memory_mib" in limits:
             lim += ["--memory", "%dm" % limits["memory_mib"]]
-        return [binary, "run", "--rm", "--runtime", "runc", "--network", "none",
+        # -i: keep stdin attached, which the held (memory-probe, density)
+        # runs wait on; podman does not pass it to the container otherwise.
+        return [binary, "run", "--rm", "-i", "--runtime", "runc", "--network", "none",
                 "--name", tag] + lim + ["--rootfs", rootfs] + args
 
     c.argv = lambda tag: argv(tag, ["/init.sh"])
