@@ -67,7 +67,7 @@ def _details(result):
             continue
         r, t = c["ready_ms"], c["total_ms"]
         rss = c["peak_rss_kb"]
-        td = c.get("teardown_ms")
+        td = report_classic.teardown_of(c)
         out.append("| %s | %s | %s | %s | %s | %s | %s | %d (%d) | %s | %s | %s | %s |" % (
             c["name"], format_ms(r["median"]), format_ms(r["p10"]), format_ms(r["p90"]),
             format_ms(t["median"]), format_ms(t["p10"]), format_ms(t["p90"]), r["n"],
