@@ -80,7 +80,7 @@ def render(result):
                "kvmini-bench, %s. Box: p10-p90, bar: median, dots: every measured run."
                % result["started"])]
     # Legends: the lanes, and the kinds of contender.
-    out += kind_legend(WIDTH - 340, 44)
+    out += kind_legend(WIDTH - 340, 29)
     for i, (key, text) in enumerate((("ready", "time to ready"), ("total", "total time"))):
         lx = WIDTH - 260 + i * 125
         out.append('<rect x="%d" y="12" width="12" height="12" fill="%s"/>' % (lx, COLORS[key]))
