@@ -398,7 +398,8 @@ int snapshot_manifest_parse(const char *text, size_t len, struct snapshot_manife
 	int ret;
 	if (!root || jerr != json_tokener_success)
 		ret = errbuf_set(err, errlen, -EPROTO, "not JSON: %s",
-				 root ? "incomplete" : json_tokener_error_desc(jerr));
+				 jerr == json_tokener_continue ? "it ends too soon"
+							       : json_tokener_error_desc(jerr));
 	else if (!only_space(text + json_tokener_get_parse_end(tok),
 			     len - json_tokener_get_parse_end(tok)))
 		ret = errbuf_set(err, errlen, -EPROTO, "not JSON: bytes after the object");
