@@ -275,7 +275,7 @@ START_TEST(vcpu_state_round_trip_and_refusals)
 	a->has_xsave = a->has_xcrs = a->has_lapic = true;
 	a->regs.rip = 0x1234;
 	a->sregs.cr0 = 0x80000011;
-	a->xsave.region[5] = 77;
+	a->xsave[5] = 77;
 	a->xcrs.nr_xcrs = 1;
 	a->nmsrs = 3;
 	a->msrs[2].index = 0x10;

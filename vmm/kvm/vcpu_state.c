@@ -83,6 +83,34 @@ out:
 	return ret;
 }
 
+/*
+ * KVM_GET_XSAVE/KVM_SET_XSAVE go through a struct kvm_xsave; the state
+ * keeps its 4 KiB region (the flexible tail after it is for AMX, which a
+ * kvmini guest is never given).
+ */
+static int get_xsave(struct vcpu *vcpu, uint32_t region[1024])
+{
+	struct kvm_xsave *x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	_Static_assert(sizeof(x->region) == 4096, "kvm_xsave's region is 4 KiB");
+	int ret = VCPU_IOCTL(vcpu, KVM_GET_XSAVE, x);
+	memcpy(region, x->region, sizeof(x->region));
+	free(x);
+	return ret;
+}
+
+static int set_xsave(struct vcpu *vcpu, const uint32_t region[1024])
+{
+	struct kvm_xsave *x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	memcpy(x->region, region, sizeof(x->region));
+	int ret = VCPU_IOCTL(vcpu, KVM_SET_XSAVE, x);
+	free(x);
+	return ret;
+}
+
 int vcpu_state_get(struct vcpu *vcpu, struct vcpu_state *st)
 {
 	int kvm = vcpu->vm->kvm_fd, ret;
@@ -94,7 +122,7 @@ int vcpu_state_get(struct vcpu *vcpu, struct vcpu_state *st)
 	st->has_lapic = vcpu->vm->has_irqchip;
 	if ((ret = VCPU_IOCTL(vcpu, KVM_GET_REGS, &st->regs)) ||
 	    (ret = VCPU_IOCTL(vcpu, KVM_GET_SREGS, &st->sregs)) ||
-	    (st->has_xsave && (ret = VCPU_IOCTL(vcpu, KVM_GET_XSAVE, &st->xsave))) ||
+	    (st->has_xsave && (ret = get_xsave(vcpu, st->xsave))) ||
 	    (!st->has_xsave && (ret = VCPU_IOCTL(vcpu, KVM_GET_FPU, &st->fpu))) ||
 	    (st->has_xcrs && (ret = VCPU_IOCTL(vcpu, KVM_GET_XCRS, &st->xcrs))) ||
 	    (st->has_lapic && (ret = VCPU_IOCTL(vcpu, KVM_GET_LAPIC, &st->lapic))) ||
@@ -134,37 +162,29 @@ int vcpu_state_set(struct vcpu *vcpu, const struct vcpu_state *st)
 	struct kvm_mp_state mp = st->mp_state;
 	struct kvm_regs regs = st->regs;
 	struct kvm_sregs sregs = st->sregs;
-	struct kvm_xsave *xsave = malloc(sizeof(*xsave));
 	struct kvm_fpu fpu = st->fpu;
 	struct kvm_xcrs xcrs = st->xcrs;
 	struct kvm_lapic_state lapic = st->lapic;
 	struct kvm_debugregs dbg = st->debugregs;
 	int ret;
 
-	if (!xsave)
-		return -ENOMEM;
-	*xsave = st->xsave;
 	/* The pending NMI and SIPI vector are state too (api.rst, KVM_SET_VCPU_EVENTS). */
 	events.flags |= KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SIPI_VECTOR;
 	if (st->has_lapic && !vcpu->vm->has_irqchip) {
 		log_error("vCPU %u: the snapshot has a local APIC but this VM has no irqchip",
 			  vcpu->id);
-		free(xsave);
 		return -EINVAL;
 	}
 	if ((ret = VCPU_IOCTL(vcpu, KVM_SET_SREGS, &sregs)) ||
 	    (ret = VCPU_IOCTL(vcpu, KVM_SET_REGS, &regs)) ||
-	    (st->has_xsave && (ret = VCPU_IOCTL(vcpu, KVM_SET_XSAVE, xsave))) ||
+	    (st->has_xsave && (ret = set_xsave(vcpu, st->xsave))) ||
 	    (!st->has_xsave && (ret = VCPU_IOCTL(vcpu, KVM_SET_FPU, &fpu))) ||
 	    (st->has_xcrs && (ret = VCPU_IOCTL(vcpu, KVM_SET_XCRS, &xcrs))) ||
 	    (st->has_lapic && (ret = VCPU_IOCTL(vcpu, KVM_SET_LAPIC, &lapic))) ||
 	    (ret = set_msrs(vcpu, st)) || (ret = VCPU_IOCTL(vcpu, KVM_SET_MP_STATE, &mp)) ||
 	    (ret = VCPU_IOCTL(vcpu, KVM_SET_VCPU_EVENTS, &events)) ||
-	    (ret = VCPU_IOCTL(vcpu, KVM_SET_DEBUGREGS, &dbg))) {
-		free(xsave);
+	    (ret = VCPU_IOCTL(vcpu, KVM_SET_DEBUGREGS, &dbg)))
 		return ret;
-	}
-	free(xsave);
 	return 0;
 }
 
@@ -185,7 +205,7 @@ int vcpu_state_save(const struct vcpu_state *st, struct state_writer *w)
 	put_struct(w, &st->regs, sizeof(st->regs));
 	put_struct(w, &st->sregs, sizeof(st->sregs));
 	if (st->has_xsave)
-		put_struct(w, &st->xsave, sizeof(st->xsave));
+		put_struct(w, st->xsave, sizeof(st->xsave));
 	else
 		put_struct(w, &st->fpu, sizeof(st->fpu));
 	put_struct(w, &st->xcrs, sizeof(st->xcrs));
@@ -229,7 +249,7 @@ int vcpu_state_load(struct vcpu_state *st, struct state_reader *r)
 	get_struct(r, &st->regs, sizeof(st->regs), "kvm_regs");
 	get_struct(r, &st->sregs, sizeof(st->sregs), "kvm_sregs");
 	if (st->has_xsave)
-		get_struct(r, &st->xsave, sizeof(st->xsave), "kvm_xsave");
+		get_struct(r, st->xsave, sizeof(st->xsave), "kvm_xsave");
 	else
 		get_struct(r, &st->fpu, sizeof(st->fpu), "kvm_fpu");
 	get_struct(r, &st->xcrs, sizeof(st->xcrs), "kvm_xcrs");

@@ -28,7 +28,8 @@ struct vcpu_state {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 	bool has_xsave; /* KVM_CAP_XSAVE: xsave, else fpu */
-	struct kvm_xsave xsave;
+	/* struct kvm_xsave's region (4 KiB; its newer flexible tail is for AMX, not used) */
+	uint32_t xsave[1024];
 	struct kvm_fpu fpu;
 	bool has_xcrs; /* KVM_CAP_XCRS */
 	struct kvm_xcrs xcrs;
