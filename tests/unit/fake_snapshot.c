@@ -21,19 +21,6 @@
 #include "kvmini/testdev.h"
 #include "kvmini/virtio_blk.h"
 
-static int add_state(int dirfd, struct snapshot_manifest *m, const char *name, uint32_t kind,
-		     struct state_writer *w)
-{
-	uint32_t crc;
-	int ret = w->err;
-	if (!ret)
-		ret = snapshot_files_write_state(dirfd, name, kind, w->buf, w->len, &crc);
-	if (!ret)
-		ret = snapshot_manifest_add_file(m, name, SNAPSHOT_HEADER_SIZE + w->len, crc);
-	state_writer_release(w);
-	return ret;
-}
-
 /* The board's fixed devices, then the disk's virtio-blk, as board_state_save() orders them. */
 static int save_devices(const struct fake_snapshot_opts *o, struct guest_mem *mem,
 			struct state_writer *w, uint64_t *disk_bytes)
@@ -114,7 +101,8 @@ int fake_snapshot_write(const char *dir, const struct fake_snapshot_opts *o)
 
 	state_writer_init(&w, NULL, 0);
 	if ((ret = save_devices(o, &mem, &w, &m->disks[0].size)) ||
-	    (ret = add_state(dirfd, m, SNAPSHOT_DEVICES, SNAPSHOT_KIND_DEVICES, &w)))
+	    (ret = snapshot_manifest_write_state(m, dirfd, SNAPSHOT_DEVICES, SNAPSHOT_KIND_DEVICES,
+						 &w)))
 		goto out;
 	if ((ret = snapshot_files_write_memory(dirfd, SNAPSHOT_MEMORY, ram, o->mem_size)))
 		goto out;
@@ -130,7 +118,7 @@ int fake_snapshot_write(const char *dir, const struct fake_snapshot_opts *o)
 		vst->msrs[1] = (struct kvm_msr_entry){.index = 0x4b564d01, .data = 0x1001};
 		state_writer_init(&w, NULL, 0);
 		vcpu_state_save(vst, &w);
-		if ((ret = add_state(dirfd, m, name, SNAPSHOT_KIND_VCPU, &w)))
+		if ((ret = snapshot_manifest_write_state(m, dirfd, name, SNAPSHOT_KIND_VCPU, &w)))
 			goto out;
 	}
 	vm.has_irqchip = vm.has_pit = o->irqchip;
@@ -140,7 +128,7 @@ int fake_snapshot_write(const char *dir, const struct fake_snapshot_opts *o)
 	vm.realtime_ns = 1700000000ull * 1000000000ull;
 	state_writer_init(&w, NULL, 0);
 	vm_state_save(&vm, &w);
-	if ((ret = add_state(dirfd, m, SNAPSHOT_VM, SNAPSHOT_KIND_VM, &w)))
+	if ((ret = snapshot_manifest_write_state(m, dirfd, SNAPSHOT_VM, SNAPSHOT_KIND_VM, &w)))
 		goto out;
 	ret = snapshot_manifest_write(dirfd, m);
 out:

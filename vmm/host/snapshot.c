@@ -82,16 +82,9 @@ static void describe(struct vm *vm, struct snapshot_manifest *m)
 static int write_state(int dirfd, const char *name, uint32_t kind, struct state_writer *w,
 		       struct snapshot_manifest *m)
 {
-	uint32_t crc;
-	int ret = w->err;
-
-	if (!ret)
-		ret = snapshot_files_write_state(dirfd, name, kind, w->buf, w->len, &crc);
-	if (!ret)
-		ret = snapshot_manifest_add_file(m, name, SNAPSHOT_HEADER_SIZE + w->len, crc);
+	int ret = snapshot_manifest_write_state(m, dirfd, name, kind, w);
 	if (ret)
 		log_error("cannot write snapshot file %s: %s", name, strerror(-ret));
-	state_writer_release(w);
 	return ret;
 }
 

@@ -16,6 +16,7 @@
 #include "errbuf.h"
 #include "host/snapshot_files.h"
 #include "host/snapshot_manifest.h"
+#include "kvmini/device_state.h"
 
 #define FORMAT_NAME "kvmini-snapshot"
 
@@ -47,6 +48,20 @@ int snapshot_manifest_add_file(struct snapshot_manifest *m, const char *name, ui
 	e->size = size;
 	e->crc32 = crc32;
 	return 0;
+}
+
+int snapshot_manifest_write_state(struct snapshot_manifest *m, int dirfd, const char *name,
+				  uint32_t kind, struct state_writer *w)
+{
+	uint32_t crc;
+	int ret = w->err;
+
+	if (!ret)
+		ret = snapshot_files_write_state(dirfd, name, kind, w->buf, w->len, &crc);
+	if (!ret)
+		ret = snapshot_manifest_add_file(m, name, SNAPSHOT_HEADER_SIZE + w->len, crc);
+	state_writer_release(w);
+	return ret;
 }
 
 const struct snapshot_file_entry *snapshot_manifest_file(const struct snapshot_manifest *m,

@@ -64,6 +64,17 @@ struct snapshot_manifest {
 int snapshot_manifest_add_file(struct snapshot_manifest *m, const char *name, uint64_t size,
 			       uint32_t crc32);
 
+struct state_writer;
+
+/*
+ * Write the state file dirfd/name (snapshot_files_write_state()) from w's
+ * buffer, of the given kind, and list it in m with its size and crc32. w is
+ * released in every case; its sticky error is returned if it has one.
+ * 0 or -errno.
+ */
+int snapshot_manifest_write_state(struct snapshot_manifest *m, int dirfd, const char *name,
+				  uint32_t kind, struct state_writer *w);
+
 /* The entry for name, or NULL. */
 const struct snapshot_file_entry *snapshot_manifest_file(const struct snapshot_manifest *m,
 							 const char *name);
