@@ -405,6 +405,29 @@ START_TEST(restore_check_accepts_a_valid_snapshot)
 }
 END_TEST
 
+START_TEST(command_becomes_console_input)
+{
+	char *words[] = {"echo", "clone-1", "--flag"};
+	struct vm_config opts = {.restore_cmd = words, .restore_ncmd = 3};
+	char buf[64];
+
+	ck_assert_int_eq(restore_feed_command(&opts), 0);
+	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+	ck_assert_int_eq(n, 20);
+	ck_assert_mem_eq(buf, "echo clone-1 --flag\n", 20);
+	ck_assert_int_eq(read(STDIN_FILENO, buf, sizeof(buf)), 0); /* then the end of input */
+
+	/* One console line at most. */
+	char *big = malloc(5000);
+	memset(big, 'x', 4999);
+	big[4999] = '\0';
+	char *one[] = {big};
+	opts = (struct vm_config){.restore_cmd = one, .restore_ncmd = 1};
+	ck_assert_int_eq(restore_feed_command(&opts), -E2BIG);
+	free(big);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("snapshot");
@@ -420,6 +443,7 @@ int main(void)
 	tcase_add_test(tc, vcpu_state_round_trip_and_refusals);
 	tcase_add_test(tc, vm_state_round_trip_and_refusals);
 	tcase_add_test(tc, restore_check_accepts_a_valid_snapshot);
+	tcase_add_test(tc, command_becomes_console_input);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

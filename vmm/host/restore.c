@@ -262,15 +262,19 @@ int restore_feed_command(const struct vm_config *opts)
 	}
 	line[len++] = '\n';
 	/* A pipe holds 4 KiB at least (pipe(7)): one write, then the end of input. */
-	if (pipe2(fds, O_CLOEXEC) < 0 || write(fds[1], line, len) != (ssize_t)len ||
+	int ret = 0;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		fds[0] = fds[1] = -1;
+	if (fds[0] < 0 || write(fds[1], line, len) != (ssize_t)len ||
 	    dup2(fds[0], STDIN_FILENO) < 0) {
-		int err = -errno;
-		log_error("cannot hand the command to the guest console: %s", strerror(errno));
-		return err;
+		ret = errno ? -errno : -EIO;
+		log_error("cannot hand the command to the guest console: %s", strerror(-ret));
 	}
-	close(fds[0]);
-	close(fds[1]);
-	return 0;
+	if (fds[0] >= 0) {
+		close(fds[0]);
+		close(fds[1]);
+	}
+	return ret;
 }
 
 void restore_free(struct restore *r)
