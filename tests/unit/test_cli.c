@@ -399,15 +399,18 @@ START_TEST(snapshot_and_restore_forms)
 	ck_assert_uint_eq(cfg.mem_size, 64 * MIB); /* options after DIR still count */
 	ck_assert_ptr_null(cfg.restore_dir);
 
-	ck_assert_int_eq(PARSE(&cfg, err, "-v", "restore", "snap", "--disk", "d.img,ro",
-			       "--timeout", "9", "--", "echo", "--not-an-option", "x"),
-			 CLI_RESTORE);
+	/* cfg points into argv (the words after --): argv must outlive it. */
+	char *argv[] = {"kvmini",	   "-v",	"restore", "snap", "--disk",
+			"d.img,ro",	   "--timeout", "9",	   "--",   "echo",
+			"--not-an-option", "x",		NULL};
+	ck_assert_int_eq(parse(&cfg, err, 12, argv), CLI_RESTORE);
 	ck_assert_str_eq(cfg.restore_dir, "snap");
 	ck_assert_uint_eq(cfg.ndisks, 1);
 	ck_assert(cfg.disks[0].read_only);
 	ck_assert_uint_eq(cfg.timeout_s, 9);
 	ck_assert_int_eq(cfg.verbosity, 1);
 	ck_assert_int_eq(cfg.restore_ncmd, 3);
+	ck_assert_str_eq(cfg.restore_cmd[0], "echo");
 	ck_assert_str_eq(cfg.restore_cmd[1], "--not-an-option");
 	/* DIR after the options, and no command. */
 	ck_assert_int_eq(PARSE(&cfg, err, "restore", "--seccomp", "off", "snap"), CLI_RESTORE);
