@@ -135,15 +135,14 @@ static int check_disks(struct restore *r, const struct vm_config *opts)
 		snprintf(d->path_buf, sizeof(d->path_buf), "%s", path);
 		d->path = d->path_buf;
 		d->read_only = i < opts->ndisks ? opts->disks[i].read_only : m->disks[i].read_only;
-		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0)
-			return refuse(r, path, -errno, strerror(errno));
-		off_t end = lseek(fd, 0, SEEK_END);
-		close(fd);
-		if (end < 0 || (uint64_t)end != m->disks[i].size) {
+		uint64_t size;
+		int ret = snapshot_files_disk_size(path, &size);
+		if (ret)
+			return refuse(r, path, ret, strerror(-ret));
+		if (size != m->disks[i].size) {
 			snprintf(why, sizeof(why),
-				 "disk %u is %lld bytes, it was %llu when the snapshot was taken",
-				 i, (long long)end, (unsigned long long)m->disks[i].size);
+				 "disk %u is %llu bytes, it was %llu when the snapshot was taken",
+				 i, (unsigned long long)size, (unsigned long long)m->disks[i].size);
 			return refuse(r, path, -EINVAL, why);
 		}
 	}

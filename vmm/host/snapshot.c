@@ -34,17 +34,6 @@
 #include "kvm/vm_state.h"
 #include "kvmini/log.h"
 
-/* Size of the file or block device at path (its end), or 0 if it cannot be opened. */
-static uint64_t disk_bytes(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return 0;
-	off_t end = lseek(fd, 0, SEEK_END);
-	close(fd);
-	return end > 0 ? (uint64_t)end : 0;
-}
-
 /* What restore must rebuild: from the configuration and the board. */
 static void describe(struct vm *vm, struct snapshot_manifest *m)
 {
@@ -68,7 +57,8 @@ static void describe(struct vm *vm, struct snapshot_manifest *m)
 	m->ndisks = cfg->ndisks;
 	for (unsigned int i = 0; i < cfg->ndisks; i++) {
 		snprintf(m->disks[i].path, sizeof(m->disks[i].path), "%s", cfg->disks[i].path);
-		m->disks[i].size = disk_bytes(cfg->disks[i].path);
+		/* Opened by the board already: a failure here would be a race; it records 0. */
+		snapshot_files_disk_size(cfg->disks[i].path, &m->disks[i].size);
 		m->disks[i].read_only = cfg->disks[i].read_only;
 	}
 	if (cfg->vsock_path) {

@@ -265,3 +265,15 @@ int snapshot_files_open_memory(int dirfd, const char *name, uint64_t size, char 
 	fcntl(fd, F_SETFL, 0);
 	return fd;
 }
+
+int snapshot_files_disk_size(const char *path, uint64_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	off_t end = lseek(fd, 0, SEEK_END);
+	int ret = end < 0 ? -errno : 0;
+	close(fd);
+	*size = end < 0 ? 0 : (uint64_t)end;
+	return ret;
+}

@@ -82,4 +82,11 @@ int snapshot_files_write_memory(int dirfd, const char *name, const uint8_t *mem,
 int snapshot_files_open_memory(int dirfd, const char *name, uint64_t size, char *err,
 			       size_t errlen);
 
+/*
+ * The size in bytes of the disk image or block device at path (its end, as
+ * the disk backend sees it), recorded in the manifest and compared on
+ * restore. 0 or -errno.
+ */
+int snapshot_files_disk_size(const char *path, uint64_t *size);
+
 #endif /* KVMINI_SNAPSHOT_FILES_H */
