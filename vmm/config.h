@@ -67,6 +67,14 @@ struct vm_config {
 	uint32_t vsock_cid;	/* the guest's CID, 3 to 0xfffffffe (virtio 1.2 section 5.10.4) */
 	const char *vsock_path; /* the Unix socket host programs connect to; PATH_P for port P */
 
+	/* Snapshots (vmm/host/snapshot.c, docs/snapshot.md). */
+	const char *snapshot_dir; /* --snapshot-on ready DIR: snapshot when the guest is ready */
+	bool exit_after_snapshot; /* --exit-after-snapshot: end the run (0) once it is written */
+	/* `kvmini restore DIR [-- CMD...]` (vmm/host/restore.c); restore_dir NULL: a run */
+	const char *restore_dir;
+	char **restore_cmd; /* the words after --, handed to the guest's console; NULL: none */
+	int restore_ncmd;
+
 	bool trace;		/* --trace */
 	bool boot_times;	/* --boot-times */
 	bool seccomp;		/* --seccomp=on|off (default on) */
