@@ -22,6 +22,7 @@ struct guest_mem {
 	uint64_t size;	    /* bytes of RAM in all */
 	uint64_t low_size;  /* bytes mapped at guest-physical 0 */
 	uint64_t high_size; /* bytes mapped at KVMINI_HIGH_RAM_START */
+	int fd;		    /* memfd behind a shared mapping (guest_mem_map_shared), else -1 */
 };
 
 /*
@@ -33,7 +34,15 @@ void guest_mem_layout(struct guest_mem *mem, uint8_t *host, uint64_t size);
 /* mmap size bytes of anonymous memory and lay it out. 0 or -errno. */
 int guest_mem_map(struct guest_mem *mem, uint64_t size);
 
-/* Undo guest_mem_map(). */
+/*
+ * Like guest_mem_map(), but the RAM is a memfd mapped MAP_SHARED, kept open
+ * in mem->fd, so that another process (a vhost-user backend such as
+ * virtiofsd) can map the same pages. Call before any seccomp filter
+ * (memfd_create). 0 or -errno.
+ */
+int guest_mem_map_shared(struct guest_mem *mem, uint64_t size);
+
+/* Undo guest_mem_map() or guest_mem_map_shared() (closes mem->fd). */
 void guest_mem_unmap(struct guest_mem *mem);
 
 /*

@@ -20,6 +20,7 @@
 
 #include "abi/kvmini_abi.h"
 #include "board/board.h"
+#include "board/board_fs.h"
 #include "board/board_virtio.h"
 #include "host/chardev_io.h"
 #include "kvmini/chardev.h"
@@ -72,6 +73,8 @@ struct virtio_board {
 	unsigned int nnet_watched; /* nics whose two fds are in the event loop */
 	struct virtio_vsock *vsock;
 	bool vsock_watched; /* its two fds are in the event loop */
+	struct board_fs shares[CONFIG_MAX_SHARES];
+	unsigned int nshares; /* shares[] entries to destroy */
 };
 
 /* Make n's eventfd readable: the I/O thread serves the queue again on its next turn. */
@@ -418,6 +421,26 @@ static void unwatch_vsock(struct virtio_board *b)
 	b->vsock_watched = false;
 }
 
+/*
+ * --share HOSTDIR,TAG[,ro]: virtiofsd and a virtio-fs device on it
+ * (board/board_fs.c). Its queues get ioeventfds like every device's
+ * (slot_place), which the device passes on to virtiofsd as kicks.
+ */
+static int add_share(struct vm *vm, struct virtio_board *b, const struct share_config *share)
+{
+	int err;
+	struct board_slot *s = slot_next(b, "virtio-fs", &err);
+	struct board_fs *sh = &b->shares[b->nshares];
+
+	if (!s)
+		return err;
+	b->nshares++; /* board_fs_destroy() is safe on a failed create */
+	if ((err = board_fs_create(sh, share, &vm->mem, &s->irq)) ||
+	    (err = slot_place(b, s, virtio_fs_mmio(sh->fs))))
+		return err;
+	return board_fs_watch(sh, b->loop);
+}
+
 int board_virtio_setup(struct board *board, const struct vm_config *cfg)
 {
 	struct virtio_board *b = calloc(1, sizeof(*b));
@@ -442,7 +465,12 @@ int board_virtio_setup(struct board *board, const struct vm_config *cfg)
 	/* The vsock device after the NICs, for the same reason. */
 	if (!err && cfg->vsock_path)
 		err = add_vsock(vm, b, cfg);
+	/* Shares after the vsock device, for the same reason. */
+	for (unsigned int i = 0; i < cfg->nshares && !err; i++)
+		err = add_share(vm, b, &cfg->shares[i]);
 	if (err) {
+		for (unsigned int i = 0; i < b->nshares; i++)
+			board_fs_unwatch(&b->shares[i]);
 		unwatch_vsock(b);
 		unwatch_nics(b);
 		/* Stop serving notifications now; the devices stay until board_virtio_destroy(). */
@@ -484,6 +512,9 @@ void board_virtio_destroy(struct board *board)
 	}
 	unwatch_vsock(b);
 	unwatch_nics(b);
+	/* virtiofsd is stopped and reaped here, on every way out of a run that got this far. */
+	for (unsigned int i = 0; i < b->nshares; i++)
+		board_fs_destroy(&b->shares[i]);
 	for (unsigned int i = 0; i < b->nnics; i++)
 		virtio_net_destroy(b->nics[i]);
 	virtio_vsock_destroy(b->vsock); /* closes its sockets and removes PATH */

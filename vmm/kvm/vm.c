@@ -106,12 +106,13 @@ static int set_memory_slot(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t 
 	return 0;
 }
 
-int vm_create_memory(struct vm *vm, uint64_t size)
+int vm_create_memory(struct vm *vm, uint64_t size, bool shared)
 {
-	int ret = guest_mem_map(&vm->mem, size);
+	int ret = shared ? guest_mem_map_shared(&vm->mem, size) : guest_mem_map(&vm->mem, size);
 	if (ret) {
-		log_error("cannot map %llu MiB of guest memory: %s",
-			  (unsigned long long)(size >> 20), strerror(-ret));
+		log_error("cannot map %llu MiB of %sguest memory: %s",
+			  (unsigned long long)(size >> 20), shared ? "shared (memfd) " : "",
+			  strerror(-ret));
 		return ret;
 	}
 	/* Slot 0: RAM below the MMIO hole; slot 1: the rest, above 4 GiB. */

@@ -87,8 +87,12 @@ uint64_t vm_now_ns(void);
  */
 int vm_open(struct vm *vm);
 
-/* Map size bytes of guest RAM and register them with KVM. 0 or -errno. */
-int vm_create_memory(struct vm *vm, uint64_t size);
+/*
+ * Map size bytes of guest RAM and register them with KVM. shared: RAM is a
+ * memfd (guest_mem_map_shared) that vhost-user backends can map, which
+ * --share needs. 0 or -errno.
+ */
+int vm_create_memory(struct vm *vm, uint64_t size, bool shared);
 
 /*
  * In-kernel PICs, IOAPIC and local APICs; with_pit adds the 8254 timer.
