@@ -432,6 +432,71 @@ START_TEST(vsock_errors)
 }
 END_TEST
 
+/* --share HOSTDIR,TAG[,ro]: the tag after the last comma, repeatable; none by default. */
+START_TEST(share_forms)
+{
+	struct vm_config cfg;
+	char err[256];
+	char tag36[64], arg[128];
+
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k"), CLI_RUN);
+	ck_assert_uint_eq(cfg.nshares, 0);
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--share", "/srv/a,data", "--share",
+			       "/srv/b,c,logs,ro"),
+			 CLI_RUN);
+	ck_assert_uint_eq(cfg.nshares, 2);
+	ck_assert_str_eq(cfg.shares[0].dir, "/srv/a");
+	ck_assert_str_eq(cfg.shares[0].tag, "data");
+	ck_assert(!cfg.shares[0].read_only);
+	ck_assert_str_eq(cfg.shares[1].dir, "/srv/b,c"); /* HOSTDIR may hold commas */
+	ck_assert_str_eq(cfg.shares[1].tag, "logs");
+	ck_assert(cfg.shares[1].read_only);
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--share", "/srv,t,rw"), CLI_RUN);
+	ck_assert(!cfg.shares[0].read_only);
+	/* 36 bytes is the longest tag (virtio 1.2 section 5.11.4). */
+	memset(tag36, 't', 36);
+	tag36[36] = '\0';
+	snprintf(arg, sizeof(arg), "/srv,%s", tag36);
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--share", arg), CLI_RUN);
+	ck_assert_str_eq(cfg.shares[0].tag, tag36);
+}
+END_TEST
+
+/* Expect --share ARG to be refused with a message containing want (and naming --share). */
+static void share_refused(const char *arg, const char *want)
+{
+	struct vm_config cfg;
+	char err[256];
+	char *a = (char *)arg;
+
+	ck_assert_msg(PARSE(&cfg, err, "run", "-k", "k", "--share", a) == CLI_ERROR,
+		      "--share %s accepted", arg);
+	ck_assert_msg(strstr(err, "--share") && strstr(err, want), "--share %s: '%s' lacks '%s'",
+		      arg, err, want);
+}
+
+START_TEST(share_errors)
+{
+	struct vm_config cfg;
+	char err[256];
+	char arg[128];
+
+	share_refused("/srv", "HOSTDIR,TAG");
+	share_refused(",tag", "HOSTDIR,TAG");
+	share_refused("/srv,", "TAG must be 1 to 36 bytes");
+	share_refused("/srv,,ro", "TAG must be 1 to 36 bytes");
+	snprintf(arg, sizeof(arg), "/srv,%s", "0123456789abcdef0123456789abcdef01234"); /* 37 */
+	share_refused(arg, "TAG must be 1 to 36 bytes");
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--share", "/a,t", "--share", "/b,t"),
+			 CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "tag 't' is used twice"));
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--share", "/a,1", "--share", "/a,2",
+			       "--share", "/a,3", "--share", "/a,4", "--share", "/a,5"),
+			 CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "too many --share"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cli");
@@ -450,6 +515,8 @@ int main(void)
 	tcase_add_test(tc, net_too_many);
 	tcase_add_test(tc, vsock_forms);
 	tcase_add_test(tc, vsock_errors);
+	tcase_add_test(tc, share_forms);
+	tcase_add_test(tc, share_errors);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
