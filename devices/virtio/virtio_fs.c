@@ -24,18 +24,21 @@ struct virtio_fs {
 	char name[64];	    /* "virtio-fs 'TAG'", for messages */
 	uint8_t config[40]; /* section 5.11.4: tag[36], le32 num_request_queues */
 	bool started;	    /* the backend owns the rings */
-	bool logged_lost;
+	bool logged_stop;
 };
 
-/* The backend is gone or refused the rings: the driver must reset the device (section 2.1.2). */
+/*
+ * The backend is gone or refused the rings: the driver must reset the device
+ * (section 2.1.2). vhost_user.c has logged the cause as an error; this adds
+ * what the guest sees (virtio_mmio_set_broken() logs it once).
+ */
 static void fs_backend_failed(struct virtio_fs *fs, const char *what)
 {
+	char why[128];
+
 	fs->started = false;
-	log_once(&fs->logged_lost, LOG_ERROR,
-		 "%s: virtiofsd %s; the device needs a reset and the guest's requests on this "
-		 "share fail",
-		 fs->name, what);
-	virtio_mmio_set_broken(&fs->vmio, "vhost-user backend failed");
+	snprintf(why, sizeof(why), "virtiofsd %s; the guest's requests on this share fail", what);
+	virtio_mmio_set_broken(&fs->vmio, why);
 }
 
 /* DRIVER_OK: hand every ready ring to the backend. Caller holds dev.lock. */
@@ -93,7 +96,7 @@ static void fs_reset(struct virtio_mmio *vmio)
 		return;
 	fs->started = false;
 	if (vhost_user_stop(fs->vu))
-		log_once(&fs->logged_lost, LOG_ERROR, "%s: virtiofsd did not give the rings back",
+		log_once(&fs->logged_stop, LOG_ERROR, "%s: virtiofsd did not give the rings back",
 			 fs->name);
 }
 
@@ -169,18 +172,25 @@ bool virtio_fs_check_backend(struct virtio_fs *fs)
 	pthread_mutex_lock(&fs->vmio.dev.lock);
 	bool ok = vhost_user_check(fs->vu);
 	if (!ok)
-		fs_backend_failed(fs, "is gone (its connection closed)");
+		fs_backend_failed(fs, "is gone");
 	pthread_mutex_unlock(&fs->vmio.dev.lock);
 	return ok;
 }
 
-void virtio_fs_destroy(struct virtio_fs *fs)
+void virtio_fs_stop(struct virtio_fs *fs)
 {
 	if (!fs)
 		return;
 	pthread_mutex_lock(&fs->vmio.dev.lock);
 	fs_reset(&fs->vmio);
 	pthread_mutex_unlock(&fs->vmio.dev.lock);
+}
+
+void virtio_fs_destroy(struct virtio_fs *fs)
+{
+	if (!fs)
+		return;
+	virtio_fs_stop(fs);
 	vhost_user_close(fs->vu);
 	pthread_mutex_destroy(&fs->vmio.dev.lock);
 	free(fs);

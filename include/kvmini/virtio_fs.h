@@ -68,7 +68,15 @@ void virtio_fs_call(struct virtio_fs *fs, unsigned int q);
  */
 bool virtio_fs_check_backend(struct virtio_fs *fs);
 
-/* Take the rings back from the backend if started, close it, free fs. NULL is fine. */
+/*
+ * Take the rings back from the backend if it has them (GET_VRING_BASE, as
+ * a reset does), so that the backend can be stopped while its connection
+ * is still open: closing it under a running virtiofsd makes it complain.
+ * Takes the device lock. NULL is fine.
+ */
+void virtio_fs_stop(struct virtio_fs *fs);
+
+/* virtio_fs_stop(), close the backend connection, free fs. NULL is fine. */
 void virtio_fs_destroy(struct virtio_fs *fs);
 
 #endif /* KVMINI_VIRTIO_FS_H */

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "board/board_fs.h"
@@ -96,6 +97,14 @@ static void driver_init(struct rig *r)
 
 static void rig_start(struct rig *r, bool read_only)
 {
+	sigset_t stop_signals;
+
+	/* As in kvmini (host/watch.c): the stop signals are blocked when virtiofsd starts. */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGHUP);
+	ck_assert_int_eq(sigprocmask(SIG_BLOCK, &stop_signals, NULL), 0);
 	memset(r, 0, sizeof(*r));
 	make_tree(r);
 	strcpy(r->cfg.dir_buf, r->share);
@@ -110,12 +119,23 @@ static void rig_start(struct rig *r, bool read_only)
 	driver_init(r);
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
 static void rig_stop(struct rig *r)
 {
 	char cmd[128];
+	uint64_t start = now_ms();
 
 	board_fs_destroy(&r->sh);
 	ck_assert_int_eq(r->sh.proc.pid, 0); /* reaped */
+	/* SIGTERM did it, not the SIGKILL after VIRTIOFSD_STOP_MS (kvmini's mask is not
+	 * virtiofsd's). */
+	ck_assert_uint_lt(now_ms() - start, VIRTIOFSD_STOP_MS);
 	guest_mem_unmap(&r->mem);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r->base);
 	ck_assert_int_eq(system(cmd), 0);

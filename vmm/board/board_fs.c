@@ -152,7 +152,9 @@ void board_fs_unwatch(struct board_fs *sh)
 void board_fs_destroy(struct board_fs *sh)
 {
 	board_fs_unwatch(sh);
+	/* Rings back, then virtiofsd stopped, then its socket closed: a quiet exit for it. */
+	virtio_fs_stop(sh->fs);
+	virtiofsd_stop(&sh->proc);
 	virtio_fs_destroy(sh->fs);
 	sh->fs = NULL;
-	virtiofsd_stop(&sh->proc);
 }

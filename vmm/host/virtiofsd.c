@@ -122,16 +122,37 @@ static void child(const struct share_config *share, int listen_fd, int status_fd
 
 	/* Die with kvmini, whatever way it goes. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/*
+	 * kvmini blocks its stop signals (host/watch.c) and exec keeps the
+	 * mask: virtiofsd would ignore our SIGTERM, and its sandboxed child
+	 * the SIGTERM it asks for when its parent dies, and linger. Exec also
+	 * keeps ignored signals ignored. Give it a clean slate.
+	 */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL); /* fails harmlessly for SIGKILL, SIGSTOP, unused numbers */
+	/* Not the terminal: virtiofsd reads nothing from stdin. */
+	int null = open("/dev/null", O_RDONLY);
+	if (null > STDIN_FILENO) {
+		dup2(null, STDIN_FILENO);
+		close(null);
+	}
 	snprintf(source, sizeof(source), "source=%s", share->dir);
 	if ((share->read_only && remount_read_only(share->dir, &ce) < 0) ||
 	    dup2(listen_fd, CHILD_LISTEN_FD) < 0) {
 		ce.err = errno;
 		goto fail;
 	}
-	/* Only stdin/out/err and the socket go to virtiofsd (the status pipe is CLOEXEC). */
+	/*
+	 * Only stdin/out/err and the socket go to virtiofsd (the status pipe is
+	 * CLOEXEC). Its log level is err: at warn it prints "fv_remove_watch:
+	 * TODO!" at every device reset, which is normal operation.
+	 */
 	close_range(CHILD_LISTEN_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
-	char *const argv[] = {(char *)prog, "--fd=3",	      "-o", source, "-o", "cache=auto",
-			      "-o",	    "log_level=warn", NULL};
+	char *const argv[] = {(char *)prog, "--fd=3",	     "-o", source, "-o", "cache=auto",
+			      "-o",	    "log_level=err", NULL};
 	execv(prog, argv);
 	ce.err = errno;
 	ce.step = STEP_EXEC;
