@@ -181,7 +181,8 @@ static int fuse_call(struct rig *r, uint32_t opcode, uint64_t nodeid, const void
 	struct fuse_out_header oh;
 
 	memcpy(inbuf, &in, sizeof(in));
-	memcpy(inbuf + sizeof(in), arg, arglen);
+	if (arglen)
+		memcpy(inbuf + sizeof(in), arg, arglen);
 	if (datalen)
 		memcpy(inbuf + sizeof(in) + arglen, data, datalen);
 	memset(vt_ptr(&r->mem, OUT_GPA), 0xa5, OUT_BYTES);
