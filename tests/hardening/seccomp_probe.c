@@ -133,6 +133,23 @@ static void skip_without_filter(int status_fd)
 	}
 }
 
+/*
+ * Install the monitor's filter (host_sockets: the --net user / --vsock one)
+ * as main.c does, saying which (what: " (with --vsock)"...); exit 77 if this
+ * build installs none. stdout is line-buffered first: its buffer is
+ * allocated now (fstat), before the filter. 0, or 1 if loading failed.
+ */
+static int install_filter(bool host_sockets, const char *what)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	printf("seccomp_probe: installing the filter%s\n", what);
+	if (seccomp_install(host_sockets))
+		return 1;
+	skip_without_filter(status_fd);
+	return 0;
+}
+
 static volatile sig_atomic_t kicked;
 
 static void on_kick(int sig)
@@ -164,12 +181,8 @@ static int probe_allowed(void)
 	unlink(path);
 	struct sigaction sa = {.sa_handler = on_kick};
 	sigemptyset(&sa.sa_mask);
-	setvbuf(stdout, NULL, _IOLBF, 0); /* allocates now: fstat happens before the filter */
-	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	printf("seccomp_probe: installing the filter\n");
-	if (seccomp_install(false))
+	if (install_filter(false, ""))
 		return 1;
-	skip_without_filter(status_fd);
 
 	/* Signals between our own threads (the vCPU kick), and thread creation. */
 	check(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction (vcpus_start's kick handler)");
@@ -250,12 +263,8 @@ static int probe_output(void)
 	}
 	fcntl(pipefd[1], F_SETPIPE_SZ, 4096);
 	close(closed[0]); /* nobody will ever read "gone" */
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	printf("seccomp_probe: installing the filter\n");
-	if (seccomp_install(false))
+	if (install_filter(false, ""))
 		return 1;
-	skip_without_filter(status_fd);
 
 	/* A reader that stops: 200 KB of lines, none of it may block. */
 	char line[64];
@@ -405,12 +414,8 @@ static int probe_net(void)
 		return 1;
 	}
 	struct net_wait w = {.loop = &loop, .be = be};
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	printf("seccomp_probe: installing the filter (no --net user)\n");
-	if (seccomp_install(false))
+	if (install_filter(false, " (no --net user)"))
 		return 1;
-	skip_without_filter(status_fd);
 
 	/* The guest's frame out: sendmsg of header-less iovecs; the peer reads it whole. */
 	uint8_t frame[100], got[256];
@@ -500,12 +505,8 @@ static int probe_net_user(void)
 		fprintf(stderr, "seccomp_probe: cannot open slirp\n");
 		return 1;
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	printf("seccomp_probe: installing the filter (with --net user)\n");
-	if (seccomp_install(true))
+	if (install_filter(true, " (with --net user)"))
 		return 1;
-	skip_without_filter(status_fd);
 
 	struct iovec iov = {f, dhcp_discover(f, mac, xid)};
 	check(net_backend_send(be, &iov, 1) == 0, "net-user: DHCPDISCOVER sent");
@@ -707,12 +708,8 @@ static int probe_vsock(void)
 		perror("seccomp_probe: host programs");
 		return 1;
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	printf("seccomp_probe: installing the filter (with --vsock)\n");
-	if (seccomp_install(true))
+	if (install_filter(true, " (with --vsock)"))
 		return 1;
-	skip_without_filter(status_fd);
 
 	/* Host to guest: accept4 and the CONNECT line (recvfrom); the guest accepts. */
 	check(write(client, "CONNECT 1234\n", 13) == 13, "vsock: the host client writes CONNECT");
@@ -830,12 +827,8 @@ static int probe_share(void)
 	int tick = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	if (tick < 0 || event_loop_add(&loop, tick, EPOLLIN, share_tick, &tick))
 		return 1;
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	printf("seccomp_probe: installing the filter (with --share)\n");
-	if (seccomp_install(false))
+	if (install_filter(false, " (with --share)"))
 		return 1;
-	skip_without_filter(status_fd);
 
 	check(share_driver_ok(&sh[0]), "share: DRIVER_OK hands the rings over (sendmsg, recvfrom)");
 	vsock_wr(VIRTIO_MMIO_QUEUE_NOTIFY, 1);

@@ -293,17 +293,25 @@ START_TEST(net_forms)
 }
 END_TEST
 
-/* Expect --net ARG to be refused with a message containing want (and naming --net). */
-static void net_refused(const char *arg, const char *want)
+/*
+ * Expect `run -k k OPT ARG` to be refused with a message naming OPT and
+ * containing want.
+ */
+static void option_refused(const char *opt, const char *arg, const char *want)
 {
 	struct vm_config cfg;
 	char err[256];
-	char *a = (char *)arg;
 
-	ck_assert_msg(PARSE(&cfg, err, "run", "-k", "k", "--net", a) == CLI_ERROR,
-		      "--net %s accepted", arg);
-	ck_assert_msg(strstr(err, "--net") && strstr(err, want), "--net %s: '%s' lacks '%s'", arg,
+	ck_assert_msg(PARSE(&cfg, err, "run", "-k", "k", (char *)opt, (char *)arg) == CLI_ERROR,
+		      "%s %s accepted", opt, arg);
+	ck_assert_msg(strstr(err, opt) && strstr(err, want), "%s %s: '%s' lacks '%s'", opt, arg,
 		      err, want);
+}
+
+/* Expect --net ARG to be refused with a message containing want (and naming --net). */
+static void net_refused(const char *arg, const char *want)
+{
+	option_refused("--net", arg, want);
 }
 
 START_TEST(net_errors)
@@ -389,14 +397,7 @@ END_TEST
 /* Expect --vsock ARG to be refused with a message containing want (and naming --vsock). */
 static void vsock_refused(const char *arg, const char *want)
 {
-	struct vm_config cfg;
-	char err[256];
-	char *a = (char *)arg;
-
-	ck_assert_msg(PARSE(&cfg, err, "run", "-k", "k", "--vsock", a) == CLI_ERROR,
-		      "--vsock %s accepted", arg);
-	ck_assert_msg(strstr(err, "--vsock") && strstr(err, want), "--vsock %s: '%s' lacks '%s'",
-		      arg, err, want);
+	option_refused("--vsock", arg, want);
 }
 
 START_TEST(vsock_errors)
@@ -462,31 +463,18 @@ START_TEST(share_forms)
 }
 END_TEST
 
-/* Expect --share ARG to be refused with a message containing want (and naming --share). */
-static void share_refused(const char *arg, const char *want)
-{
-	struct vm_config cfg;
-	char err[256];
-	char *a = (char *)arg;
-
-	ck_assert_msg(PARSE(&cfg, err, "run", "-k", "k", "--share", a) == CLI_ERROR,
-		      "--share %s accepted", arg);
-	ck_assert_msg(strstr(err, "--share") && strstr(err, want), "--share %s: '%s' lacks '%s'",
-		      arg, err, want);
-}
-
 START_TEST(share_errors)
 {
 	struct vm_config cfg;
 	char err[256];
 	char arg[128];
 
-	share_refused("/srv", "HOSTDIR,TAG");
-	share_refused(",tag", "HOSTDIR,TAG");
-	share_refused("/srv,", "TAG must be 1 to 36 bytes");
-	share_refused("/srv,,ro", "TAG must be 1 to 36 bytes");
+	option_refused("--share", "/srv", "HOSTDIR,TAG");
+	option_refused("--share", ",tag", "HOSTDIR,TAG");
+	option_refused("--share", "/srv,", "TAG must be 1 to 36 bytes");
+	option_refused("--share", "/srv,,ro", "TAG must be 1 to 36 bytes");
 	snprintf(arg, sizeof(arg), "/srv,%s", "0123456789abcdef0123456789abcdef01234"); /* 37 */
-	share_refused(arg, "TAG must be 1 to 36 bytes");
+	option_refused("--share", arg, "TAG must be 1 to 36 bytes");
 	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--share", "/a,t", "--share", "/b,t"),
 			 CLI_ERROR);
 	ck_assert_ptr_nonnull(strstr(err, "tag 't' is used twice"));
