@@ -16,6 +16,8 @@
 #include <fcntl.h>
 #include <linux/fuse.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "abi/kvmini_abi.h"
 #include "board/board_fs.h"
+#include "board/board_virtio.h"
 #include "unit_run.h"
 #include "virtio_test.h"
 
@@ -87,12 +91,16 @@ static void driver_init(struct rig *r)
 		vt_ring_init(&r->rings[q], &r->mem, 64, VT_RING_GPA + 0x4000 * q);
 		memset(vt_ptr(&r->mem, r->rings[q].desc), 0, 0x4000);
 	}
+	/* Under the device lock, as the bus takes it: the board test has an I/O thread. */
+	pthread_mutex_lock(&r->vmio->dev.lock);
 	uint32_t st = vt_negotiate(r->vmio, 1ULL << VIRTIO_F_VERSION_1);
-	ck_assert_uint_eq(st & VIRTIO_STATUS_FEATURES_OK, VIRTIO_STATUS_FEATURES_OK);
 	for (unsigned int q = 0; q < VIRTIO_FS_NUM_QUEUES; q++)
 		vt_queue_setup(r->vmio, q, &r->rings[q]);
 	vt_driver_ok(r->vmio);
-	ck_assert(!vt_needs_reset(r->vmio));
+	bool broken = vt_needs_reset(r->vmio);
+	pthread_mutex_unlock(&r->vmio->dev.lock);
+	ck_assert_uint_eq(st & VIRTIO_STATUS_FEATURES_OK, VIRTIO_STATUS_FEATURES_OK);
+	ck_assert(!broken);
 }
 
 static void rig_start(struct rig *r, bool read_only)
@@ -149,16 +157,34 @@ static void rig_stop(struct rig *r)
  */
 static bool wait_used(struct rig *r, unsigned int q, uint16_t used_before)
 {
-	struct pollfd p = {vhost_user_call_fd(virtio_fs_backend(r->sh.fs), q), POLLIN, 0};
+	struct pollfd p = {r->sh.fs ? vhost_user_call_fd(virtio_fs_backend(r->sh.fs), q) : -1,
+			   POLLIN, 0};
 	uint64_t count;
 
+	/* Without r->sh.fs the board's I/O thread serves the call eventfd (test_board_share). */
 	for (int waited = 0; waited < WAIT_MS; waited += 10) {
 		if (poll(&p, 1, 10) == 1 && read(p.fd, &count, sizeof(count)) == sizeof(count))
 			virtio_fs_call(r->sh.fs, q);
-		if (vt_used(&r->rings[q])->idx != used_before)
+		if (__atomic_load_n(&vt_used(&r->rings[q])->idx, __ATOMIC_ACQUIRE) != used_before)
 			return true;
 	}
 	return false;
+}
+
+/* A register access as the bus makes it: under the device lock. */
+static uint32_t rig_rd(struct rig *r, uint64_t off)
+{
+	pthread_mutex_lock(&r->vmio->dev.lock);
+	uint32_t v = vt_rd(r->vmio, off);
+	pthread_mutex_unlock(&r->vmio->dev.lock);
+	return v;
+}
+
+static void rig_wr(struct rig *r, uint64_t off, uint32_t v)
+{
+	pthread_mutex_lock(&r->vmio->dev.lock);
+	vt_wr(r->vmio, off, v);
+	pthread_mutex_unlock(&r->vmio->dev.lock);
 }
 
 /*
@@ -190,13 +216,13 @@ static int fuse_call(struct rig *r, uint32_t opcode, uint64_t nodeid, const void
 	vt_desc(ring, 1, OUT_GPA, OUT_BYTES, VIRTQ_DESC_F_WRITE, 0);
 	uint16_t used_before = vt_used(ring)->idx;
 	vt_avail_add(ring, 0);
-	vt_wr(r->vmio, VIRTIO_MMIO_QUEUE_NOTIFY, REQ_Q);
+	rig_wr(r, VIRTIO_MMIO_QUEUE_NOTIFY, REQ_Q);
 	ck_assert_msg(wait_used(r, REQ_Q, used_before), "no answer to FUSE opcode %u within %d ms",
 		      opcode, WAIT_MS);
 	/* The interrupt the guest sees: InterruptStatus bit 0 set, then acknowledged. */
-	ck_assert_uint_eq(vt_rd(r->vmio, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_VRING,
+	ck_assert_uint_eq(rig_rd(r, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_VRING,
 			  VIRTIO_MMIO_INT_VRING);
-	vt_wr(r->vmio, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+	rig_wr(r, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
 	struct virtq_used *used = vt_used(ring);
 	ck_assert_uint_eq((uint16_t)(used->idx - used_before), 1);
 	ck_assert_uint_eq(used->ring[used_before % ring->num].id, 0);
@@ -447,6 +473,95 @@ START_TEST(test_virtiofsd_killed)
 }
 END_TEST
 
+/* SIGKILL this process's children called virtiofsd (the board keeps their pids private). */
+static int kill_virtiofsd_children(void)
+{
+	char path[64], comm[32];
+	int pid, killed = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fscanf(f, "%d", &pid) == 1) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		FILE *c = fopen(path, "r");
+		if (c && fgets(comm, sizeof(comm), c) && strcmp(comm, "virtiofsd\n") == 0 &&
+		    kill(pid, SIGKILL) == 0)
+			killed++;
+		if (c)
+			fclose(c);
+	}
+	fclose(f);
+	return killed;
+}
+
+static void *run_loop(void *loop)
+{
+	return (void *)(intptr_t)event_loop_run(loop);
+}
+
+/*
+ * The board's path (board_virtio.c, board_fs.c) on a VM without KVM: the
+ * share's slot comes after the other devices, and the I/O thread turns
+ * virtiofsd's call into InterruptStatus bit 0, then notices it die.
+ */
+START_TEST(test_board_share)
+{
+	static struct vm vm;
+	static struct board board;
+	static struct vm_config cfg;
+	struct fuse_entry_out e;
+	pthread_t t;
+	void *ret;
+
+	memset(&rig, 0, sizeof(rig));
+	make_tree(&rig);
+	ck_assert_int_eq(guest_mem_map_shared(&rig.mem, VT_MEM_SIZE), 0);
+	vm.kvm_fd = vm.vm_fd = -1;
+	vm.mem = rig.mem; /* the same mapping and memfd */
+	bus_init(&vm.pio, "pio");
+	bus_init(&vm.mmio, "mmio");
+	ck_assert_int_eq(event_loop_init(&vm.loop), 0);
+	board_init(&board, &vm);
+	cfg.rng = true;
+	cfg.nshares = 1;
+	strcpy(cfg.shares[0].dir_buf, rig.share);
+	cfg.shares[0].dir = cfg.shares[0].dir_buf;
+	strcpy(cfg.shares[0].tag, "boardshare");
+	ck_assert_int_eq(board_virtio_setup(&board, &cfg), 0);
+
+	/* The rng first, the share after it: slot 1, GSI 6, and a virtio_mmio.device= entry. */
+	ck_assert_uint_eq(board.res.nvirtio, 2);
+	uint64_t base = board.res.virtio[1].base;
+	ck_assert_uint_eq(base, KVMINI_VIRTIO_MMIO_BASE + KVMINI_VIRTIO_MMIO_STRIDE);
+	ck_assert_int_eq(board.res.virtio[1].gsi, KVMINI_VIRTIO_MMIO_FIRST_GSI + 1);
+	char cmdline[256] = "";
+	ck_assert_int_eq(board_virtio_cmdline(&board, cmdline, sizeof(cmdline)), 0);
+	ck_assert_msg(strstr(cmdline, " virtio_mmio.device=0x200@0xd0001000:6"), "%s", cmdline);
+	struct device *dev = bus_find(&vm.mmio, base, 4);
+	ck_assert_ptr_nonnull(dev);
+	rig.vmio = dev->priv;
+	ck_assert_uint_eq(rig_rd(&rig, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_FS);
+
+	ck_assert_int_eq(pthread_create(&t, NULL, run_loop, &vm.loop), 0);
+	driver_init(&rig);
+	fuse_init(&rig); /* answered through the I/O thread's call_ready() */
+	ck_assert_int_eq(lookup(&rig, FUSE_ROOT_ID, "hello", &e), 0);
+
+	/* virtiofsd killed: the I/O thread's watch marks the device, within the timeout. */
+	ck_assert_int_eq(kill_virtiofsd_children(), 1);
+	for (int waited = 0; waited < WAIT_MS && !vt_needs_reset(rig.vmio); waited += 10)
+		usleep(10000);
+	ck_assert(rig_rd(&rig, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+	event_loop_stop(&vm.loop);
+	ck_assert_int_eq(pthread_join(t, &ret), 0);
+	ck_assert_int_eq((int)(intptr_t)ret, 0);
+	board_virtio_destroy(&board);
+	event_loop_destroy(&vm.loop);
+	rig_stop(&rig); /* the memory, the tree */
+}
+END_TEST
+
 /* What kvmini refuses before it starts anything: a missing program, a file as HOSTDIR. */
 START_TEST(test_check_shares)
 {
@@ -489,6 +604,7 @@ static Suite *virtio_fs_suite(void)
 	tcase_add_test(tc, test_reset_and_restart);
 	tcase_add_test(tc, test_virtiofsd_killed);
 	tcase_add_test(tc, test_check_shares);
+	tcase_add_test(tc, test_board_share);
 	suite_add_tcase(s, tc);
 	return s;
 }
