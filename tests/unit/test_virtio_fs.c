@@ -32,8 +32,9 @@
 #include "unit_run.h"
 #include "virtio_test.h"
 
-#define REQ_Q	  1 /* the request queue; 0 is hiprio */
-#define WAIT_MS	  5000
+#define REQ_Q	1 /* the request queue; 0 is hiprio */
+#define WAIT_MS 5000
+/* Offsets from the rig's gpa: 0, or 4 GiB to test the high RAM region. */
 #define IN_GPA	  VT_DATA_GPA		  /* device-readable: header, arguments, data */
 #define OUT_GPA	  (VT_DATA_GPA + 0x10000) /* device-writable: the answer */
 #define OUT_BYTES 0x10000
@@ -50,6 +51,7 @@ struct rig {
 	struct board_fs sh;
 	struct virtio_mmio *vmio;
 	struct vt_ring rings[VIRTIO_FS_NUM_QUEUES];
+	uint64_t gpa; /* where the rings and buffers are: 0, or KVMINI_HIGH_RAM_START */
 	uint64_t unique;
 };
 
@@ -88,7 +90,7 @@ static void make_tree(struct rig *r)
 static void driver_init(struct rig *r)
 {
 	for (unsigned int q = 0; q < VIRTIO_FS_NUM_QUEUES; q++) {
-		vt_ring_init(&r->rings[q], &r->mem, 64, VT_RING_GPA + 0x4000 * q);
+		vt_ring_init(&r->rings[q], &r->mem, 64, r->gpa + VT_RING_GPA + 0x4000 * q);
 		memset(vt_ptr(&r->mem, r->rings[q].desc), 0, 0x4000);
 	}
 	/* Under the device lock, as the bus takes it: the board test has an I/O thread. */
@@ -103,7 +105,8 @@ static void driver_init(struct rig *r)
 	ck_assert(!broken);
 }
 
-static void rig_start(struct rig *r, bool read_only)
+/* A share on guest RAM of mem_size bytes, the rings and buffers at gpa. */
+static void rig_start_at(struct rig *r, bool read_only, uint64_t mem_size, uint64_t gpa)
 {
 	sigset_t stop_signals;
 
@@ -119,12 +122,18 @@ static void rig_start(struct rig *r, bool read_only)
 	r->cfg.dir = r->cfg.dir_buf;
 	strcpy(r->cfg.tag, "hostshare");
 	r->cfg.read_only = read_only;
-	ck_assert_int_eq(guest_mem_map_shared(&r->mem, VT_MEM_SIZE), 0);
+	r->gpa = gpa;
+	ck_assert_int_eq(guest_mem_map_shared(&r->mem, mem_size), 0);
 	ck_assert_int_ge(r->mem.fd, 0);
 	vt_irq_init(&r->irq);
 	ck_assert_int_eq(board_fs_create(&r->sh, &r->cfg, &r->mem, &r->irq.line), 0);
 	r->vmio = virtio_fs_mmio(r->sh.fs);
 	driver_init(r);
+}
+
+static void rig_start(struct rig *r, bool read_only)
+{
+	rig_start_at(r, read_only, VT_MEM_SIZE, 0);
 }
 
 static uint64_t now_ms(void)
@@ -203,7 +212,8 @@ static int fuse_call(struct rig *r, uint32_t opcode, uint64_t nodeid, const void
 		.unique = ++r->unique,
 		.nodeid = nodeid,
 	};
-	uint8_t *inbuf = vt_ptr(&r->mem, IN_GPA);
+	uint64_t in_gpa = r->gpa + IN_GPA, out_gpa = r->gpa + OUT_GPA;
+	uint8_t *inbuf = vt_ptr(&r->mem, in_gpa);
 	struct fuse_out_header oh;
 
 	memcpy(inbuf, &in, sizeof(in));
@@ -211,9 +221,9 @@ static int fuse_call(struct rig *r, uint32_t opcode, uint64_t nodeid, const void
 		memcpy(inbuf + sizeof(in), arg, arglen);
 	if (datalen)
 		memcpy(inbuf + sizeof(in) + arglen, data, datalen);
-	memset(vt_ptr(&r->mem, OUT_GPA), 0xa5, OUT_BYTES);
-	vt_desc(ring, 0, IN_GPA, in.len, VIRTQ_DESC_F_NEXT, 1);
-	vt_desc(ring, 1, OUT_GPA, OUT_BYTES, VIRTQ_DESC_F_WRITE, 0);
+	memset(vt_ptr(&r->mem, out_gpa), 0xa5, OUT_BYTES);
+	vt_desc(ring, 0, in_gpa, in.len, VIRTQ_DESC_F_NEXT, 1);
+	vt_desc(ring, 1, out_gpa, OUT_BYTES, VIRTQ_DESC_F_WRITE, 0);
 	uint16_t used_before = vt_used(ring)->idx;
 	vt_avail_add(ring, 0);
 	rig_wr(r, VIRTIO_MMIO_QUEUE_NOTIFY, REQ_Q);
@@ -226,7 +236,7 @@ static int fuse_call(struct rig *r, uint32_t opcode, uint64_t nodeid, const void
 	struct virtq_used *used = vt_used(ring);
 	ck_assert_uint_eq((uint16_t)(used->idx - used_before), 1);
 	ck_assert_uint_eq(used->ring[used_before % ring->num].id, 0);
-	memcpy(&oh, vt_ptr(&r->mem, OUT_GPA), sizeof(oh));
+	memcpy(&oh, vt_ptr(&r->mem, out_gpa), sizeof(oh));
 	ck_assert_uint_eq(oh.unique, in.unique);
 	ck_assert_uint_ge(oh.len, sizeof(oh));
 	ck_assert_uint_eq(used->ring[used_before % ring->num].len, oh.len);
@@ -234,7 +244,7 @@ static int fuse_call(struct rig *r, uint32_t opcode, uint64_t nodeid, const void
 	if (got)
 		*got = n;
 	if (out)
-		memcpy(out, (uint8_t *)vt_ptr(&r->mem, OUT_GPA) + sizeof(oh),
+		memcpy(out, (uint8_t *)vt_ptr(&r->mem, out_gpa) + sizeof(oh),
 		       n < outlen ? n : outlen);
 	return oh.error;
 }
@@ -327,6 +337,29 @@ START_TEST(test_guest_reads_host_file)
 	ck_assert_uint_eq(got, strlen(hello_text));
 	ck_assert_str_eq(buf, hello_text);
 	ck_assert_int_gt(rig.irq.pulses, 0);
+	rig_stop(&rig);
+}
+END_TEST
+
+/*
+ * Guest RAM above 3 GiB is a second region (SET_MEM_TABLE sends two, each on
+ * the memfd at its own offset): rings and buffers at 4 GiB are served too.
+ */
+START_TEST(test_high_memory)
+{
+	struct fuse_entry_out e;
+	char buf[256] = {0};
+	uint64_t fh;
+	uint32_t got;
+
+	/* 5 GiB of memfd costs only the pages touched (ftruncate allocates nothing). */
+	rig_start_at(&rig, false, 5ULL << 30, KVMINI_HIGH_RAM_START);
+	ck_assert_uint_eq(rig.mem.high_size, 2ULL << 30);
+	fuse_init(&rig);
+	ck_assert_int_eq(lookup(&rig, FUSE_ROOT_ID, "hello", &e), 0);
+	ck_assert_int_eq(fuse_open(&rig, e.nodeid, O_RDONLY, &fh), 0);
+	ck_assert_int_eq(fuse_read(&rig, e.nodeid, fh, buf, sizeof(buf) - 1, &got), 0);
+	ck_assert_str_eq(buf, hello_text);
 	rig_stop(&rig);
 }
 END_TEST
@@ -599,6 +632,7 @@ static Suite *virtio_fs_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_guest_reads_host_file);
 	tcase_add_test(tc, test_guest_write_shows_on_host);
+	tcase_add_test(tc, test_high_memory);
 	tcase_add_test(tc, test_read_only_refuses_writes);
 	tcase_add_test(tc, test_no_escape);
 	tcase_add_test(tc, test_reset_and_restart);
