@@ -158,28 +158,6 @@ static void rig_stop(struct rig *r)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-/*
- * Wait (bounded) until the backend has used a buffer on queue q since
- * used_before, serving its call eventfd as the I/O thread does (board_fs.c's
- * call_ready). A call may come without news: libvhost-user signals every
- * call eventfd once when it gets it (SET_VRING_CALL). true if it came.
- */
-static bool wait_used(struct rig *r, unsigned int q, uint16_t used_before)
-{
-	struct pollfd p = {r->sh.fs ? vhost_user_call_fd(virtio_fs_backend(r->sh.fs), q) : -1,
-			   POLLIN, 0};
-	uint64_t count;
-
-	/* Without r->sh.fs the board's I/O thread serves the call eventfd (test_board_share). */
-	for (int waited = 0; waited < WAIT_MS; waited += 10) {
-		if (poll(&p, 1, 10) == 1 && read(p.fd, &count, sizeof(count)) == sizeof(count))
-			virtio_fs_call(r->sh.fs, q);
-		if (__atomic_load_n(&vt_used(&r->rings[q])->idx, __ATOMIC_ACQUIRE) != used_before)
-			return true;
-	}
-	return false;
-}
-
 /* A register access as the bus makes it: under the device lock. */
 static uint32_t rig_rd(struct rig *r, uint64_t off)
 {
@@ -194,6 +172,31 @@ static void rig_wr(struct rig *r, uint64_t off, uint32_t v)
 	pthread_mutex_lock(&r->vmio->dev.lock);
 	vt_wr(r->vmio, off, v);
 	pthread_mutex_unlock(&r->vmio->dev.lock);
+}
+
+/*
+ * Wait (bounded) until the backend has used a buffer on queue q since
+ * used_before and the driver has been interrupted for it (InterruptStatus
+ * bit 0: virtiofsd updates the used ring before it signals the call
+ * eventfd). Serves the call eventfd as the I/O thread does (board_fs.c's
+ * call_ready) unless the board's own I/O thread runs (test_board_share).
+ * A call may come without news: libvhost-user signals every call eventfd
+ * once when it gets it (SET_VRING_CALL). true if both came.
+ */
+static bool wait_used(struct rig *r, unsigned int q, uint16_t used_before)
+{
+	struct pollfd p = {r->sh.fs ? vhost_user_call_fd(virtio_fs_backend(r->sh.fs), q) : -1,
+			   POLLIN, 0};
+	uint64_t count;
+
+	for (int waited = 0; waited < WAIT_MS; waited += 10) {
+		if (poll(&p, 1, 10) == 1 && read(p.fd, &count, sizeof(count)) == sizeof(count))
+			virtio_fs_call(r->sh.fs, q);
+		if (__atomic_load_n(&vt_used(&r->rings[q])->idx, __ATOMIC_ACQUIRE) != used_before &&
+		    (rig_rd(r, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_VRING))
+			return true;
+	}
+	return false;
 }
 
 /*
