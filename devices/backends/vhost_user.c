@@ -10,6 +10,7 @@
  * good: the backend is another process whose state we can no longer know.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,6 +352,18 @@ int vhost_user_stop(struct vhost_user *vu)
 			ret = err;
 	}
 	return ret;
+}
+
+int vhost_user_set_kick_fd(struct vhost_user *vu, unsigned int q, int fd)
+{
+	if (q >= vu->nqueues)
+		return -EINVAL;
+	int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup < 0)
+		return -errno;
+	close(vu->kick[q]);
+	vu->kick[q] = dup;
+	return 0;
 }
 
 int vhost_user_kick(struct vhost_user *vu, unsigned int q)

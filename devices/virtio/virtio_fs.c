@@ -74,9 +74,11 @@ static void fs_driver_ok(struct virtio_mmio *vmio)
 }
 
 /*
- * The guest wrote q to QueueNotify (through the ioeventfd and the I/O
- * thread, or an MMIO exit): pass the kick on. The backend serves the ring
- * itself, so there is never work left here.
+ * A notification for queue q reached the transport: a QueueNotify write
+ * through an MMIO exit (where KVM has no ioeventfd; with one, the board made
+ * the ioeventfd the ring's kick eventfd and KVM signals virtiofsd itself),
+ * or the catch-up at DRIVER_OK. Pass the kick on. The backend serves the
+ * ring itself, so there is never work left here.
  */
 static bool fs_queue_notify(struct virtio_mmio *vmio, unsigned int q)
 {

@@ -78,6 +78,15 @@ int vhost_user_start(struct vhost_user *vu, uint64_t features, const struct gues
  */
 int vhost_user_stop(struct vhost_user *vu);
 
+/*
+ * Make ring q's kick eventfd a duplicate of fd (the caller keeps fd) instead
+ * of the one vhost_user_open() made. The board hands over the queue's
+ * ioeventfd this way, so that a guest's QueueNotify write reaches the
+ * backend straight from KVM, with no exit and no monitor thread. Call
+ * before vhost_user_start(). 0 or -errno.
+ */
+int vhost_user_set_kick_fd(struct vhost_user *vu, unsigned int q, int fd);
+
 /* Tell the backend ring q has buffers (write its kick eventfd). 0 or -errno. */
 int vhost_user_kick(struct vhost_user *vu, unsigned int q);
 

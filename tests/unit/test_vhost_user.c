@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -218,6 +219,9 @@ START_TEST(start_sends_memory_and_rings)
 				  SET_VRING_ADDR, SET_VRING_CALL, SET_VRING_KICK, SET_VRING_ENABLE};
 	for (size_t i = 0; i < sizeof(acked) / sizeof(acked[0]); i++)
 		reply(acked[i], VERSION | REPLY | NEED_REPLY, &(uint64_t){0}, 8);
+	/* Ring 1 kicks through an eventfd of the caller's (the board's ioeventfd). */
+	int ioeventfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ck_assert_int_eq(vhost_user_set_kick_fd(vu, 1, ioeventfd), 0);
 	ck_assert_int_eq(vhost_user_start(vu, 1ULL << VIRTIO_F_VERSION_1, &mem, rings, 2), 0);
 
 	expect_msg(SET_FEATURES, &v, sizeof(v), NULL, NULL);
@@ -248,11 +252,14 @@ START_TEST(start_sends_memory_and_rings)
 	close(fds[0]);
 	expect_msg(SET_VRING_KICK, buf, sizeof(buf), fds, &nfds);
 	ck_assert_int_eq(nfds, 1);
-	/* The kick fd is the one vhost_user_kick() writes. */
+	/* The kick fd sent is the caller's eventfd, which vhost_user_kick() writes too. */
 	ck_assert_int_eq(vhost_user_kick(vu, 1), 0);
+	v = 2;
+	ck_assert_int_eq(write(ioeventfd, &v, sizeof(v)), sizeof(v)); /* as KVM would */
 	ck_assert_int_eq(read(fds[0], &v, sizeof(v)), sizeof(v));
-	ck_assert_uint_eq(v, 1);
+	ck_assert_uint_eq(v, 3);
 	close(fds[0]);
+	close(ioeventfd);
 	expect_msg(SET_VRING_ENABLE, buf, sizeof(buf), NULL, NULL);
 	ck_assert_uint_eq(buf[0], 1 | (1ULL << 32));
 

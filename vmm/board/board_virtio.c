@@ -424,7 +424,10 @@ static void unwatch_vsock(struct virtio_board *b)
 /*
  * --share HOSTDIR,TAG[,ro]: virtiofsd and a virtio-fs device on it
  * (board/board_fs.c). Its queues get ioeventfds like every device's
- * (slot_place), which the device passes on to virtiofsd as kicks.
+ * (slot_place), but the I/O thread does not serve them: each becomes its
+ * ring's kick eventfd for virtiofsd, so a guest's QueueNotify write reaches
+ * virtiofsd from KVM directly. Without ioeventfd support the same fd is a
+ * plain eventfd that the MMIO exit path writes (fs_queue_notify).
  */
 static int add_share(struct vm *vm, struct virtio_board *b, const struct share_config *share)
 {
@@ -438,6 +441,15 @@ static int add_share(struct vm *vm, struct virtio_board *b, const struct share_c
 	if ((err = board_fs_create(sh, share, &vm->mem, &s->irq)) ||
 	    (err = slot_place(b, s, virtio_fs_mmio(sh->fs))))
 		return err;
+	for (unsigned int q = 0; q < s->nnotify; q++) {
+		event_loop_remove(b->loop, s->notify[q].fd);
+		err = vhost_user_set_kick_fd(virtio_fs_backend(sh->fs), q, s->notify[q].fd);
+		if (err) {
+			log_error("--share %s: cannot pass on queue %u's kicks: %s", share->tag, q,
+				  strerror(-err));
+			return err;
+		}
+	}
 	return board_fs_watch(sh, b->loop);
 }
 
