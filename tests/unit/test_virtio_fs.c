@@ -598,6 +598,35 @@ START_TEST(test_board_share)
 }
 END_TEST
 
+/*
+ * virtiofsd that cannot start: an exec failure comes back through the
+ * status pipe with its errno; a program that exits at once (here
+ * /bin/false) fails the vhost-user hello with -EPIPE, not a hang. Either
+ * way nothing is left running.
+ */
+START_TEST(test_virtiofsd_fails_to_start)
+{
+	struct board_fs sh;
+	struct guest_mem mem;
+	struct share_config cfg = {.dir = "/tmp", .tag = "t"};
+	struct irq_line irq = {0};
+
+	ck_assert_int_eq(guest_mem_map_shared(&mem, VT_MEM_SIZE), 0);
+	setenv("KVMINI_VIRTIOFSD", "/nonexistent/virtiofsd", 1);
+	ck_assert_int_eq(board_fs_create(&sh, &cfg, &mem, &irq), -ENOENT);
+	ck_assert_int_eq(sh.proc.pid, 0);
+	board_fs_destroy(&sh);
+	setenv("KVMINI_VIRTIOFSD", "/bin/false", 1);
+	uint64_t start = now_ms();
+	ck_assert_int_eq(board_fs_create(&sh, &cfg, &mem, &irq), -EPIPE);
+	ck_assert_uint_lt(now_ms() - start, VHOST_USER_TIMEOUT_MS);
+	board_fs_destroy(&sh);
+	ck_assert_int_eq(sh.proc.pid, 0);
+	unsetenv("KVMINI_VIRTIOFSD");
+	guest_mem_unmap(&mem);
+}
+END_TEST
+
 /* What kvmini refuses before it starts anything: a missing program, a file as HOSTDIR. */
 START_TEST(test_check_shares)
 {
@@ -642,6 +671,7 @@ static Suite *virtio_fs_suite(void)
 	tcase_add_test(tc, test_virtiofsd_killed);
 	tcase_add_test(tc, test_check_shares);
 	tcase_add_test(tc, test_board_share);
+	tcase_add_test(tc, test_virtiofsd_fails_to_start);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -16,6 +16,7 @@
  * backend completes.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +85,9 @@ int board_fs_create(struct board_fs *sh, const struct share_config *cfg,
 	err = vhost_user_open(&vu, sock, sh->name, VIRTIO_FS_NUM_QUEUES);
 	if (err) {
 		char why[96];
+		/* Its socket closes a moment before it can be reaped: wait that moment. */
+		struct pollfd p = {.fd = sh->proc.pidfd, .events = POLLIN};
+		poll(&p, 1, 500);
 		if (virtiofsd_exited(&sh->proc, why, sizeof(why)))
 			log_error("--share %s,%s: virtiofsd %s before answering (its messages are "
 				  "above)",

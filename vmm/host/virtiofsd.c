@@ -114,7 +114,7 @@ static int remount_read_only(const char *dir, struct child_error *ce)
 }
 
 /* Child: set up and exec virtiofsd; on failure report on status_fd and exit. */
-static void child(const struct share_config *share, int listen_fd, int status_fd)
+static void child(const struct share_config *share, int listen_fd, int status_fd, pid_t parent)
 {
 	const char *prog = virtiofsd_program();
 	char source[4200];
@@ -122,6 +122,8 @@ static void child(const struct share_config *share, int listen_fd, int status_fd
 
 	/* Die with kvmini, whatever way it goes. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent) /* kvmini died before the line above */
+		_exit(127);
 	/*
 	 * kvmini blocks its stop signals (host/watch.c) and exec keeps the
 	 * mask: virtiofsd would ignore our SIGTERM, and its sandboxed child
@@ -141,7 +143,9 @@ static void child(const struct share_config *share, int listen_fd, int status_fd
 	}
 	snprintf(source, sizeof(source), "source=%s", share->dir);
 	if ((share->read_only && remount_read_only(share->dir, &ce) < 0) ||
-	    dup2(listen_fd, CHILD_LISTEN_FD) < 0) {
+	    dup2(listen_fd, CHILD_LISTEN_FD) < 0 ||
+	    /* dup2() onto itself keeps SOCK_CLOEXEC: clear it, the socket must survive exec. */
+	    fcntl(CHILD_LISTEN_FD, F_SETFD, 0) < 0) {
 		ce.err = errno;
 		goto fail;
 	}
@@ -190,7 +194,7 @@ int virtiofsd_start(struct virtiofsd *d, const struct share_config *share, int *
 		err = -errno;
 		goto fail_sockets;
 	}
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	if (pid < 0) {
 		err = -errno;
 		close(pipefd[0]);
@@ -198,7 +202,7 @@ int virtiofsd_start(struct virtiofsd *d, const struct share_config *share, int *
 		goto fail_sockets;
 	}
 	if (pid == 0)
-		child(share, listen_fd, pipefd[1]);
+		child(share, listen_fd, pipefd[1], parent);
 	close(pipefd[1]);
 	close(listen_fd);
 	d->pid = pid;
