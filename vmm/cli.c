@@ -70,6 +70,12 @@ void cli_usage(FILE *out)
 		"                         host programs connect to the Unix socket PATH and\n"
 		"                         write \"CONNECT PORT\\n\" to reach guest port PORT; a guest\n"
 		"                         connect to host port P goes to the socket PATH_P\n"
+		"      --share HOSTDIR,TAG[,ro]\n"
+		"                         share a host directory (virtio-fs, served by virtiofsd;\n"
+		"                         needs root): in Linux, mount -t virtiofs TAG /mnt. TAG\n"
+		"                         is 1-36 bytes; ro makes every write fail (EROFS);\n"
+		"                         repeatable (up to %d). KVMINI_VIRTIOFSD names the\n"
+		"                         virtiofsd program (default %s)\n"
 		"      --symbols FILE     guest System.map, to name functions in crash reports\n"
 		"      --trace            print every VM exit, and counts per exit reason at the end\n"
 		"      --boot-times       print boot-phase timestamps at exit\n"
@@ -98,7 +104,8 @@ void cli_usage(FILE *out)
 		"  -V, --version          print the version\n"
 		"\n"
 		"Exit status: the code the guest wrote to the test device, or one of\n",
-		CLI_MAX_CPUS, CONFIG_MAX_DISKS, CONFIG_MAX_NICS, KVMINI_STATUS_TIMEOUT);
+		CLI_MAX_CPUS, CONFIG_MAX_DISKS, CONFIG_MAX_NICS, CONFIG_MAX_SHARES,
+		CONFIG_VIRTIOFSD_DEFAULT, KVMINI_STATUS_TIMEOUT);
 	for (size_t i = 0; i < sizeof(exit_statuses) / sizeof(exit_statuses[0]); i++)
 		fprintf(out, "  %3d  %s\n", exit_statuses[i].status, exit_statuses[i].meaning);
 }
@@ -166,19 +173,23 @@ static int parse_uint(const char *text, unsigned long max, unsigned int *out)
 	return 0;
 }
 
+/* A ",ro" or ",rw" at the end of arg: drop it from *len; true for ",ro". */
+static bool strip_ro_suffix(const char *arg, size_t *len)
+{
+	bool ro = *len >= 3 && strcmp(arg + *len - 3, ",ro") == 0;
+
+	if (ro || (*len >= 3 && strcmp(arg + *len - 3, ",rw") == 0))
+		*len -= 3;
+	return ro;
+}
+
 static enum cli_result parse_disk(struct vm_config *cfg, const char *arg, char *err, size_t errlen)
 {
 	if (cfg->ndisks == CONFIG_MAX_DISKS)
 		return error(err, errlen, "too many --disk options (at most %d)", CONFIG_MAX_DISKS);
 	struct disk_config *d = &cfg->disks[cfg->ndisks];
 	size_t len = strlen(arg);
-	d->read_only = false;
-	if (len >= 3 && strcmp(arg + len - 3, ",ro") == 0) {
-		d->read_only = true;
-		len -= 3;
-	} else if (len >= 3 && strcmp(arg + len - 3, ",rw") == 0) {
-		len -= 3;
-	}
+	d->read_only = strip_ro_suffix(arg, &len);
 	if (len == 0)
 		return error(err, errlen, "--disk needs a path");
 	if (len >= sizeof(d->path_buf))
@@ -388,6 +399,42 @@ static enum cli_result parse_vsock(struct vm_config *cfg, const char *arg, char 
 	return CLI_RUN;
 }
 
+/*
+ * --share HOSTDIR,TAG[,ro] (see cli_usage). The tag is after the last comma,
+ * so HOSTDIR may hold commas and TAG may not. HOSTDIR is checked at step 0
+ * (virtiofsd_check_shares()), with the virtiofsd program.
+ */
+static enum cli_result parse_share(struct vm_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	if (cfg->nshares == CONFIG_MAX_SHARES)
+		return error(err, errlen, "too many --share options (at most %d)",
+			     CONFIG_MAX_SHARES);
+	struct share_config *sh = &cfg->shares[cfg->nshares];
+	size_t len = strlen(arg);
+	sh->read_only = strip_ro_suffix(arg, &len);
+	const char *comma = memrchr(arg, ',', len);
+	if (!comma || comma == arg)
+		return error(err, errlen, "--share takes HOSTDIR,TAG[,ro], not '%s'", arg);
+	size_t dir_len = (size_t)(comma - arg), tag_len = len - dir_len - 1;
+	/* virtio 1.2 section 5.11.4: the tag is 36 bytes at most, and a guest mounts it by name. */
+	if (tag_len == 0 || tag_len > sizeof(sh->tag) - 1)
+		return error(err, errlen,
+			     "--share %s: TAG must be 1 to %zu bytes (virtio-fs tag), not %zu", arg,
+			     sizeof(sh->tag) - 1, tag_len);
+	if (dir_len >= sizeof(sh->dir_buf))
+		return error(err, errlen, "--share: HOSTDIR is too long");
+	memcpy(sh->tag, comma + 1, tag_len);
+	sh->tag[tag_len] = '\0';
+	memcpy(sh->dir_buf, arg, dir_len);
+	sh->dir_buf[dir_len] = '\0';
+	sh->dir = sh->dir_buf;
+	for (unsigned int i = 0; i < cfg->nshares; i++)
+		if (strcmp(cfg->shares[i].tag, sh->tag) == 0)
+			return error(err, errlen, "--share: tag '%s' is used twice", sh->tag);
+	cfg->nshares++;
+	return CLI_RUN;
+}
+
 static enum cli_result check_mem(uint64_t mem, uint64_t host_ram, const char *arg, char *err,
 				 size_t errlen)
 {
@@ -412,6 +459,7 @@ enum {
 	OPT_RNG,
 	OPT_NET,
 	OPT_VSOCK,
+	OPT_SHARE,
 	OPT_SYMBOLS,
 	OPT_TRACE,
 	OPT_BOOT_TIMES,
@@ -432,6 +480,7 @@ static const struct option long_options[] = {
 	{"rng", no_argument, NULL, OPT_RNG},
 	{"net", required_argument, NULL, OPT_NET},
 	{"vsock", required_argument, NULL, OPT_VSOCK},
+	{"share", required_argument, NULL, OPT_SHARE},
 	{"symbols", required_argument, NULL, OPT_SYMBOLS},
 	{"trace", no_argument, NULL, OPT_TRACE},
 	{"boot-times", no_argument, NULL, OPT_BOOT_TIMES},
@@ -494,6 +543,8 @@ static enum cli_result parse_option(int opt, char *arg, uint64_t host_ram, struc
 		return parse_net(cfg, arg, err, errlen);
 	case OPT_VSOCK:
 		return parse_vsock(cfg, arg, err, errlen);
+	case OPT_SHARE:
+		return parse_share(cfg, arg, err, errlen);
 	case OPT_SYMBOLS:
 		cfg->symbols_path = arg;
 		return CLI_RUN;
@@ -636,6 +687,10 @@ static enum cli_result parse_run(int nargs, char **args, uint64_t host_ram, stru
 		return error(err, errlen,
 			     "--snapshot-on cannot be used with --net: virtio-net has no device "
 			     "state yet");
+	if (cfg->snapshot_dir && cfg->nshares)
+		return error(err, errlen,
+			     "--snapshot-on cannot be used with --share: a virtio-fs device's "
+			     "queues live in virtiofsd, which cannot be saved");
 	return CLI_RUN;
 }
 

@@ -24,6 +24,7 @@
 #include "host/symbols.h"
 #include "kvm/vcpu.h"
 #include "kvm/vm.h"
+#include "host/virtiofsd.h"
 #include "host/watch.h"
 
 static uint64_t host_ram_bytes(void)
@@ -83,6 +84,11 @@ static int setup(struct vm *vm, struct board *board, struct watch *watch,
 	 */
 	if ((ret = boot_check_inputs(cfg)))
 		return ret;
+	char why[512];
+	if ((ret = virtiofsd_check_shares(cfg, why, sizeof(why)))) {
+		log_error("%s", why);
+		return ret;
+	}
 	if (cfg->symbols_path) {
 		char err[256];
 		ret = symbols_load(syms, cfg->symbols_path, err, sizeof(err));
@@ -111,9 +117,10 @@ static int setup(struct vm *vm, struct board *board, struct watch *watch,
 	enum kernel_kind kind = boot_detect(cfg->kernel_path);
 	bool is_linux = kind != KERNEL_ELF;
 	bool has_virtio = cfg->ndisks || cfg->console != CONSOLE_NONE || cfg->rng || cfg->nnics ||
-			  cfg->vsock_path;
+			  cfg->vsock_path || cfg->nshares;
 	bool need_irqchip = is_linux || has_virtio || cfg->cpus > 1 || board_labs_need_irqchip();
-	if ((ret = vm_open(vm)) || (ret = vm_create_memory(vm, cfg->mem_size)) ||
+	/* With --share, RAM is a memfd that virtiofsd maps (vhost-user SET_MEM_TABLE). */
+	if ((ret = vm_open(vm)) || (ret = vm_create_memory(vm, cfg->mem_size, cfg->nshares > 0)) ||
 	    (need_irqchip && (ret = vm_create_irqchip(vm, is_linux))))
 		return ret;
 

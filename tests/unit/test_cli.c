@@ -293,17 +293,25 @@ START_TEST(net_forms)
 }
 END_TEST
 
-/* Expect --net ARG to be refused with a message containing want (and naming --net). */
-static void net_refused(const char *arg, const char *want)
+/*
+ * Expect `run -k k OPT ARG` to be refused with a message naming OPT and
+ * containing want.
+ */
+static void option_refused(const char *opt, const char *arg, const char *want)
 {
 	struct vm_config cfg;
 	char err[256];
-	char *a = (char *)arg;
 
-	ck_assert_msg(PARSE(&cfg, err, "run", "-k", "k", "--net", a) == CLI_ERROR,
-		      "--net %s accepted", arg);
-	ck_assert_msg(strstr(err, "--net") && strstr(err, want), "--net %s: '%s' lacks '%s'", arg,
+	ck_assert_msg(PARSE(&cfg, err, "run", "-k", "k", (char *)opt, (char *)arg) == CLI_ERROR,
+		      "%s %s accepted", opt, arg);
+	ck_assert_msg(strstr(err, opt) && strstr(err, want), "%s %s: '%s' lacks '%s'", opt, arg,
 		      err, want);
+}
+
+/* Expect --net ARG to be refused with a message containing want (and naming --net). */
+static void net_refused(const char *arg, const char *want)
+{
+	option_refused("--net", arg, want);
 }
 
 START_TEST(net_errors)
@@ -436,6 +444,10 @@ START_TEST(snapshot_and_restore_errors)
 		PARSE(&cfg, err, "run", "-k", "k", "--net", "user", "--snapshot-on", "ready", "d"),
 		CLI_ERROR);
 	ck_assert_ptr_nonnull(strstr(err, "virtio-net"));
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--share", "/tmp,t", "--snapshot-on",
+			       "ready", "d"),
+			 CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "virtiofsd"));
 	ck_assert_int_eq(PARSE(&cfg, err, "restore"), CLI_ERROR);
 	ck_assert_ptr_nonnull(strstr(err, "snapshot directory"));
 	ck_assert_int_eq(PARSE(&cfg, err, "restore", "a", "b"), CLI_ERROR);
@@ -453,14 +465,7 @@ END_TEST
 /* Expect --vsock ARG to be refused with a message containing want (and naming --vsock). */
 static void vsock_refused(const char *arg, const char *want)
 {
-	struct vm_config cfg;
-	char err[256];
-	char *a = (char *)arg;
-
-	ck_assert_msg(PARSE(&cfg, err, "run", "-k", "k", "--vsock", a) == CLI_ERROR,
-		      "--vsock %s accepted", arg);
-	ck_assert_msg(strstr(err, "--vsock") && strstr(err, want), "--vsock %s: '%s' lacks '%s'",
-		      arg, err, want);
+	option_refused("--vsock", arg, want);
 }
 
 START_TEST(vsock_errors)
@@ -496,6 +501,58 @@ START_TEST(vsock_errors)
 }
 END_TEST
 
+/* --share HOSTDIR,TAG[,ro]: the tag after the last comma, repeatable; none by default. */
+START_TEST(share_forms)
+{
+	struct vm_config cfg;
+	char err[256];
+	char tag36[64], arg[128];
+
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k"), CLI_RUN);
+	ck_assert_uint_eq(cfg.nshares, 0);
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--share", "/srv/a,data", "--share",
+			       "/srv/b,c,logs,ro"),
+			 CLI_RUN);
+	ck_assert_uint_eq(cfg.nshares, 2);
+	ck_assert_str_eq(cfg.shares[0].dir, "/srv/a");
+	ck_assert_str_eq(cfg.shares[0].tag, "data");
+	ck_assert(!cfg.shares[0].read_only);
+	ck_assert_str_eq(cfg.shares[1].dir, "/srv/b,c"); /* HOSTDIR may hold commas */
+	ck_assert_str_eq(cfg.shares[1].tag, "logs");
+	ck_assert(cfg.shares[1].read_only);
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--share", "/srv,t,rw"), CLI_RUN);
+	ck_assert(!cfg.shares[0].read_only);
+	/* 36 bytes is the longest tag (virtio 1.2 section 5.11.4). */
+	memset(tag36, 't', 36);
+	tag36[36] = '\0';
+	snprintf(arg, sizeof(arg), "/srv,%s", tag36);
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--share", arg), CLI_RUN);
+	ck_assert_str_eq(cfg.shares[0].tag, tag36);
+}
+END_TEST
+
+START_TEST(share_errors)
+{
+	struct vm_config cfg;
+	char err[256];
+	char arg[128];
+
+	option_refused("--share", "/srv", "HOSTDIR,TAG");
+	option_refused("--share", ",tag", "HOSTDIR,TAG");
+	option_refused("--share", "/srv,", "TAG must be 1 to 36 bytes");
+	option_refused("--share", "/srv,,ro", "TAG must be 1 to 36 bytes");
+	snprintf(arg, sizeof(arg), "/srv,%s", "0123456789abcdef0123456789abcdef01234"); /* 37 */
+	option_refused("--share", arg, "TAG must be 1 to 36 bytes");
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--share", "/a,t", "--share", "/b,t"),
+			 CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "tag 't' is used twice"));
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--share", "/a,1", "--share", "/a,2",
+			       "--share", "/a,3", "--share", "/a,4", "--share", "/a,5"),
+			 CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "too many --share"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cli");
@@ -516,6 +573,8 @@ int main(void)
 	tcase_add_test(tc, vsock_errors);
 	tcase_add_test(tc, snapshot_and_restore_forms);
 	tcase_add_test(tc, snapshot_and_restore_errors);
+	tcase_add_test(tc, share_forms);
+	tcase_add_test(tc, share_errors);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -6,8 +6,8 @@
  *
  * Each device gets the next virtio-mmio slot from the board's device manager
  * (board/resources.h), in the order: each --disk, then the console, then the
- * rng, then each --net, then the --vsock device (last, so that adding a NIC
- * or a vsock device moves no other device). So device n sits at
+ * rng, then each --net, then the --vsock device, then each --share (last,
+ * so that adding a NIC, a vsock device or a share moves no other device). So device n sits at
  * KVMINI_VIRTIO_MMIO_BASE + n * KVMINI_VIRTIO_MMIO_STRIDE and raises GSI
  * KVMINI_VIRTIO_MMIO_FIRST_GSI + n (include/abi/kvmini_abi.h); the slots are listed in
  * board->res.virtio[] for the FDT and the Linux command line.

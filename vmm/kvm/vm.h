@@ -91,12 +91,16 @@ uint64_t vm_now_ns(void);
  */
 int vm_open(struct vm *vm);
 
-/* Map size bytes of guest RAM and register them with KVM. 0 or -errno. */
-int vm_create_memory(struct vm *vm, uint64_t size);
+/*
+ * Map size bytes of guest RAM and register them with KVM. shared: RAM is a
+ * memfd (guest_mem_map_shared) that vhost-user backends can map, which
+ * --share needs. 0 or -errno.
+ */
+int vm_create_memory(struct vm *vm, uint64_t size, bool shared);
 
 /*
  * The same, with RAM mapped copy-on-write from the file fd (a snapshot's
- * memory.bin, guest_mem_map_file()); fd -1 is vm_create_memory(). 0 or -errno.
+ * memory.bin, guest_mem_map_file()). 0 or -errno.
  */
 int vm_create_memory_file(struct vm *vm, uint64_t size, int fd);
 
