@@ -20,6 +20,7 @@
 
 #include "board/bus.h"
 #include "host/event_loop.h"
+#include "kvm/vcpu_pause.h"
 #include "kvmini/guest_mem.h"
 #include "kvmini/irq.h"
 
@@ -51,6 +52,7 @@ struct vm {
 
 	struct vcpu *vcpus;
 	unsigned int ncpus;
+	struct vcpu_pause pause; /* vcpus_pause(): every vCPU parked outside KVM_RUN */
 
 	/* What this KVM offers (checked once in vm_open). */
 	bool has_irqchip;   /* KVM_CREATE_IRQCHIP done */
