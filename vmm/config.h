@@ -67,6 +67,19 @@ struct vm_config {
 	uint32_t vsock_cid;	/* the guest's CID, 3 to 0xfffffffe (virtio 1.2 section 5.10.4) */
 	const char *vsock_path; /* the Unix socket host programs connect to; PATH_P for port P */
 
+	/*
+	 * The control socket (docs/control.md): --control PATH, or with only
+	 * --name NAME, RUNTIME_DIR/NAME.sock (host/control_client.h); both
+	 * NULL: none. name is also what `kvmini list` and status show.
+	 */
+	const char *control_path;
+	const char *name;
+
+	/* `kvmini ctl TARGET CMD [ARG]` (vmm/ctl.c): TARGET a socket path or a VM name. */
+	const char *ctl_target;
+	const char *ctl_cmd;
+	const char *ctl_arg; /* snapshot's DIR, else NULL */
+
 	bool trace;		/* --trace */
 	bool boot_times;	/* --boot-times */
 	bool seccomp;		/* --seccomp=on|off (default on) */
@@ -76,11 +89,12 @@ struct vm_config {
 
 /*
  * Does the monitor open host sockets while the guest runs: libslirp for a
- * --net user NIC, or the --vsock backend (accept, connect to PATH_P)?
+ * --net user NIC, the --vsock backend (accept, connect to PATH_P), or the
+ * control socket (accept4, send, and unlink at teardown)?
  */
 static inline bool config_needs_host_sockets(const struct vm_config *cfg)
 {
-	if (cfg->vsock_path)
+	if (cfg->vsock_path || cfg->control_path || cfg->name)
 		return true;
 	for (unsigned int i = 0; i < cfg->nnics; i++)
 		if (cfg->nics[i].kind == NET_USER)

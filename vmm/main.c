@@ -14,6 +14,8 @@
 #include "board/board_labs.h"
 #include "boot/boot.h"
 #include "cli.h"
+#include "ctl.h"
+#include "host/control_vm.h"
 #include "host/stdin_console.h"
 #include "kvm/host_quirks.h"
 #include "kvmini/log.h"
@@ -49,7 +51,7 @@ static int host_info(void)
 }
 
 /* Everything before the first KVM_RUN. Logs its own errors. 0 or -errno. */
-static int setup(struct vm *vm, struct board *board, struct watch *watch,
+static int setup(struct vm *vm, struct board *board, struct watch *watch, struct control_vm *ctl,
 		 const struct vm_config *cfg, struct symbols *syms)
 {
 	int ret;
@@ -75,6 +77,9 @@ static int setup(struct vm *vm, struct board *board, struct watch *watch,
 			vm->symbols = syms;
 		}
 	}
+	/* The control socket: a name another live VM holds is refused here too. */
+	if ((ret = control_vm_open(ctl, vm, cfg)))
+		return ret;
 	vm->quirks = host_quirks_detect();
 	log_debug("KVM host kind: %s", vm->quirks->name);
 
@@ -94,9 +99,12 @@ static int setup(struct vm *vm, struct board *board, struct watch *watch,
 	    (need_irqchip && (ret = vm_create_irqchip(vm, is_linux))))
 		return ret;
 
-	/* 2. The I/O thread's loop, and the signals and watchdog that end a run. */
+	/*
+	 * 2. The I/O thread's loop, the signals and watchdog that end a run,
+	 * and the control socket's requests (host/control_vm.c).
+	 */
 	if ((ret = event_loop_init(&vm->loop)) || (ret = watch_signals(watch, vm)) ||
-	    (ret = watch_timeout(watch, cfg->timeout_s))) {
+	    (ret = watch_timeout(watch, cfg->timeout_s)) || (ret = control_vm_start(ctl))) {
 		log_error("cannot set up the event loop: %s", strerror(-ret));
 		return ret;
 	}
@@ -121,6 +129,7 @@ int main(int argc, char **argv)
 	struct watch watch = {0};
 	struct vm_config cfg;
 	struct symbols syms = {0};
+	struct control_vm ctl;
 	char err[512];
 
 	vm.start_ns = vm_now_ns();
@@ -129,6 +138,10 @@ int main(int argc, char **argv)
 		return 0;
 	case CLI_HOST_INFO:
 		return host_info();
+	case CLI_CTL:
+		return ctl_command(&cfg, stdout);
+	case CLI_LIST:
+		return ctl_list(stdout);
 	case CLI_ERROR:
 		log_error("%s", err);
 		return KVMINI_STATUS_SETUP_ERROR;
@@ -138,9 +151,10 @@ int main(int argc, char **argv)
 	log_set_level(cfg.verbosity >= 2 ? LOG_DEBUG : cfg.verbosity == 1 ? LOG_INFO : LOG_WARN);
 	vm.ncpus = cfg.cpus;
 	vm.trace = cfg.trace;
+	control_server_init(&ctl.srv);
 
 	int status = KVMINI_STATUS_SETUP_ERROR;
-	if (setup(&vm, &board, &watch, &cfg, &syms) == 0) {
+	if (setup(&vm, &board, &watch, &ctl, &cfg, &syms) == 0) {
 		vm_mark(&vm, "VM ready", -1);
 		/*
 		 * 6. Run: vCPU threads run the guest; this thread serves I/O until a
@@ -155,9 +169,13 @@ int main(int argc, char **argv)
 		}
 	}
 
-	/* 7. Tear down, on every path: vCPUs stopped, disks flushed, terminal restored. */
+	/*
+	 * 7. Tear down, on every path: vCPUs stopped, the control socket
+	 * removed, disks flushed, terminal restored.
+	 */
 	vm_request_stop(&vm, status);
 	vcpus_stop(&vm);
+	control_vm_close(&ctl);
 	board_labs_destroy(&board);
 	board_shutdown(&board);
 	stdin_console_restore();
