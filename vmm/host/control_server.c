@@ -20,6 +20,8 @@
 
 /* New connections taken per wake-up: the loop goes back to stop requests in between. */
 #define ACCEPT_BUDGET 4
+/* Connections the kernel queues for us; beyond them a client's connect waits (unix(7)). */
+#define LISTEN_BACKLOG 16
 
 struct control_client {
 	struct control_server *srv;
@@ -125,8 +127,10 @@ static void client_serve_lines(struct control_client *c)
 	}
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
-	if (c->in_len == sizeof(c->in) && c->out_len == 0) {
-		/* A full buffer and no newline: refuse, then skip to the next newline. */
+	if (c->discarding) {
+		c->in_len = 0; /* still inside the oversize request: no newline yet */
+	} else if (c->in_len == sizeof(c->in) && c->out_len == 0) {
+		/* A full buffer and no newline: refuse once, then skip to the next newline. */
 		char msg[80];
 		errbuf_set(msg, sizeof(msg), 0, "request longer than %d bytes",
 			   CONTROL_PROTO_MAX_REQUEST);
@@ -134,8 +138,6 @@ static void client_serve_lines(struct control_client *c)
 		client_flush(c);
 		c->discarding = true;
 		c->in_len = 0;
-	} else if (c->discarding) {
-		c->in_len = 0; /* still inside the oversize request */
 	}
 }
 
@@ -270,7 +272,7 @@ int control_server_open(struct control_server *srv, const char *path, char *err,
 			   ret == -EADDRINUSE ? "another VM just took it" : strerror(-ret));
 		goto fail;
 	}
-	if (listen(fd, CONTROL_SERVER_MAX_CLIENTS) < 0) {
+	if (listen(fd, LISTEN_BACKLOG) < 0) {
 		ret = errbuf_set(err, errlen, -errno, "control socket '%s': %s", path,
 				 strerror(errno));
 		unlink(path);
