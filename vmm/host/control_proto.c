@@ -53,6 +53,16 @@ char *control_proto_line(struct json_object *reply, size_t *len)
 	return line;
 }
 
+/* Are the n bytes at p (not NUL-terminated) all JSON whitespace? */
+static bool only_blanks(const char *p, size_t n)
+{
+	while (n && (*p == ' ' || *p == '\t' || *p == '\r')) {
+		p++;
+		n--;
+	}
+	return n == 0;
+}
+
 /* The request as an object, or NULL with the reason in err. The caller owns it. */
 static struct json_object *parse(const char *line, size_t len, char *err, size_t errlen)
 {
@@ -76,7 +86,7 @@ static struct json_object *parse(const char *line, size_t len, char *err, size_t
 		snprintf(err, errlen, "the request is not complete JSON");
 	} else if (jerr != json_tokener_success) {
 		snprintf(err, errlen, "the request is not JSON: %s", json_tokener_error_desc(jerr));
-	} else if (strspn(line + end, " \t\r") != len - end) {
+	} else if (!only_blanks(line + end, len - end)) {
 		snprintf(err, errlen, "text after the JSON object");
 	} else if (!json_object_is_type(req, json_type_object)) {
 		snprintf(err, errlen, "the request must be a JSON object");
