@@ -58,6 +58,15 @@ cat "$dir/vsock.out"
 grep -q 'vsock: every call worked' "$dir/vsock.out" ||
 	check_fail "vsock: the probe did not report every call working"
 
+# 1e. The control socket under the filter --control selects: accept4, a
+#     request read and answered, the stop, the socket file removed.
+TMPDIR=$dir "$probe" control >"$dir/control.out" 2>&1
+status=$?
+cat "$dir/control.out"
+[ $status -eq 0 ] || check_fail "control socket: status $status"
+grep -q 'control: every call worked' "$dir/control.out" ||
+	check_fail "control: the probe did not report every call working"
+
 # How this host treats int $0x80 with no filter at all: getpid answers
 # (IA-32 emulation on: the filter must refuse the call), or a
 # general-protection fault kills the probe with SIGSEGV (128 + 11 in the
