@@ -65,7 +65,7 @@ cat "$tmp/status"
 json_check "j['ok'] and j['state'] == 'running' and j['vcpus'] == 1 and j['name'] == 'tick' and
 	j['pid'] == $pid and j['memory_bytes'] == 128 << 20 and j['uptime_ms'] > 0 and
 	j['exits'].get('io', 0) > 0 and
-	any(d['name'] == 'COM1' and d['base'] == '0x3f8' for d in j['devices'])" <"$tmp/status" ||
+	any(d['name'] == 'serial' and d['base'] == '0x3f8' for d in j['devices'])" <"$tmp/status" ||
 	check_fail "status lacks a documented field"
 
 [ "$("$kvmini" ctl tick pause)" = paused ] || check_fail "ctl pause"

@@ -49,7 +49,7 @@ static int fake_status(void *opaque, struct json_object *reply, char *err, size_
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	long long ms = (now.tv_sec - f->start.tv_sec) * 1000LL +
 		       (now.tv_nsec - f->start.tv_nsec) / 1000000;
-	json_object_object_add(uart, "name", json_object_new_string("COM1"));
+	json_object_object_add(uart, "name", json_object_new_string("serial"));
 	json_object_object_add(uart, "space", json_object_new_string("pio"));
 	json_object_object_add(uart, "base", json_object_new_string("0x3f8"));
 	json_object_object_add(uart, "size", json_object_new_int(8));
