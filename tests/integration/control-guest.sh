@@ -31,12 +31,8 @@ start() {
 		>"$tmp/out" 2>"$tmp/err" </dev/null &
 	pid=$!
 	lib_pids=$pid
-	i=0
-	while ! grep -qs '^tick 3$' "$tmp/out" && [ $i -lt 600 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	grep -qs '^tick 3$' "$tmp/out" || fail "the ticker did not tick: $(cat "$tmp/out" "$tmp/err")"
+	lib_wait_line "$tmp/out" '^tick 3$' 30 ||
+		fail "the ticker did not tick: $(cat "$tmp/out" "$tmp/err")"
 }
 
 # finish WANT_STATUS WHAT: wait for kvmini and check its status.

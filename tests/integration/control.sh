@@ -33,12 +33,8 @@ start_fake() {
 	"$fake" "$1" "$2" >"$tmp/fake.out" 2>"$tmp/fake.err" &
 	fake_pid=$!
 	lib_pids="$lib_pids $fake_pid"
-	i=0
-	while ! grep -qs '^ready' "$tmp/fake.out" && [ $i -lt 200 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	grep -qs '^ready' "$tmp/fake.out" || fail "the fake VM did not start: $(cat "$tmp/fake.err")"
+	lib_wait_line "$tmp/fake.out" '^ready' 10 ||
+		fail "the fake VM did not start: $(cat "$tmp/fake.err")"
 }
 
 # json_check 'PYTHON EXPRESSION over j': the JSON on stdin makes it true.
