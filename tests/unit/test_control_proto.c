@@ -190,6 +190,7 @@ START_TEST(op_failures_are_replies)
 	ck_assert(!ASK(&f, "{\"cmd\":\"resume\"}", line));
 	ck_assert_ptr_nonnull(strstr(line, "resume failed: Device or resource busy"));
 	ck_assert(!ASK(&f, "{\"cmd\":\"snapshot\",\"dir\":\"d\"}", line));
+	ck_assert_ptr_nonnull(strstr(line, "snapshot failed: Device or resource busy"));
 
 	/* A VM without a callback says so. */
 	struct control_ops none = {0};

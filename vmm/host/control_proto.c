@@ -154,8 +154,9 @@ static int dispatch(const struct control_ops *ops, void *opaque, int c, const ch
 	case CMD_SNAPSHOT:
 		if (!ops->snapshot)
 			return -ENOTSUP;
-		if (ops->snapshot(opaque, dir, err, errlen))
-			return -EIO;
+		int ret = ops->snapshot(opaque, dir, err, errlen);
+		if (ret)
+			return ret;
 		return json_object_object_add(reply, "dir", json_object_new_string(dir)) ? -ENOMEM
 											 : 0;
 	case CMD_STOP:

@@ -136,7 +136,7 @@ static int vm_snapshot(void *opaque, const char *dir, char *err, size_t errlen)
 	return errbuf_set(err, errlen, -ENOTSUP, "snapshot support is not built in");
 }
 
-/* End the run with status, and say why once the run is over (as a signal does). */
+/* End the run with status, saying on stderr who ended it (as a signal stop does). */
 static int end_run(struct control_vm *c, int status, const char *cmd, char *err, size_t errlen)
 {
 	if (vm_stopping(c->vm))
