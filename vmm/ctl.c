@@ -66,7 +66,9 @@ static int ask(const char *path, const char *what, const char *cmd, const char *
 	}
 	int ret = control_client_request(path, req, timeout_ms, reply, err, sizeof(err));
 	json_object_put(req);
-	if (ret)
+	if (ret && strchr(what, '/'))
+		log_error("ctl: %s", err); /* err names the path already */
+	else if (ret)
 		log_error("ctl %s: %s", what, err);
 	return ret;
 }
