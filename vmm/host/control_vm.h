@@ -7,13 +7,16 @@
  *   status    state, vCPUs, memory, the board's devices, uptime, exit counts
  *   pause     vcpus_pause() (kvm/vcpu_pause.h): every vCPU parked outside KVM_RUN
  *   resume    vcpus_resume()
- *   snapshot  not built in yet: an error reply says so
+ *   snapshot  c->snapshot(vm, dir) when set (and no seccomp filter is on, since
+ *             a snapshot writes files); else an error reply says why
  *   stop      vm_request_stop(KVMINI_STATUS_OK): the normal teardown follows
  *             (disks flushed, console drained); the guest is not asked first
  *   kill      vm_request_stop(KVMINI_STATUS_KILLED)
  */
 #ifndef KVMINI_CONTROL_VM_H
 #define KVMINI_CONTROL_VM_H
+
+#include <stdbool.h>
 
 #include "host/control_server.h"
 
@@ -25,6 +28,14 @@ struct control_vm {
 	struct control_server srv;
 	struct vm *vm;
 	const char *name; /* --name, or NULL */
+	/*
+	 * Writes a snapshot of vm into dir on the I/O thread, 0 or -errno
+	 * with the cause logged: host/snapshot.h's snapshot_take() where the
+	 * build has it. NULL (what control_vm_open() sets): "snapshot support
+	 * is not built in".
+	 */
+	int (*snapshot)(struct vm *vm, const char *dir);
+	bool filtered; /* a seccomp filter will be on (--seccomp on): no files can be written */
 };
 
 /* The ops control_vm_start() serves with; opaque is the struct control_vm. */
