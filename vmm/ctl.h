@@ -10,7 +10,8 @@
 
 #include "config.h"
 
-#define CTL_TIMEOUT_MS	5000 /* ctl: a VM that does not answer in 5 s is reported */
+/* ctl: a VM that does not answer in 10 s is reported; a pause may take 5 s (vcpu_pause.h). */
+#define CTL_TIMEOUT_MS	10000
 #define LIST_TIMEOUT_MS 1000 /* list: per VM, so a hung one does not hold up the rest */
 
 /*
