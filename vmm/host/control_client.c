@@ -67,11 +67,13 @@ int control_runtime_dir_make(const char *dir, char *err, size_t errlen)
 {
 	struct stat st;
 
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return errbuf_set(
-			err, errlen, -errno, "cannot create the runtime directory '%s': %s%s", dir,
-			strerror(errno),
-			errno == EACCES ? " (set KVMINI_RUNTIME_DIR, or use --control PATH)" : "");
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		int e = errno;
+		return errbuf_set(err, errlen, -e, "cannot create the runtime directory '%s': %s%s",
+				  dir, strerror(e),
+				  e == EACCES ? " (set KVMINI_RUNTIME_DIR, or use --control PATH)"
+					      : "");
+	}
 	if (lstat(dir, &st) < 0)
 		return errbuf_set(err, errlen, -errno, "runtime directory '%s': %s", dir,
 				  strerror(errno));
