@@ -36,6 +36,7 @@ void cli_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: kvmini [-v] run --kernel FILE [options]\n"
+		"       kvmini [-v] restore DIR [restore options] [-- CMD...]\n"
 		"       kvmini host-info\n"
 		"       kvmini ctl PATH|NAME status|pause|resume|stop|kill|snapshot DIR\n"
 		"       kvmini list\n"
@@ -89,6 +90,23 @@ void cli_usage(FILE *out)
 		"      --control PATH     control socket (mode 0600) for kvmini ctl\n"
 		"      --name NAME        name the VM for kvmini ctl and list; without\n"
 		"                         --control, its socket is RUNTIME_DIR/NAME.sock\n"
+		"      --snapshot-on ready DIR\n"
+		"                         when the guest writes READY to the test device, write a\n"
+		"                         snapshot into DIR (docs/snapshot.md) and run on; the\n"
+		"                         system-call filter is then off (a snapshot writes files)\n"
+		"      --exit-after-snapshot\n"
+		"                         end the run (status 0) once the snapshot is written\n"
+		"\n"
+		"restore DIR runs the VM a snapshot directory holds, from where it stopped.\n"
+		"Every file is checked (format version, host kind, sizes, checksums, disks)\n"
+		"before /dev/kvm is opened. Options for restore:\n"
+		"      --disk PATH[,ro]   use PATH for the snapshot's next disk (in order); it must\n"
+		"                         have the size the snapshot's had (a copy for each clone)\n"
+		"      --vsock CID,PATH   the vsock socket at PATH (CID must be the snapshot's)\n"
+		"      --timeout, --seccomp, --trace, --boot-times, --control, --name\n"
+		"                         as for run\n"
+		"      -- CMD...          the words of CMD, joined by spaces, and a newline are\n"
+		"                         the guest console's input (its /init runs that line)\n"
 		"\n"
 		"Options anywhere (before or after the command):\n"
 		"  -v, --verbose          more messages (repeat for debug)\n"
@@ -417,7 +435,9 @@ enum {
 	OPT_TIMEOUT,
 	OPT_SECCOMP,
 	OPT_CONTROL,
-	OPT_NAME
+	OPT_NAME,
+	OPT_SNAPSHOT_ON,
+	OPT_EXIT_AFTER_SNAPSHOT,
 };
 
 static const struct option long_options[] = {
@@ -432,6 +452,24 @@ static const struct option long_options[] = {
 	{"net", required_argument, NULL, OPT_NET},
 	{"vsock", required_argument, NULL, OPT_VSOCK},
 	{"symbols", required_argument, NULL, OPT_SYMBOLS},
+	{"trace", no_argument, NULL, OPT_TRACE},
+	{"boot-times", no_argument, NULL, OPT_BOOT_TIMES},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"seccomp", required_argument, NULL, OPT_SECCOMP},
+	{"control", required_argument, NULL, OPT_CONTROL},
+	{"name", required_argument, NULL, OPT_NAME},
+	{"snapshot-on", required_argument, NULL, OPT_SNAPSHOT_ON},
+	{"exit-after-snapshot", no_argument, NULL, OPT_EXIT_AFTER_SNAPSHOT},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+/* `restore` takes these; the VM's shape comes from the snapshot. */
+static const struct option restore_options[] = {
+	{"disk", required_argument, NULL, OPT_DISK},
+	{"vsock", required_argument, NULL, OPT_VSOCK},
 	{"trace", no_argument, NULL, OPT_TRACE},
 	{"boot-times", no_argument, NULL, OPT_BOOT_TIMES},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -516,6 +554,9 @@ static enum cli_result parse_option(int opt, char *arg, uint64_t host_ram, struc
 				     arg, CONTROL_NAME_MAX);
 		cfg->name = arg;
 		return CLI_RUN;
+	case OPT_EXIT_AFTER_SNAPSHOT:
+		cfg->exit_after_snapshot = true;
+		return CLI_RUN;
 	case 'v':
 		cfg->verbosity++;
 		return CLI_RUN;
@@ -559,9 +600,16 @@ static enum cli_result parse_global(const char *arg, struct vm_config *cfg, FILE
 		     arg);
 }
 
-/* The options of `run`, from args[0] == "run" on. */
-static enum cli_result parse_run(int nargs, char **args, uint64_t host_ram, struct vm_config *cfg,
-				 FILE *out, char *err, size_t errlen)
+/*
+ * getopt over args[0..nargs) (args[0] is the command) with the given
+ * short options and table; each option goes to parse_option(). --snapshot-on takes two words,
+ * "ready" and DIR. CLI_RUN when every option was fine; *first_arg is then
+ * where the non-option words begin.
+ */
+static enum cli_result parse_options(int nargs, char **args, const char *shortopts,
+				     const struct option *table, uint64_t host_ram,
+				     struct vm_config *cfg, FILE *out, char *err, size_t errlen,
+				     int *first_arg)
 {
 	/*
 	 * getopt keeps its state in globals, including a pointer into the
@@ -573,7 +621,7 @@ static enum cli_result parse_run(int nargs, char **args, uint64_t host_ram, stru
 	optind = 0;
 	opterr = 0;
 	int opt;
-	while ((opt = getopt_long(nargs, args, ":k:m:c:vhV", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(nargs, args, shortopts, table, NULL)) != -1) {
 		if (opt == 'h') {
 			cli_usage(out);
 			return CLI_EXIT_OK;
@@ -589,13 +637,43 @@ static enum cli_result parse_run(int nargs, char **args, uint64_t host_ram, stru
 			return error(err, errlen, "unknown option '%s' (see kvmini --help)",
 				     args[optind - 1]);
 		}
+		if (opt == OPT_SNAPSHOT_ON) {
+			if (strcmp(optarg, "ready"))
+				return error(err, errlen,
+					     "--snapshot-on takes 'ready DIR', not '%s' (the "
+					     "only moment is the guest's READY marker)",
+					     optarg);
+			if (optind >= nargs || !args[optind][0])
+				return error(err, errlen, "--snapshot-on ready needs a directory");
+			cfg->snapshot_dir = args[optind++];
+			continue;
+		}
 		if (parse_option(opt, optarg, host_ram, cfg, err, errlen) == CLI_ERROR)
 			return CLI_ERROR;
 	}
-	if (optind < nargs)
-		return error(err, errlen, "unexpected argument '%s'", args[optind]);
+	*first_arg = optind;
+	return CLI_RUN;
+}
+
+/* The options of `run`, from args[0] == "run" on. */
+static enum cli_result parse_run(int nargs, char **args, uint64_t host_ram, struct vm_config *cfg,
+				 FILE *out, char *err, size_t errlen)
+{
+	int first;
+	enum cli_result r = parse_options(nargs, args, ":k:m:c:vhV", long_options, host_ram, cfg,
+					  out, err, errlen, &first);
+	if (r != CLI_RUN)
+		return r;
+	if (first < nargs)
+		return error(err, errlen, "unexpected argument '%s'", args[first]);
 	if (!cfg->kernel_path)
 		return error(err, errlen, "no kernel given: use --kernel FILE");
+	if (cfg->exit_after_snapshot && !cfg->snapshot_dir)
+		return error(err, errlen, "--exit-after-snapshot needs --snapshot-on ready DIR");
+	if (cfg->snapshot_dir && cfg->nnics)
+		return error(err, errlen,
+			     "--snapshot-on cannot be used with --net: virtio-net has no device "
+			     "state yet");
 	return CLI_RUN;
 }
 
@@ -630,6 +708,33 @@ static enum cli_result parse_ctl(int nargs, char **args, struct vm_config *cfg, 
 	return error(err, errlen,
 		     "ctl: unknown command '%s' (status, pause, resume, stop, kill, snapshot DIR)",
 		     args[1]);
+}
+
+/* `restore DIR [options] [-- CMD...]`, from args[0] == "restore" on. */
+static enum cli_result parse_restore(int nargs, char **args, uint64_t host_ram,
+				     struct vm_config *cfg, FILE *out, char *err, size_t errlen)
+{
+	/* getopt must not see CMD: its words may look like options. */
+	int end = 1;
+	while (end < nargs && strcmp(args[end], "--"))
+		end++;
+	if (end < nargs) {
+		cfg->restore_cmd = args + end + 1;
+		cfg->restore_ncmd = nargs - end - 1;
+		if (!cfg->restore_ncmd)
+			return error(err, errlen, "nothing after -- (give the guest a command)");
+	}
+	int first;
+	enum cli_result r = parse_options(end, args, ":vhV", restore_options, host_ram, cfg, out,
+					  err, errlen, &first);
+	if (r != CLI_RUN)
+		return r;
+	if (first >= end || !args[first][0])
+		return error(err, errlen, "restore needs a snapshot directory: kvmini restore DIR");
+	if (first + 1 < end)
+		return error(err, errlen, "unexpected argument '%s'", args[first + 1]);
+	cfg->restore_dir = args[first];
+	return CLI_RESTORE;
 }
 
 enum cli_result cli_parse(int argc, char **argv, uint64_t host_ram, struct vm_config *cfg,
@@ -667,6 +772,8 @@ enum cli_result cli_parse(int argc, char **argv, uint64_t host_ram, struct vm_co
 			return error(err, errlen, "list takes no arguments, not '%s'", argv[i + 1]);
 		return CLI_LIST;
 	}
+	if (strcmp(argv[i], "restore") == 0)
+		return parse_restore(argc - i, argv + i, host_ram, cfg, out, err, errlen);
 	if (strcmp(argv[i], "run") != 0)
 		return error(err, errlen, "unknown command '%s' (try: kvmini --help)", argv[i]);
 	/* getopt sees "run" as its argv[0]. */

@@ -80,6 +80,14 @@ struct vm_config {
 	const char *ctl_cmd;
 	const char *ctl_arg; /* snapshot's DIR, else NULL */
 
+	/* Snapshots (vmm/host/snapshot.c, docs/snapshot.md). */
+	const char *snapshot_dir; /* --snapshot-on ready DIR: snapshot when the guest is ready */
+	bool exit_after_snapshot; /* --exit-after-snapshot: end the run (0) once it is written */
+	/* `kvmini restore DIR [-- CMD...]` (vmm/host/restore.c); restore_dir NULL: a run */
+	const char *restore_dir;
+	char **restore_cmd; /* the words after --, handed to the guest's console; NULL: none */
+	int restore_ncmd;
+
 	bool trace;		/* --trace */
 	bool boot_times;	/* --boot-times */
 	bool seccomp;		/* --seccomp=on|off (default on) */
@@ -100,6 +108,16 @@ static inline bool config_needs_host_sockets(const struct vm_config *cfg)
 		if (cfg->nics[i].kind == NET_USER)
 			return true;
 	return false;
+}
+
+/*
+ * Is the run to be under the system-call filter: --seccomp on, and no
+ * --snapshot-on, since a snapshot opens and writes files (main.c, and the
+ * control socket's snapshot command, host/control_vm.c)?
+ */
+static inline bool config_seccomp_filter(const struct vm_config *cfg)
+{
+	return cfg->seccomp && !cfg->snapshot_dir;
 }
 
 #endif /* KVMINI_CONFIG_H */

@@ -33,6 +33,20 @@ int guest_mem_map(struct guest_mem *mem, uint64_t size)
 	return 0;
 }
 
+int guest_mem_map_file(struct guest_mem *mem, uint64_t size, int fd)
+{
+	/*
+	 * MAP_PRIVATE: a page is read from the file when the guest first
+	 * touches it, and a guest write copies it; the file never changes,
+	 * so any number of VMs can map the same snapshot at once.
+	 */
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	guest_mem_layout(mem, p, size);
+	return 0;
+}
+
 void guest_mem_unmap(struct guest_mem *mem)
 {
 	if (mem->host)

@@ -33,7 +33,14 @@ void guest_mem_layout(struct guest_mem *mem, uint8_t *host, uint64_t size);
 /* mmap size bytes of anonymous memory and lay it out. 0 or -errno. */
 int guest_mem_map(struct guest_mem *mem, uint64_t size);
 
-/* Undo guest_mem_map(). */
+/*
+ * Map size bytes of the file fd (a snapshot's memory) copy-on-write and lay
+ * them out: pages are read on first touch, guest writes stay private. The
+ * caller may close fd afterwards. 0 or -errno.
+ */
+int guest_mem_map_file(struct guest_mem *mem, uint64_t size, int fd);
+
+/* Undo guest_mem_map() or guest_mem_map_file(). */
 void guest_mem_unmap(struct guest_mem *mem);
 
 /*

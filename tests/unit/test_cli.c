@@ -386,6 +386,70 @@ START_TEST(vsock_forms)
 }
 END_TEST
 
+START_TEST(snapshot_and_restore_forms)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--snapshot-on", "ready", "snap/",
+			       "--exit-after-snapshot", "--mem", "64M"),
+			 CLI_RUN);
+	ck_assert_str_eq(cfg.snapshot_dir, "snap/");
+	ck_assert(cfg.exit_after_snapshot);
+	ck_assert_uint_eq(cfg.mem_size, 64 * MIB); /* options after DIR still count */
+	ck_assert_ptr_null(cfg.restore_dir);
+
+	/* cfg points into argv (the words after --): argv must outlive it. */
+	char *argv[] = {"kvmini",	   "-v",	"restore", "snap", "--disk",
+			"d.img,ro",	   "--timeout", "9",	   "--",   "echo",
+			"--not-an-option", "x",		NULL};
+	ck_assert_int_eq(parse(&cfg, err, 12, argv), CLI_RESTORE);
+	ck_assert_str_eq(cfg.restore_dir, "snap");
+	ck_assert_uint_eq(cfg.ndisks, 1);
+	ck_assert(cfg.disks[0].read_only);
+	ck_assert_uint_eq(cfg.timeout_s, 9);
+	ck_assert_int_eq(cfg.verbosity, 1);
+	ck_assert_int_eq(cfg.restore_ncmd, 3);
+	ck_assert_str_eq(cfg.restore_cmd[0], "echo");
+	ck_assert_str_eq(cfg.restore_cmd[1], "--not-an-option");
+	/* DIR after the options, and no command. */
+	ck_assert_int_eq(PARSE(&cfg, err, "restore", "--seccomp", "off", "snap"), CLI_RESTORE);
+	ck_assert_str_eq(cfg.restore_dir, "snap");
+	ck_assert(!cfg.seccomp);
+	ck_assert_int_eq(cfg.restore_ncmd, 0);
+}
+END_TEST
+
+START_TEST(snapshot_and_restore_errors)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--snapshot-on", "boot", "d"),
+			 CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "'ready DIR'"));
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--snapshot-on", "ready"), CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "needs a directory"));
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--exit-after-snapshot"), CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "--snapshot-on"));
+	ck_assert_int_eq(
+		PARSE(&cfg, err, "run", "-k", "k", "--net", "user", "--snapshot-on", "ready", "d"),
+		CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "virtio-net"));
+	ck_assert_int_eq(PARSE(&cfg, err, "restore"), CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "snapshot directory"));
+	ck_assert_int_eq(PARSE(&cfg, err, "restore", "a", "b"), CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "unexpected argument 'b'"));
+	ck_assert_int_eq(PARSE(&cfg, err, "restore", "a", "--"), CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "nothing after --"));
+	/* What only a run chooses: the snapshot decides the kernel, RAM and vCPUs. */
+	ck_assert_int_eq(PARSE(&cfg, err, "restore", "a", "--mem", "1G"), CLI_ERROR);
+	ck_assert_int_eq(PARSE(&cfg, err, "restore", "a", "-k", "k"), CLI_ERROR);
+	ck_assert_int_eq(PARSE(&cfg, err, "restore", "a", "--snapshot-on", "ready", "d"),
+			 CLI_ERROR);
+}
+END_TEST
+
 /* Expect --vsock ARG to be refused with a message containing want (and naming --vsock). */
 static void vsock_refused(const char *arg, const char *want)
 {
@@ -514,6 +578,8 @@ int main(void)
 	tcase_add_test(tc, vsock_errors);
 	tcase_add_test(tc, control_options);
 	tcase_add_test(tc, ctl_and_list);
+	tcase_add_test(tc, snapshot_and_restore_forms);
+	tcase_add_test(tc, snapshot_and_restore_errors);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

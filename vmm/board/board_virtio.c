@@ -527,3 +527,62 @@ size_t board_virtio_console_input(void *opaque, const uint8_t *buf, size_t len)
 		return 0;
 	return virtio_console_receive(b->console, buf, len);
 }
+
+/* The devices in slot order (board_virtio.h); NICs have no device state (no virtio_net_save). */
+int board_virtio_save(struct board *board, struct state_writer *w)
+{
+	struct virtio_board *b = board->virtio;
+	int ret = 0;
+
+	if (!b)
+		return 0;
+	if (b->nnics) {
+		log_error("a VM with --net cannot be snapshotted: virtio-net has no device state "
+			  "yet");
+		return -ENOTSUP;
+	}
+	for (unsigned int i = 0; i < b->ndisks && !ret; i++)
+		ret = virtio_blk_save(b->disks[i], w);
+	if (!ret && b->console)
+		ret = virtio_console_save(b->console, w);
+	if (!ret && b->rng)
+		ret = virtio_rng_save(b->rng, w);
+	if (!ret && b->vsock)
+		ret = virtio_vsock_save(b->vsock, w);
+	return ret;
+}
+
+int board_virtio_load(struct board *board, struct state_reader *r)
+{
+	struct virtio_board *b = board->virtio;
+	int ret = 0;
+
+	if (!b)
+		return 0;
+	for (unsigned int i = 0; i < b->ndisks && !ret; i++)
+		ret = virtio_blk_load(b->disks[i], r);
+	if (!ret && b->console)
+		ret = virtio_console_load(b->console, r);
+	if (!ret && b->rng)
+		ret = virtio_rng_load(b->rng, r);
+	if (!ret && b->vsock)
+		ret = virtio_vsock_load(b->vsock, r);
+	return ret;
+}
+
+void board_virtio_serve_all(struct board *board)
+{
+	struct virtio_board *b = board->virtio;
+
+	if (!b)
+		return;
+	for (unsigned int i = 0; i < b->nslots; i++) {
+		struct board_slot *s = &b->slots[i];
+		for (unsigned int q = 0; q < s->nnotify; q++) {
+			/* Bounded: a queue the guest cannot refill (vCPUs paused) empties. */
+			for (int pass = 0; pass < 1024 && virtio_mmio_kick(s->vmio, q); pass++)
+				;
+		}
+	}
+	board_virtio_flush(board);
+}

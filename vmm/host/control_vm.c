@@ -16,6 +16,7 @@
 #include "errbuf.h"
 #include "host/control_client.h"
 #include "host/control_vm.h"
+#include "host/snapshot.h"
 #include "kvm/vcpu_exit.h"
 #include "kvm/vcpu_pause.h"
 #include "kvm/vm.h"
@@ -184,8 +185,8 @@ int control_vm_open(struct control_vm *c, struct vm *vm, const struct vm_config 
 	control_server_init(&c->srv);
 	c->vm = vm;
 	c->name = cfg->name;
-	c->snapshot = NULL;
-	c->filtered = cfg->seccomp;
+	c->snapshot = snapshot_take;
+	c->filtered = config_seccomp_filter(cfg);
 	if (cfg->control_path) {
 		snprintf(path, sizeof(path), "%s",
 			 cfg->control_path); /* cli.c checked the length */

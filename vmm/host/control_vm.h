@@ -7,8 +7,9 @@
  *   status    state, vCPUs, memory, the board's devices, uptime, exit counts
  *   pause     vcpus_pause() (kvm/vcpu_pause.h): every vCPU parked outside KVM_RUN
  *   resume    vcpus_resume()
- *   snapshot  c->snapshot(vm, dir) when set (and no seccomp filter is on, since
- *             a snapshot writes files); else an error reply says why
+ *   snapshot  snapshot_take() (host/snapshot.h), through c->snapshot, unless the
+ *             seccomp filter is on: a snapshot writes files, so the reply then
+ *             says to run with --seccomp off (or --snapshot-on, which drops it)
  *   stop      vm_request_stop(KVMINI_STATUS_OK): the normal teardown follows
  *             (disks flushed, console drained); the guest is not asked first
  *   kill      vm_request_stop(KVMINI_STATUS_KILLED)
@@ -30,12 +31,12 @@ struct control_vm {
 	const char *name; /* --name, or NULL */
 	/*
 	 * Writes a snapshot of vm into dir on the I/O thread, 0 or -errno
-	 * with the cause logged: host/snapshot.h's snapshot_take() where the
-	 * build has it. NULL (what control_vm_open() sets): "snapshot support
-	 * is not built in".
+	 * with the cause logged: snapshot_take(), which control_vm_open()
+	 * sets (a test may put its own). NULL: "snapshot support is not
+	 * built in".
 	 */
 	int (*snapshot)(struct vm *vm, const char *dir);
-	bool filtered; /* a seccomp filter will be on (--seccomp on): no files can be written */
+	bool filtered; /* the seccomp filter will be on (config_seccomp_filter()): no files */
 };
 
 /* The ops control_vm_start() serves with; opaque is the struct control_vm. */

@@ -108,7 +108,12 @@ static int set_memory_slot(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t 
 
 int vm_create_memory(struct vm *vm, uint64_t size)
 {
-	int ret = guest_mem_map(&vm->mem, size);
+	return vm_create_memory_file(vm, size, -1);
+}
+
+int vm_create_memory_file(struct vm *vm, uint64_t size, int fd)
+{
+	int ret = fd < 0 ? guest_mem_map(&vm->mem, size) : guest_mem_map_file(&vm->mem, size, fd);
 	if (ret) {
 		log_error("cannot map %llu MiB of guest memory: %s",
 			  (unsigned long long)(size >> 20), strerror(-ret));

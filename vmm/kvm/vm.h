@@ -26,6 +26,7 @@
 
 struct board;
 struct vcpu;
+struct vm_config;
 struct host_quirks;
 struct symbols;
 
@@ -62,6 +63,7 @@ struct vm {
 	unsigned int unwired_lines;
 
 	struct board *board; /* the devices (board_setup() sets it); not owned */
+	const struct vm_config *cfg; /* what the VM was built from, for snapshots; not owned */
 
 	const struct host_quirks *quirks; /* host_quirks.c: detected once */
 	const struct symbols *symbols;	  /* --symbols System.map, or NULL */
@@ -91,6 +93,12 @@ int vm_open(struct vm *vm);
 
 /* Map size bytes of guest RAM and register them with KVM. 0 or -errno. */
 int vm_create_memory(struct vm *vm, uint64_t size);
+
+/*
+ * The same, with RAM mapped copy-on-write from the file fd (a snapshot's
+ * memory.bin, guest_mem_map_file()); fd -1 is vm_create_memory(). 0 or -errno.
+ */
+int vm_create_memory_file(struct vm *vm, uint64_t size, int fd);
 
 /*
  * In-kernel PICs, IOAPIC and local APICs; with_pit adds the 8254 timer.
