@@ -61,7 +61,7 @@ static int fake_snapshot(void *opaque, const char *dir, char *err, size_t errlen
 {
 	(void)opaque;
 	(void)dir;
-	return errbuf_set(err, errlen, -ENOTSUP, "snapshot support is not built in");
+	return errbuf_set(err, errlen, -ENOTSUP, "this fake VM writes no snapshots");
 }
 
 static int end(struct control_fake *f, int status, char *err, size_t errlen)

@@ -27,9 +27,9 @@ struct control_fake {
 };
 
 /*
- * status, pause, resume, stop and kill as above; snapshot answers "snapshot
- * support is not built in", as kvmini does today. opaque: a struct
- * control_fake, zeroed, then loop (and name) set.
+ * status, pause, resume, stop and kill as above; snapshot is refused ("this
+ * fake VM writes no snapshots"), to try a client on an error reply. opaque:
+ * a struct control_fake, zeroed, then loop (and name) set.
  */
 extern const struct control_ops control_fake_ops;
 

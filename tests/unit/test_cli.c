@@ -525,6 +525,13 @@ START_TEST(control_options)
 	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--control", path), CLI_ERROR);
 	ck_assert_ptr_nonnull(strstr(err, "--control"));
 	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--control", ""), CLI_ERROR);
+	/* restore takes them too: a restored VM gets its own socket. */
+	ck_assert_int_eq(
+		PARSE(&cfg, err, "restore", "snap", "--name", "r1", "--control", "/tmp/r.sock"),
+		CLI_RESTORE);
+	ck_assert_str_eq(cfg.name, "r1");
+	ck_assert_str_eq(cfg.control_path, "/tmp/r.sock");
+	ck_assert(config_needs_host_sockets(&cfg));
 }
 END_TEST
 

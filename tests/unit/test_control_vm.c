@@ -4,8 +4,9 @@
  * KVM: a VM and a board as setup leaves them, with no vCPU threads. status
  * reports state, vCPUs, memory, uptime, the device manager's ranges and the
  * exit counts by name; stop and kill end the run with 0 and
- * KVMINI_STATUS_KILLED, once; snapshot says why it cannot run (not built in,
- * or under the seccomp filter) and calls the hook only when it can.
+ * KVMINI_STATUS_KILLED, once; snapshot says why it cannot run (no hook, or
+ * under the seccomp filter) and calls the hook (snapshot_take(), as
+ * control_vm_open() wires it) only when it can.
  */
 #include <check.h>
 #include <errno.h>
@@ -17,7 +18,9 @@
 
 #include "abi/kvmini_abi.h"
 #include "board/board.h"
+#include "config.h"
 #include "host/control_vm.h"
+#include "host/snapshot.h"
 #include "kvm/vcpu_pause.h"
 #include "kvm/vm.h"
 #include "unit_run.h"
@@ -183,6 +186,25 @@ START_TEST(snapshot_hook)
 }
 END_TEST
 
+/* What control_vm_open() wires: snapshot_take(), refused exactly when the filter will be on. */
+START_TEST(open_wires_snapshot)
+{
+	struct vm_config cfg = {.seccomp = true};
+	ck_assert_int_eq(control_vm_open(&c, &vm, &cfg), 0); /* no --control/--name: no socket */
+	ck_assert_int_eq(c.srv.listen_fd, -1);
+	ck_assert(c.snapshot == snapshot_take);
+	ck_assert(c.filtered);
+	cfg.snapshot_dir = "snap"; /* --snapshot-on drops the filter */
+	ck_assert_int_eq(control_vm_open(&c, &vm, &cfg), 0);
+	ck_assert(!c.filtered);
+	cfg.snapshot_dir = NULL;
+	cfg.seccomp = false;
+	ck_assert_int_eq(control_vm_open(&c, &vm, &cfg), 0);
+	ck_assert(!c.filtered);
+	control_vm_close(&c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("control_vm");
@@ -193,6 +215,7 @@ int main(void)
 	tcase_add_test(tc, kill_status);
 	tcase_add_test(tc, pause_without_vcpus);
 	tcase_add_test(tc, snapshot_hook);
+	tcase_add_test(tc, open_wires_snapshot);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
