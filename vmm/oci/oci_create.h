@@ -10,6 +10,8 @@
 #include <sys/types.h>
 
 #define OCI_CREATE_FIFO "exec.fifo" /* in ROOT/ID: start opens it */
+/* Tests only: the VMM process execs this program instead of kvmini run (oci_create.c). */
+#define OCI_CREATE_TEST_VMM_ENV "KVMINI_OCI_TEST_VMM"
 
 struct oci_create_opts {
 	const char *bundle;	    /* --bundle, default "." */

@@ -11,8 +11,9 @@
 
 /*
  * The default config.json, runc-like: process.args ["sh"], terminal true,
- * root "rootfs" (read-only), proc, /dev tmpfs, devpts, /dev/shm, mqueue
- * and sysfs, and no field kvmini would warn about. A new object (put it).
+ * root "rootfs" (read-only), proc, /dev and /dev/shm tmpfs and sysfs
+ * (kernel file systems every guest has), and no field kvmini would warn
+ * about. A new object (put it).
  */
 json_object *oci_spec_default(void);
 
