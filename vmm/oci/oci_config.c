@@ -306,8 +306,9 @@ int oci_config_parse(const char *text, size_t len, struct oci_config *cfg, char 
 		used++;
 	if (!cfg->json || jerr != json_tokener_success || used != len)
 		return errbuf_set(err, errlen, -EINVAL, "not valid JSON (%s at byte %zu)",
-				  jerr != json_tokener_success ? json_tokener_error_desc(jerr)
-							       : "text after the object",
+				  jerr == json_tokener_continue	 ? "the text ends early"
+				  : jerr != json_tokener_success ? json_tokener_error_desc(jerr)
+								 : "text after the object",
 				  used);
 	if (!json_object_is_type(cfg->json, json_type_object))
 		return errbuf_set(err, errlen, -EINVAL, "not a JSON object");
