@@ -258,7 +258,8 @@ START_TEST(test_plan)
 	parse("{\"ociVersion\": \"1.1.0\", \"root\": {\"path\": \"rootfs\", \"readonly\": true},"
 	      "\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"user\": {\"uid\": 0, \"gid\": 0}},"
 	      "\"mounts\": [{\"destination\": \"/d\", \"type\": \"bind\", \"source\": \"/tmp\"},"
-	      " {\"destination\": \"/e\", \"options\": [\"rbind\", \"ro\"], \"source\": \"/usr\"}],"
+	      " {\"destination\": \"/e\", \"options\": [\"rbind\", \"ro\"], \"source\": \"/usr\"},"
+	      " {\"destination\": \"/p\", \"type\": \"proc\"}],"
 	      "\"linux\": {\"resources\": {\"memory\": {\"limit\": 268435456},"
 	      " \"cpu\": {\"cpus\": \"0-1\"}}}}");
 	snprintf(bundle, sizeof(bundle), "%s", dir);
@@ -305,6 +306,14 @@ START_TEST(test_plan)
 		ck_assert_str_eq(vm.argv[i], want[i]);
 	}
 	oci_vm_free(&vm);
+
+	/* More bind mounts than kvmini run has shares for. */
+	struct oci_mount proc = cfg.mounts[2];
+	cfg.mounts[2] = cfg.mounts[1];
+	ck_assert_int_eq(oci_vm_plan(&cfg, bundle, "/s", "kvmini", &vm, err, sizeof(err)),
+			 -E2BIG);
+	ck_assert_ptr_nonnull(strstr(err, "too many bind mounts (at most 2)"));
+	cfg.mounts[2] = proc;
 
 	/* A bind source that is not a directory, or has a ',' --share cannot carry. */
 	cfg.mounts[0].source = path; /* initramfs.cpio: a file */

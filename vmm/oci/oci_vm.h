@@ -18,7 +18,11 @@
 #define OCI_VM_SHARE_TAG  "kvmini-oci"	/* virtio-fs tag of the process description */
 #define OCI_VM_BIND_TAG	  "kvmini-bind" /* + the mount's index: a bind-mounted host dir */
 #define OCI_VM_FORMAT	  1		/* process.sh's oci_format */
-#define OCI_VM_MAX_SHARES 24		/* root, process description and 22 binds */
+/*
+ * kvmini run's --share limit (CONFIG_MAX_SHARES of branch virtfs): the
+ * root, the process description and two bind mounts.
+ */
+#define OCI_VM_MAX_SHARES 4
 #define OCI_VM_MAX_ARGV	  (12 + 2 * OCI_VM_MAX_SHARES) /* kvmini run's */
 
 /* Where the guest comes from: OCI_GUEST_DIR/vmlinux and initramfs.cpio. */
