@@ -32,6 +32,12 @@ printf '%s\n' "$@" >"$r.argv"
 [ -t 1 ] && echo "hello from the VMM on a terminal"
 trap 'echo TERM >"$r.signal"; exit 122' TERM
 echo $$ >"$r.pid.tmp" && mv "$r.pid.tmp" "$r.pid"
+# As the guest agent would: the container's status into the kvmini-oci share.
+if [ -n "${VMM_AGENT_STATUS:-}" ]; then
+	for a; do
+		case "$a" in *,kvmini-oci) echo "$VMM_AGENT_STATUS" >"${a%,kvmini-oci}/exit-status" ;; esac
+	done
+fi
 case "${VMM_MODE:-exit}" in
 sleep) sleep 60 & wait ;;
 *) exit "${VMM_STATUS:-0}" ;;
@@ -139,6 +145,12 @@ for code in 0 1 7; do
 	[ "$status" -eq "$code" ] || check_fail "run exiting $code: status $status: $(cat "$tmp/err")"
 	oci_root_empty "after run r$code"
 done
+# The agent's exit-status wins over the monitor's (122 would read "stopped by a signal").
+VMM_NAME=agent VMM_STATUS=122 VMM_AGENT_STATUS=122 oci run --bundle "$tmp/b" agent
+[ "$status" -eq 122 ] || check_fail "run, agent status 122: status $status"
+VMM_NAME=agent VMM_STATUS=1 VMM_AGENT_STATUS=42 oci run --bundle "$tmp/b" agent
+[ "$status" -eq 42 ] || check_fail "run, agent status 42, monitor 1: status $status, want 42"
+oci_root_empty "after the agent's status"
 VMM_NAME=keep VMM_STATUS=3 oci run --keep --bundle "$tmp/b" keep
 [ "$status" -eq 3 ] || check_fail "run --keep: status $status"
 status_is keep stopped

@@ -187,6 +187,26 @@ out:
 	return ret;
 }
 
+/*
+ * The status the guest agent wrote to share/exit-status (docs/containers.md):
+ * the container's own, which a monitor status (1 setup error, 122 stopped by
+ * a signal) cannot be mistaken for. -1 when there is none.
+ */
+static int agent_status(const char *root, const char *id)
+{
+	char path[PATH_MAX];
+	int code = -1;
+
+	snprintf(path, sizeof(path), "%s/%s/share/exit-status", root, id);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &code) != 1 || code < 0 || code > 255)
+		code = -1;
+	fclose(f);
+	return code;
+}
+
 static volatile pid_t run_child = -1;
 
 static void forward_signal(int sig)
@@ -218,7 +238,10 @@ int oci_lifecycle_run(const char *root, const char *id, const struct oci_create_
 		if (errno != EINTR)
 			return 1;
 	run_child = -1;
+	int agent = agent_status(root, id);
 	if (!o->keep)
 		oci_lifecycle_delete(root, id, true);
+	if (agent >= 0)
+		return agent;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -40,8 +40,10 @@ int oci_lifecycle_delete(const char *root, const char *id, bool force);
 /*
  * create + start, then (unless o->detach) wait for the VMM process,
  * forwarding SIGINT/SIGTERM/SIGHUP to it, and delete the state unless
- * o->keep. Returns the exit status for the shell: the VMM's (the
- * container's), 128 + N when signal N killed it, 1 on a setup error.
+ * o->keep. Returns the exit status for the shell: the one the guest
+ * agent wrote to share/exit-status, else the VMM's (which is the
+ * container's, written by the agent to kvmini's test device), 128 + N
+ * when signal N killed it, 1 on a setup error.
  */
 int oci_lifecycle_run(const char *root, const char *id, const struct oci_create_opts *o);
 

@@ -14,10 +14,10 @@
 
 #include "oci/oci_config.h"
 
-#define OCI_VM_ROOT_TAG	  "rootfs"	/* virtio-fs tag of the container's root */
-#define OCI_VM_SHARE_TAG  "kvmini-oci"	/* virtio-fs tag of the process description */
-#define OCI_VM_BIND_TAG	  "kvmini-bind" /* + the mount's index: a bind-mounted host dir */
-#define OCI_VM_FORMAT	  1		/* process.sh's oci_format */
+#define OCI_VM_ROOT_TAG	 "rootfs"      /* virtio-fs tag of the container's root */
+#define OCI_VM_SHARE_TAG "kvmini-oci"  /* virtio-fs tag of the process description */
+#define OCI_VM_BIND_TAG	 "kvmini-bind" /* + the mount's index: a bind-mounted host dir */
+#define OCI_VM_FORMAT	 1	       /* process.sh's oci_format */
 /*
  * kvmini run's --share limit (CONFIG_MAX_SHARES of branch virtfs): the
  * root, the process description and two bind mounts.
