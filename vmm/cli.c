@@ -35,6 +35,7 @@ void cli_usage(FILE *out)
 	fprintf(out,
 		"Usage: kvmini [-v] run --kernel FILE [options]\n"
 		"       kvmini host-info\n"
+		"       kvmini oci [--root DIR] COMMAND ...   (kvmini oci --help)\n"
 		"       kvmini --help | --version\n"
 		"\n"
 		"Boot a guest under KVM. FILE is the tiny test kernel (an ELF), or Linux as a\n"
@@ -43,6 +44,9 @@ void cli_usage(FILE *out)
 		"host-info prints, as JSON, what kvmini decided about this KVM host: its kind,\n"
 		"the Linux command-line additions and hidden KVM features it needs, and\n"
 		"whether /dev/kvm is usable (it works without /dev/kvm).\n"
+		"\n"
+		"oci is an OCI runtime with runc's command line (create, start, state, kill,\n"
+		"delete, run, list, spec, features): each container is a microVM.\n"
 		"\n"
 		"Options for run:\n"
 		"  -k, --kernel FILE      guest kernel (required)\n"

@@ -310,16 +310,23 @@ START_TEST(test_plan)
 	/* More bind mounts than kvmini run has shares for. */
 	struct oci_mount proc = cfg.mounts[2];
 	cfg.mounts[2] = cfg.mounts[1];
-	ck_assert_int_eq(oci_vm_plan(&cfg, bundle, "/s", "kvmini", &vm, err, sizeof(err)),
-			 -E2BIG);
+	ck_assert_int_eq(oci_vm_plan(&cfg, bundle, "/s", "kvmini", &vm, err, sizeof(err)), -E2BIG);
 	ck_assert_ptr_nonnull(strstr(err, "too many bind mounts (at most 2)"));
 	cfg.mounts[2] = proc;
 
 	/* A bind source that is not a directory, or has a ',' --share cannot carry. */
-	cfg.mounts[0].source = path; /* initramfs.cpio: a file */
-	ck_assert_int_eq(oci_vm_plan(&cfg, bundle, "/s", "kvmini", &vm, err, sizeof(err)),
-			 -ENOTDIR);
-	ck_assert_ptr_nonnull(strstr(err, "bind mount source"));
+	cfg.mounts[0].source = path; /* initramfs.cpio: a file is skipped, with a warning */
+	ck_assert_int_eq(oci_vm_plan(&cfg, bundle, "/s", "kvmini", &vm, err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg.mounts[0].kind, OCI_MOUNT_SKIPPED);
+	ck_assert_uint_eq(cfg.nwarnings, 1);
+	ck_assert_ptr_nonnull(strstr(cfg.warnings[0], "is not a directory"));
+	ck_assert_str_eq(vm.argv[17], "/usr,kvmini-bind0,ro"); /* the next bind takes tag 0 */
+	ck_assert_ptr_null(vm.argv[18]);
+	oci_vm_free(&vm);
+	cfg.mounts[0].kind = OCI_MOUNT_BIND;
+	cfg.mounts[0].source = "/nonexistent-kvmini";
+	ck_assert_int_eq(oci_vm_plan(&cfg, bundle, "/s", "kvmini", &vm, err, sizeof(err)), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(err, "bind mount source '/nonexistent-kvmini'"));
 	snprintf(path, sizeof(path), "%s/a,b", dir);
 	ck_assert_int_eq(mkdir(path, 0755), 0);
 	cfg.mounts[0].source = path;

@@ -104,14 +104,14 @@ static int validate(const char *root, const char *id, const struct oci_create_op
 	}
 	if ((ret = oci_config_load(bundle, cfg, err, sizeof(err))))
 		goto fail;
+	snprintf(share, sizeof(share), "%s/%s/share", root, id);
+	if ((ret = oci_vm_plan(cfg, bundle, share, vmm_program(), vm, err, sizeof(err))))
+		goto fail;
 	for (size_t i = 0; i < cfg->nwarnings; i++)
 		oci_log(LOG_WARN, "%s/config.json: %s", bundle, cfg->warnings[i]);
 	if (cfg->nwarnings_dropped)
 		oci_log(LOG_WARN, "%s/config.json: %zu more warnings", bundle,
 			cfg->nwarnings_dropped);
-	snprintf(share, sizeof(share), "%s/%s/share", root, id);
-	if ((ret = oci_vm_plan(cfg, bundle, share, vmm_program(), vm, err, sizeof(err))))
-		goto fail;
 	if (cfg->terminal && o->detach && !o->console_socket) {
 		ret = -EINVAL;
 		snprintf(err, sizeof(err),

@@ -114,7 +114,7 @@ static int add_share(struct oci_vm *vm, const char *dir, const char *tag, bool r
 }
 
 /* Shares and argv once every input is known good. */
-static int compose(const struct oci_config *cfg, const char *exe, struct oci_vm *vm, char *err,
+static int compose(struct oci_config *cfg, const char *exe, struct oci_vm *vm, char *err,
 		   size_t errlen)
 {
 	size_t n = 0, bind = 0;
@@ -125,12 +125,23 @@ static int compose(const struct oci_config *cfg, const char *exe, struct oci_vm 
 	    (ret = add_share(vm, vm->share, OCI_VM_SHARE_TAG, false)))
 		return errbuf_set(err, errlen, ret, "out of memory");
 	for (size_t i = 0; i < cfg->nmounts; i++) {
-		const struct oci_mount *m = &cfg->mounts[i];
+		struct oci_mount *m = &cfg->mounts[i];
 		if (m->kind != OCI_MOUNT_BIND)
 			continue;
-		snprintf(tag, sizeof(tag), OCI_VM_BIND_TAG "%zu", bind++);
-		if ((ret = check_dir(m->source, "bind mount source", err, errlen)))
+		ret = check_dir(m->source, "bind mount source", err, errlen);
+		if (ret == -ENOTDIR) {
+			/* podman binds files (/etc/hosts, ...): a share is a directory. */
+			m->kind = OCI_MOUNT_SKIPPED;
+			oci_config_warn(
+				cfg,
+				"mounts[%zu] (%.60s) is not honoured: its source '%.60s' is "
+				"not a directory, and virtio-fs shares only directories",
+				i, m->destination, m->source);
+			continue;
+		}
+		if (ret)
 			return ret;
+		snprintf(tag, sizeof(tag), OCI_VM_BIND_TAG "%zu", bind++);
 		if ((ret = add_share(vm, m->source, tag, m->read_only)))
 			return errbuf_set(err, errlen, ret, "too many bind mounts (at most %zu)",
 					  sizeof(vm->shares) / sizeof(vm->shares[0]) - 2);
@@ -152,8 +163,8 @@ static int compose(const struct oci_config *cfg, const char *exe, struct oci_vm 
 	return 0;
 }
 
-int oci_vm_plan(const struct oci_config *cfg, const char *bundle, const char *share,
-		const char *exe, struct oci_vm *vm, char *err, size_t errlen)
+int oci_vm_plan(struct oci_config *cfg, const char *bundle, const char *share, const char *exe,
+		struct oci_vm *vm, char *err, size_t errlen)
 {
 	const char *guest = getenv(OCI_VM_GUEST_ENV);
 	int ret;

@@ -60,12 +60,13 @@ int oci_vm_write_process(const struct oci_config *cfg, FILE *out);
  * Plan the VM for cfg, whose bundle is the absolute path bundle, with the
  * process description in share (an absolute directory): find the guest
  * ($KVMINI_OCI_GUEST, else OCI_VM_GUEST_DEFAULT), check the root and each
- * bind source (a directory; a path with ',' cannot be a --share), and fill
- * vm->argv with `kvmini run` (argv[0] is exe). 0, or -errno with err
- * naming the file. Free with oci_vm_free().
+ * bind source (a directory; a path with ',' cannot be a --share; a source
+ * that exists but is not a directory becomes OCI_MOUNT_SKIPPED with a
+ * warning in cfg), and fill vm->argv with `kvmini run` (argv[0] is exe).
+ * 0, or -errno with err naming the file. Free with oci_vm_free().
  */
-int oci_vm_plan(const struct oci_config *cfg, const char *bundle, const char *share,
-		const char *exe, struct oci_vm *vm, char *err, size_t errlen);
+int oci_vm_plan(struct oci_config *cfg, const char *bundle, const char *share, const char *exe,
+		struct oci_vm *vm, char *err, size_t errlen);
 
 /* Free what oci_vm_plan() allocated. */
 void oci_vm_free(struct oci_vm *vm);
