@@ -35,6 +35,15 @@ static int parse_with(const char *process, const char *extra)
 	return oci_config_parse(text, strlen(text), &cfg, err, sizeof(err));
 }
 
+/* A valid config whose linux.resources is {RESOURCES}. */
+static int parse_resources(const char *resources)
+{
+	char extra[512];
+
+	snprintf(extra, sizeof(extra), "\"linux\": {\"resources\": {%s}}", resources);
+	return parse_with(NULL, extra);
+}
+
 static bool warned(const char *text)
 {
 	for (size_t i = 0; i < cfg.nwarnings; i++)
@@ -242,18 +251,12 @@ START_TEST(test_memory)
 			 -ERANGE);
 	ck_assert_int_eq(oci_config_mem_mib(INT64_MAX, &mib, &raised), -ERANGE);
 
-	ck_assert_int_eq(parse_with(NULL, "\"linux\": {\"resources\": {\"memory\": "
-					  "{\"limit\": 268435457}}}"),
-			 0);
+	ck_assert_int_eq(parse_resources("\"memory\": {\"limit\": 268435457}"), 0);
 	ck_assert_uint_eq(cfg.mem_mib, 257);
-	ck_assert_int_eq(parse_with(NULL, "\"linux\": {\"resources\": {\"memory\": "
-					  "{\"limit\": 1048576}}}"),
-			 0);
+	ck_assert_int_eq(parse_resources("\"memory\": {\"limit\": 1048576}"), 0);
 	ck_assert_uint_eq(cfg.mem_mib, OCI_MIN_MEM_MIB);
 	ck_assert(warned("raised to"));
-	ck_assert_int_eq(parse_with(NULL, "\"linux\": {\"resources\": {\"memory\": "
-					  "{\"limit\": 9223372036854775807}}}"),
-			 -ERANGE);
+	ck_assert_int_eq(parse_resources("\"memory\": {\"limit\": 9223372036854775807}"), -ERANGE);
 	ck_assert_ptr_nonnull(strstr(err, "linux.resources.memory.limit"));
 }
 END_TEST
@@ -284,13 +287,9 @@ START_TEST(test_vcpus)
 	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
 		ck_assert_msg(oci_config_vcpus(0, 0, junk[i], &n) == -EINVAL, "'%s'", junk[i]);
 
-	ck_assert_int_eq(parse_with(NULL, "\"linux\": {\"resources\": {\"cpu\": "
-					  "{\"quota\": 300000, \"period\": 100000}}}"),
-			 0);
+	ck_assert_int_eq(parse_resources("\"cpu\": {\"quota\": 300000, \"period\": 100000}"), 0);
 	ck_assert_uint_eq(cfg.vcpus, 3);
-	ck_assert_int_eq(parse_with(NULL, "\"linux\": {\"resources\": {\"cpu\": "
-					  "{\"cpus\": \"0-255\"}}}"),
-			 0);
+	ck_assert_int_eq(parse_resources("\"cpu\": {\"cpus\": \"0-255\"}"), 0);
 	ck_assert_uint_eq(cfg.vcpus, OCI_MAX_VCPUS);
 	ck_assert(warned("kvmini's most"));
 }

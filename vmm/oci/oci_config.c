@@ -127,6 +127,25 @@ int oci_config_get_strings(json_object *obj, const char *key, const char *path, 
 	return 0;
 }
 
+/*
+ * The required object obj[key] (named PATHKEY in messages), its members
+ * checked against fields. 0, or -EINVAL when it is missing or not an object.
+ */
+static int get_section(struct oci_config *cfg, json_object *obj, const char *key, const char *path,
+		       const struct oci_field *fields, json_object **out, char *err, size_t errlen)
+{
+	char sub[64];
+	int ret = oci_config_get(obj, key, json_type_object, path, out, err, errlen);
+
+	if (ret)
+		return ret;
+	if (!*out)
+		return errbuf_set(err, errlen, -EINVAL, "%s%s is missing", path, key);
+	snprintf(sub, sizeof(sub), "%s%s.", path, key);
+	oci_config_check_fields(cfg, *out, sub, fields);
+	return 0;
+}
+
 static const struct oci_field user_fields[] = {
 	{"uid", NULL},
 	{"gid", NULL},
@@ -139,13 +158,10 @@ static const struct oci_field user_fields[] = {
 static int parse_user(struct oci_config *cfg, json_object *proc, char *err, size_t errlen)
 {
 	json_object *user, *v, *gids;
-	int ret = oci_config_get(proc, "user", json_type_object, "process.", &user, err, errlen);
+	int ret = get_section(cfg, proc, "user", "process.", user_fields, &user, err, errlen);
 
 	if (ret)
 		return ret;
-	if (!user)
-		return errbuf_set(err, errlen, -EINVAL, "process.user is missing");
-	oci_config_check_fields(cfg, user, "process.user.", user_fields);
 	if (!json_object_object_get_ex(user, "uid", &v))
 		return errbuf_set(err, errlen, -EINVAL, "process.user.uid is missing");
 	if ((ret = get_id(v, "process.user.uid", &cfg->uid, err, errlen)))
@@ -192,13 +208,10 @@ static const struct oci_field process_fields[] = {
 static int parse_process(struct oci_config *cfg, char *err, size_t errlen)
 {
 	json_object *proc, *v;
-	int ret = oci_config_get(cfg->json, "process", json_type_object, "", &proc, err, errlen);
+	int ret = get_section(cfg, cfg->json, "process", "", process_fields, &proc, err, errlen);
 
 	if (ret)
 		return ret;
-	if (!proc)
-		return errbuf_set(err, errlen, -EINVAL, "process is missing");
-	oci_config_check_fields(cfg, proc, "process.", process_fields);
 	if ((ret = oci_config_get_strings(proc, "args", "process.", &cfg->args, &cfg->nargs, err,
 					  errlen)))
 		return ret;
@@ -233,13 +246,10 @@ static const struct oci_field root_fields[] = {
 static int parse_root(struct oci_config *cfg, char *err, size_t errlen)
 {
 	json_object *root, *ro;
-	int ret = oci_config_get(cfg->json, "root", json_type_object, "", &root, err, errlen);
+	int ret = get_section(cfg, cfg->json, "root", "", root_fields, &root, err, errlen);
 
 	if (ret)
 		return ret;
-	if (!root)
-		return errbuf_set(err, errlen, -EINVAL, "root is missing");
-	oci_config_check_fields(cfg, root, "root.", root_fields);
 	if ((ret = oci_config_get_string(root, "path", "root.", true, &cfg->root_path, err,
 					 errlen)))
 		return ret;

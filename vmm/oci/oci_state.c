@@ -218,6 +218,8 @@ int oci_state_read(int dirfd, struct oci_state *st)
 		st->annotations = json_object_get(v);
 	ret = st->id[0] && st->pid >= 0 ? 0 : -EINVAL;
 out:
+	if (ret)
+		oci_state_free(st);
 	json_object_put(j);
 	return ret;
 }
