@@ -202,6 +202,20 @@ grep -q '^True /dev/pts/[0-9]* hello from the VMM on a terminal$' "$tmp/console.
 oci delete --force tty
 oci_root_empty "after the terminal container"
 
+# A create that died half-way leaves "creating" with no pid: state shows it,
+# and delete removes it without signalling anything (never kill(0)).
+mkdir -p "$root/dead"
+printf '{"ociVersion": "1.1.0", "id": "dead", "pid": 0, "status": "creating", "bundle": "%s",
+ "rootfs": "", "created": "", "kvmini": {"pid_start": 0, "owner_uid": 0}}\n' "$tmp/b" \
+	>"$root/dead/state.json"
+oci state dead
+oci_json "j['status'] == 'creating' and j['pid'] == 0" "state of a create that died"
+oci kill dead KILL
+oci_expect_error "kill of a create that died" "it is creating"
+oci delete dead
+[ "$status" -eq 0 ] || check_fail "delete of a create that died: status $status: $(cat "$tmp/err")"
+oci_root_empty "after deleting a create that died"
+
 # Two creates of one ID at once: exactly one wins.
 VMM_MODE=sleep timeout 20 "$kvmini" oci --root "$root" create --bundle "$tmp/b" race \
 	>/dev/null 2>"$tmp/race1" </dev/null &

@@ -129,7 +129,8 @@ int oci_lifecycle_kill(const char *root, const char *id, int sig)
 		oci_log(LOG_ERROR, "cannot kill container '%s': it is %s", id,
 			oci_state_status_name(st.status));
 		ret = -ESRCH;
-	} else if (kill(st.pid, sig)) {
+	} else if (st.pid <= 0 || kill(st.pid, sig)) {
+		errno = st.pid <= 0 ? ESRCH : errno;
 		ret = -errno;
 		oci_log(LOG_ERROR, "cannot kill container '%s' (pid %d): %s", id, (int)st.pid,
 			strerror(errno));
@@ -142,6 +143,9 @@ int oci_lifecycle_kill(const char *root, const char *id, int sig)
 /* SIGKILL the VMM and wait (bounded) until it is gone or a zombie. */
 static int kill_and_wait(struct oci_state *st)
 {
+	/* Never kill(0) or kill(-1): a "creating" state from a create that died has no pid. */
+	if (st->pid <= 0)
+		return 0;
 	if (kill(st->pid, SIGKILL) && errno != ESRCH)
 		return -errno;
 	for (long waited = 0; waited < DELETE_WAIT_MS; waited += 10) {

@@ -255,7 +255,8 @@ unsigned long long oci_state_pid_start(pid_t pid)
 
 void oci_state_refresh(struct oci_state *st)
 {
-	if (st->status == OCI_STOPPED)
+	/* Stopped stays stopped; "creating" has no pid yet (a create that died leaves it). */
+	if (st->status == OCI_STOPPED || (st->status == OCI_CREATING && st->pid <= 0))
 		return;
 	/* A zombie still has its /proc entry; a dead child of ours must count as stopped. */
 	char path[64], buf[512];
