@@ -5,9 +5,11 @@
 # half-written file). On a host without usable KVM, a good bundle fails the
 # same way, naming /dev/kvm. Needs no KVM; needs python3.
 # Usage: bad-bundle.sh KVMINI
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 lib_init oci-bad-bundle
 kvmini=$1
+# shellcheck source=oci_lib.sh
 . "$(dirname "$0")/oci_lib.sh"
 
 # A stand-in guest, so that every case below gets past the guest lookup.
@@ -44,7 +46,7 @@ for line in open(tmp + "/cases"):
     exec(change)
     json.dump(c, open(b + "/config.json", "w"), indent=1)
 PY
-while IFS='	' read -r name text change; do
+while IFS='	' read -r name text _; do
 	[ "$name" = good ] && continue
 	oci create --bundle "$tmp/$name" "c-$name"
 	oci_expect_error "$name" "$text"

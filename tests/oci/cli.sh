@@ -6,9 +6,11 @@
 # unsupported commands and bad options are refused; --log writes runc's
 # text and JSON lines. Needs no KVM; needs python3.
 # Usage: cli.sh KVMINI
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 lib_init oci-cli
 kvmini=$1
+# shellcheck source=oci_lib.sh
 . "$(dirname "$0")/oci_lib.sh"
 
 # spec: valid JSON with the runc-like defaults create relies on.

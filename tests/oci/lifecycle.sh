@@ -12,9 +12,11 @@
 # passes fds and nothing else leaks, --console-socket hands over a terminal,
 # and two creates of one ID race to exactly one winner. Needs python3.
 # Usage: lifecycle.sh KVMINI
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 lib_init oci-lifecycle
 kvmini=$1
+# shellcheck source=oci_lib.sh
 . "$(dirname "$0")/oci_lib.sh"
 
 mkdir "$tmp/guest" && : >"$tmp/guest/vmlinux" && : >"$tmp/guest/initramfs.cpio"
@@ -217,10 +219,10 @@ oci delete dead
 oci_root_empty "after deleting a create that died"
 
 # Two creates of one ID at once: exactly one wins.
-VMM_MODE=sleep timeout 20 "$kvmini" oci --root "$root" create --bundle "$tmp/b" race \
+VMM_MODE='sleep' timeout 20 "$kvmini" oci --root "$root" create --bundle "$tmp/b" race \
 	>/dev/null 2>"$tmp/race1" </dev/null &
 p1=$!
-VMM_MODE=sleep timeout 20 "$kvmini" oci --root "$root" create --bundle "$tmp/b" race \
+VMM_MODE='sleep' timeout 20 "$kvmini" oci --root "$root" create --bundle "$tmp/b" race \
 	>/dev/null 2>"$tmp/race2" </dev/null
 s2=$?
 wait $p1

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2154 # tmp and kvmini come from the test
 # tests/oci/oci_lib.sh: what the `kvmini oci` tests share. Source it after
 # tests/lib.sh and lib_init:
 #	oci ARGS...                 kvmini oci --root $root ARGS...; sets $status,

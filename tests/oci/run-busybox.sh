@@ -9,9 +9,11 @@
 # The guest comes from $KVMINI_OCI_GUEST, $KVMINI_LINUX_DIR, or
 # guest/linux/build.sh (which builds it the first time: minutes).
 # Usage: run-busybox.sh KVMINI
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 lib_init oci-run-busybox
 kvmini=$1
+# shellcheck source=oci_lib.sh
 . "$(dirname "$0")/oci_lib.sh"
 
 lib_require_kvm
