@@ -62,6 +62,11 @@ for cmd in state start delete "delete --force" kill "kill --all"; do
 done
 oci state ../etc
 oci_expect_error "state of a bad ID" "invalid container ID"
+# Signals as runc takes them: a name with or without SIG, any case, or a number.
+for sig in TERM SIGTERM sigkill 15 9 0; do
+	oci kill nosuch "$sig"
+	oci_expect_error "kill with signal '$sig'" "container 'nosuch' does not exist"
+done
 oci kill nosuch BOGUS
 oci_expect_error "kill with a bad signal" "'BOGUS' is not a signal"
 oci kill nosuch USR1

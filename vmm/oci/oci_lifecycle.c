@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -92,6 +93,24 @@ int oci_lifecycle_start(const char *root, const char *id)
 	oci_state_free(&st);
 	close(dirfd);
 	return ret;
+}
+
+int oci_lifecycle_parse_signal(const char *s)
+{
+	char *end;
+
+	if (s[0] >= '0' && s[0] <= '9') {
+		long n = strtol(s, &end, 10);
+		return *end || n >= NSIG ? -1 : (int)n;
+	}
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (int sig = 1; sig < NSIG; sig++) {
+		const char *name = sigabbrev_np(sig);
+		if (name && strcasecmp(name, s) == 0)
+			return sig;
+	}
+	return -1;
 }
 
 bool oci_lifecycle_signal_ok(int sig)

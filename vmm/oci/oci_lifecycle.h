@@ -25,6 +25,12 @@ int oci_lifecycle_start(const char *root, const char *id);
 int oci_lifecycle_kill(const char *root, const char *id, int sig);
 
 /*
+ * A signal as runc's kill takes it: "TERM", "SIGTERM", "term" or "15".
+ * The number, or -1 if s names none.
+ */
+int oci_lifecycle_parse_signal(const char *s);
+
+/*
  * Does the VMM process do something defined with sig? TERM, INT, HUP end
  * the VM (kvmini's status 122), KILL ends it at once, STOP and CONT
  * freeze and thaw it, and 0 only probes.

@@ -167,25 +167,6 @@ static int cmd_delete(const char *root, int argc, char **argv)
 	return oci_lifecycle_delete(root, argv[optind], force) ? 1 : 0;
 }
 
-/* "TERM", "SIGTERM", "term" or "15" (runc's parseSignal). -1 if none. */
-static int parse_signal(const char *s)
-{
-	char *end;
-
-	if (s[0] >= '0' && s[0] <= '9') {
-		long n = strtol(s, &end, 10);
-		return *end || n >= NSIG ? -1 : (int)n;
-	}
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	for (int sig = 1; sig < NSIG; sig++) {
-		const char *name = sigabbrev_np(sig);
-		if (name && strcasecmp(name, s) == 0)
-			return sig;
-	}
-	return -1;
-}
-
 static int cmd_kill(const char *root, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -195,7 +176,7 @@ static int cmd_kill(const char *root, int argc, char **argv)
 
 	/* ID [SIGNAL]: check_args() wants exactly one, so take the signal off first. */
 	if (argc >= 3 && argv[argc - 1][0] != '-' && argv[argc - 2][0] != '-') {
-		if ((sig = parse_signal(argv[argc - 1])) < 0) {
+		if ((sig = oci_lifecycle_parse_signal(argv[argc - 1])) < 0) {
 			oci_log(LOG_ERROR, "kill: '%s' is not a signal", argv[argc - 1]);
 			return 1;
 		}
