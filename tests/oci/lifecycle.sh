@@ -204,6 +204,12 @@ grep -q '^True /dev/pts/[0-9]* hello from the VMM on a terminal$' "$tmp/console.
 oci delete --force tty
 oci_root_empty "after the terminal container"
 
+# A relative --root is made absolute: the VMM's shares name the full path.
+(cd "$tmp" && VMM_NAME=rel timeout 20 "$kvmini" oci --root relroot run --bundle b rel) \
+	>/dev/null 2>"$tmp/err" </dev/null || check_fail "run with --root relroot: $(cat "$tmp/err")"
+grep -qx "$tmp/relroot/rel/share,kvmini-oci" "$VMM_REC/rel.argv" ||
+	check_fail "relative --root: VMM argv: $(cat "$VMM_REC/rel.argv")"
+
 # A create that died half-way leaves "creating" with no pid: state shows it,
 # and delete removes it without signalling anything (never kill(0)).
 mkdir -p "$root/dead"

@@ -381,6 +381,18 @@ int oci_main(int argc, char **argv)
 		oci_log(LOG_ERROR, "oci: no command given (see kvmini oci --help)");
 		return 1;
 	}
+	/* Absolute, as runc makes it: the VMM process and the shares use paths under it. */
+	static char abs_root[4096];
+	if (root[0] != '/') {
+		char cwd[4096];
+		if (!getcwd(cwd, sizeof(cwd)) ||
+		    (size_t)snprintf(abs_root, sizeof(abs_root), "%s/%s", cwd, root) >=
+			    sizeof(abs_root)) {
+			oci_log(LOG_ERROR, "oci: cannot make --root '%s' absolute", root);
+			return 1;
+		}
+		root = abs_root;
+	}
 	for (const struct oci_cmd *c = commands; c->name; c++)
 		if (strcmp(argv[optind], c->name) == 0)
 			return c->run(root, argc - optind, argv + optind);
