@@ -15,7 +15,7 @@
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 lib_init oci-lifecycle
-kvmini=$1
+kvmini=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # absolute: one case runs elsewhere
 # shellcheck source=oci_lib.sh
 . "$(dirname "$0")/oci_lib.sh"
 
