@@ -195,7 +195,7 @@ build_kernel() {
 #     friends (FEATURE_PREFER_APPLETS). `busybox --install -s` adds the rest.
 tree_spec() {
 	local d applet
-	for d in /bin /sbin /usr /usr/bin /usr/sbin /dev /etc /proc /sys /root /mnt; do
+	for d in /bin /sbin /usr /usr/bin /usr/sbin /dev /etc /proc /sys /root /mnt /run; do
 		echo "dir $d 0755 0 0"
 	done
 	echo "dir /tmp 1777 0 0"

@@ -14,6 +14,18 @@
 #                            wrap a long one in double quotes, which this
 #                            script strips:  -- "cmd1; cmd2 'a b' | cmd3"
 #   (no " -- ")              an interactive shell on the console.
+#   kvmini.ready             (before " -- ") a snapshot template: write the
+#                            READY marker, then read ONE command line from
+#                            the console and run it as above. `kvmini run
+#                            --snapshot-on ready` snapshots at the marker;
+#                            `kvmini restore DIR -- CMD` types CMD + newline.
+#   kvmini.agent=TAG         a container (kvmini oci, docs/containers.md):
+#                            mount the virtio-fs share TAG on /run and run
+#                            /run/agent.sh in this shell; its status ends
+#                            the VM.
+#   ip=dhcp                  (kvmini adds it for --net user) the kernel has
+#                            configured eth0; its DNS servers are in
+#                            /proc/net/pnp, which becomes /etc/resolv.conf.
 # Either way the guest then prints "KVMINI-EXIT: <status>", writes the status
 # to the kvmini test device's EXIT register (the kvmini monitor stops there
 # and exits with it) and reboots, which ends QEMU -no-reboot and others.
@@ -35,6 +47,7 @@ export HOME=/root
 TESTDEV_EXIT_PORT=1280   # 0x500 + KVMINI_TESTDEV_EXIT
 TESTDEV_MARKER_PORT=1284 # 0x500 + KVMINI_TESTDEV_MARKER
 MARKER_LINUX_INIT=2      # KVMINI_MARKER_LINUX_INIT
+MARKER_READY=3           # KVMINI_MARKER_READY
 
 # port_write_byte PORT VALUE: one byte (0..255) to an I/O port via /dev/port.
 port_write_byte() {
@@ -51,11 +64,14 @@ finish() {
 	echo "KVMINI-EXIT: $1"
 	# Not PID 1 (someone ran /init by hand): just return the status.
 	[ $$ -eq 1 ] || exit "$1"
-	# Flush block devices before the monitor may stop the VM.
-	while read -r _dev _rest; do
+	# Flush block devices before the monitor may stop the VM, and leave an
+	# ext4 root clean: remounting it read-only writes the superblock's
+	# "cleanly unmounted" state, so the next boot needs no journal replay.
+	while read -r _dev _mnt _rest; do
 		case "$_dev" in
 		/dev/*)
 			sync
+			[ "$_mnt" != / ] || mount -o remount,ro / 2>/dev/null
 			break
 			;;
 		esac
@@ -145,6 +161,36 @@ reboot() { finish 0; }
 halt() { finish 0; }
 printf '%s() { exit 0; }\n' poweroff reboot halt >/dev/kvmini.rc
 export ENV=/dev/kvmini.rc
+
+# The kernel's DHCP client lists the name servers in resolv.conf syntax.
+case " $cmdline " in
+*" ip="*) [ -e /etc/resolv.conf ] || ln -s /proc/net/pnp /etc/resolv.conf ;;
+esac
+
+# The parameters before " -- " (the kernel's); the command line after it is
+# not searched for kvmini.* words.
+params=" ${cmdline%% -- *} "
+
+case "$params" in
+*" kvmini.agent="*)
+	agent_tag=${params#* kvmini.agent=}
+	agent_tag=${agent_tag%% *}
+	mount -t virtiofs "$agent_tag" /run || finish 125
+	# shellcheck disable=SC1091 # written by the container runtime
+	. /run/agent.sh
+	finish $?
+	;;
+*" kvmini.ready "*)
+	# The command the monitor types must not come back as console output.
+	stty -echo 2>/dev/null
+	port_write_byte "$TESTDEV_MARKER_PORT" "$MARKER_READY"
+	echo "KVMINI-READY"
+	# A snapshot taken at the marker resumes here, in read.
+	IFS= read -r cmd
+	eval "$cmd"
+	finish $?
+	;;
+esac
 
 case " $cmdline " in
 *" -- "*)

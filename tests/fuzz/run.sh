@@ -7,7 +7,8 @@
 # usage: tests/fuzz/run.sh [-o WORKDIR] [-t TARGET] [SECONDS] [-- LIBFUZZER-ARGS...]
 #   WORKDIR   build output, growing corpus and crash artifacts
 #             (default: $KVMINI_FUZZ_DIR or /tmp/kvmini-fuzz)
-#   TARGET    virtio (default), vsock, elf, bzimage, symbols, cli or oci: fuzz_TARGET.c
+#   TARGET    virtio (default), vsock, elf, bzimage, symbols, cli, snapshot or
+#             oci: fuzz_TARGET.c
 #   SECONDS   how long to fuzz (default 60); 0 builds only
 # Exit status: 0 no crash, 1 a crash/leak/timeout (the input is saved as
 # WORKDIR/crash-* and printed), 77 clang or libFuzzer missing (Meson: skip).
@@ -66,6 +67,14 @@ $root/devices/core/log.c" ;;
 bzimage) srcs="$root/vmm/boot/bzimage.c" ;;
 symbols) srcs="$root/vmm/host/symbols.c" ;;
 cli) srcs="$root/vmm/cli.c" ;;
+snapshot)
+	srcs="$root/vmm/host/snapshot_manifest.c
+$root/vmm/host/snapshot_files.c
+$root/vmm/kvm/vcpu_state.c
+$root/vmm/kvm/vm_state.c
+$root/devices/core/device_state.c
+$root/devices/core/log.c"
+	libs="-ljson-c -lz" ;;
 oci)
 	srcs="$root/vmm/oci/oci_config.c
 $root/vmm/oci/oci_linux.c
@@ -73,7 +82,7 @@ $root/vmm/oci/oci_mounts.c
 $root/vmm/oci/oci_vm.c"
 	libs=-ljson-c ;;
 *)
-	echo "fuzz: unknown target '$target' (virtio, vsock, elf, bzimage, symbols, cli, oci)" >&2
+	echo "fuzz: unknown target '$target' (virtio, vsock, elf, bzimage, symbols, cli, snapshot, oci)" >&2
 	exit 1 ;;
 esac
 # One work directory per target: corpora of different harnesses do not mix.

@@ -309,6 +309,7 @@ int boot_check_inputs(const struct vm_config *cfg)
 		.disk = cfg->ndisks > 0,
 		.com1_console = !linux_cmdline_has_param(cfg->cmdline, "console"),
 		.pvh = kind != KERNEL_LINUX_BZIMAGE,
+		.share = cfg->nshares > 0,
 	};
 	kconfig_warn(cfg->kernel_path, kind != KERNEL_LINUX_BZIMAGE, &needs);
 	if ((ret = check_kernel_image(cfg->kernel_path, kind, cfg->mem_size)))

@@ -87,9 +87,31 @@ static void on_console_event(void *opaque, enum linux_event event)
 	}
 }
 
+/* Append " words" to the string in buf[size]. 0, or -E2BIG (buf unchanged). */
+static int append_words(char *buf, size_t size, const char *words)
+{
+	size_t len = strlen(buf);
+	int n = snprintf(buf + len, size - len, " %s", words);
+	if (n < 0 || (size_t)n >= size - len) {
+		buf[len] = '\0';
+		return -E2BIG;
+	}
+	return 0;
+}
+
+/* Does the VM have a --net user NIC, whose libslirp network answers DHCP? */
+static bool has_user_net(const struct vm_config *cfg)
+{
+	for (unsigned int i = 0; i < cfg->nnics; i++)
+		if (cfg->nics[i].kind == NET_USER)
+			return true;
+	return false;
+}
+
 /*
  * The user's command line plus, before any "--": console=ttyS0 unless the
- * user chose a console, the virtio-mmio devices, and this host's quirks.
+ * user chose a console, the virtio-mmio devices, ip=dhcp for a --net user
+ * NIC unless the user chose ip=, and this host's quirks.
  */
 static int write_cmdline(struct vm *vm, const struct vm_config *cfg, const struct linux_boot *lb)
 {
@@ -102,10 +124,20 @@ static int write_cmdline(struct vm *vm, const struct vm_config *cfg, const struc
 		log_error("the virtio-mmio device list does not fit the command line");
 		return -E2BIG;
 	}
-	size_t len = strlen(additions);
-	if (vm->quirks && vm->quirks->linux_cmdline)
-		snprintf(additions + len, sizeof(additions) - len, " %s",
-			 vm->quirks->linux_cmdline);
+	/*
+	 * The kernel's own DHCP client (CONFIG_IP_PNP_DHCP) configures eth0 and
+	 * lo before init, and libslirp's DHCP server answers at once: no client
+	 * process in the guest (Documentation/admin-guide/nfs/nfsroot.rst, ip=).
+	 * A TAP network has no known DHCP server, so the user decides there.
+	 */
+	if ((has_user_net(cfg) && !linux_cmdline_has_param(cfg->cmdline, "ip") &&
+	     append_words(additions, sizeof(additions), "ip=dhcp")) ||
+	    (vm->quirks && vm->quirks->linux_cmdline &&
+	     append_words(additions, sizeof(additions), vm->quirks->linux_cmdline))) {
+		log_error("kvmini's additions to the kernel command line do not fit: '%s'",
+			  additions);
+		return -E2BIG;
+	}
 
 	const char *added = additions + strspn(additions, " ");
 	int n = linux_cmdline_compose(cmdline, sizeof(cmdline), cfg->cmdline, added);
@@ -196,13 +228,17 @@ static int prepare_common(struct vm *vm, const struct vm_config *cfg, struct lin
 		if ((ret = msr_setup_linux(&vm->vcpus[i])))
 			return ret;
 
+	boot_linux_watch_console(vm->board);
+	return 0;
+}
+
+void boot_linux_watch_console(struct board *b)
+{
 	/* The watch lives in the board, as long as COM1 that feeds it. */
-	struct board *b = vm->board;
 	linux_events_init(&b->linux_watch, on_console_event, b);
 	board_set_console_tap(b, linux_events_feed, &b->linux_watch);
 	/* Linux's reboot=t (and a reset with no IDT) ends in a triple fault. */
 	b->shutdown_is_reboot = true;
-	return 0;
 }
 
 int boot_linux_bzimage(struct vm *vm, const struct vm_config *cfg)

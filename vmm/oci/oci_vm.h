@@ -12,17 +12,15 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "config.h" /* CONFIG_MAX_SHARES */
 #include "oci/oci_config.h"
 
 #define OCI_VM_ROOT_TAG	 "rootfs"      /* virtio-fs tag of the container's root */
 #define OCI_VM_SHARE_TAG "kvmini-oci"  /* virtio-fs tag of the process description */
 #define OCI_VM_BIND_TAG	 "kvmini-bind" /* + the mount's index: a bind-mounted host dir */
 #define OCI_VM_FORMAT	 1	       /* process.sh's oci_format */
-/*
- * kvmini run's --share limit (CONFIG_MAX_SHARES of branch virtfs): the
- * root, the process description and two bind mounts.
- */
-#define OCI_VM_MAX_SHARES 4
+/* kvmini run's --share limit: the root, the process description and the binds. */
+#define OCI_VM_MAX_SHARES CONFIG_MAX_SHARES
 #define OCI_VM_MAX_ARGV	  (12 + 2 * OCI_VM_MAX_SHARES) /* kvmini run's */
 
 /* Where the guest comes from: OCI_GUEST_DIR/vmlinux and initramfs.cpio. */
