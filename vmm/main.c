@@ -28,6 +28,7 @@
 #include "kvm/vm.h"
 #include "host/virtiofsd.h"
 #include "host/watch.h"
+#include "oci/oci_main.h"
 
 static uint64_t host_ram_bytes(void)
 {
@@ -195,6 +196,12 @@ int main(int argc, char **argv)
 	char err[512];
 
 	vm.start_ns = vm_now_ns();
+	/*
+	 * `kvmini oci ...` is an OCI runtime with runc's command line, whose
+	 * global options (--root, --log) are not kvmini's: it parses its own.
+	 */
+	if (argc >= 2 && strcmp(argv[1], "oci") == 0)
+		return oci_main(argc - 1, argv + 1);
 	switch (cli_parse(argc, argv, host_ram_bytes(), &cfg, stdout, err, sizeof(err))) {
 	case CLI_EXIT_OK:
 		return 0;

@@ -7,8 +7,8 @@
 # usage: tests/fuzz/run.sh [-o WORKDIR] [-t TARGET] [SECONDS] [-- LIBFUZZER-ARGS...]
 #   WORKDIR   build output, growing corpus and crash artifacts
 #             (default: $KVMINI_FUZZ_DIR or /tmp/kvmini-fuzz)
-#   TARGET    virtio (default), vsock, elf, bzimage, symbols, cli, snapshot or
-#             control: fuzz_TARGET.c
+#   TARGET    virtio (default), vsock, elf, bzimage, symbols, cli, snapshot,
+#             control or oci: fuzz_TARGET.c
 #   SECONDS   how long to fuzz (default 60); 0 builds only
 # Exit status: 0 no crash, 1 a crash/leak/timeout (the input is saved as
 # WORKDIR/crash-* and printed), 77 clang or libFuzzer missing (Meson: skip).
@@ -80,8 +80,14 @@ $root/vmm/kvm/vm_state.c
 $root/devices/core/device_state.c
 $root/devices/core/log.c"
 	libs="-ljson-c -lz" ;;
+oci)
+	srcs="$root/vmm/oci/oci_config.c
+$root/vmm/oci/oci_linux.c
+$root/vmm/oci/oci_mounts.c
+$root/vmm/oci/oci_vm.c"
+	libs=-ljson-c ;;
 *)
-	echo "fuzz: unknown target '$target' (virtio, vsock, elf, bzimage, symbols, cli, snapshot, control)" >&2
+	echo "fuzz: unknown target '$target' (virtio, vsock, elf, bzimage, symbols, cli, snapshot, control, oci)" >&2
 	exit 1 ;;
 esac
 # One work directory per target: corpora of different harnesses do not mix.
