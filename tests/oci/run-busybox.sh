@@ -1,42 +1,95 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Real containers: a busybox rootfs (Debian's busybox-static) and a config
-# from `kvmini oci spec`, run as microVMs by `kvmini oci run`. Checks stdout,
-# exit statuses 0, 1 and 7, env/cwd/user, a read-only root refusing writes,
-# and `kill` (SIGTERM) ending a sleeping container. Needs /dev/kvm, kvmini
-# run's --share (virtio-fs), the Linux guest with the OCI agent in its /init
-# (docs/containers.md) and /bin/busybox; skips (77) naming what is missing.
-# The guest comes from $KVMINI_OCI_GUEST, $KVMINI_LINUX_DIR, or
-# guest/linux/build.sh (which builds it the first time: minutes).
-# Usage: run-busybox.sh KVMINI
+# from `kvmini oci spec`, run by `kvmini oci run`. Checks stdout, exit
+# statuses 0, 1 and 7, env/cwd/user, the hostname, a read-only root refusing
+# writes, a writable root whose writes stay out of the bundle, and `kill`
+# (SIGTERM) ending a sleeping container.
+# Usage: run-busybox.sh KVMINI [vm|host]
+#   vm (default)  as microVMs: needs /dev/kvm, kvmini run's --share
+#                 (virtio-fs) and the Linux guest whose /init sources the
+#                 agent (kvmini.agent=); skips (77) naming what is missing.
+#                 The guest comes from $KVMINI_OCI_GUEST, $KVMINI_LINUX_DIR,
+#                 or guest/linux/build.sh (minutes the first time).
+#   host          the same containers with the guest agent (vmm/oci/agent.sh,
+#                 as `create` writes it) run on this host in a private mount
+#                 and UTS namespace instead of a VM (KVMINI_OCI_TEST_VMM), its
+#                 virtio-fs shares as bind mounts: everything but the VM
+#                 itself. Needs root, unshare and /bin/busybox.
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
-lib_init oci-run-busybox
-kvmini=$1
+mode=${2:-vm}
+lib_init "oci-run-busybox-$mode"
+kvmini=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 # shellcheck source=oci_lib.sh
 . "$(dirname "$0")/oci_lib.sh"
 
-lib_require_kvm
-"$kvmini" --help | grep -q -- '--share' ||
-	lib_skip "kvmini run has no --share (virtio-fs), which holds the container's root"
 [ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' ||
 	lib_skip "no static /bin/busybox (apt-get install busybox-static)"
-guest=${KVMINI_OCI_GUEST:-${KVMINI_LINUX_DIR:-}}
-if [ -z "$guest" ]; then
-	guest=$("$lib_root/guest/linux/build.sh" | tail -n 1) || fail "guest/linux/build.sh failed"
-fi
-for f in vmlinux initramfs.cpio; do
-	[ -s "$guest/$f" ] || lib_skip "no $guest/$f (set KVMINI_OCI_GUEST)"
+if [ "$mode" = host ]; then
+	[ "$(id -u)" -eq 0 ] || lib_skip "the agent's mounts on the host need root"
+	command -v unshare >/dev/null || lib_skip "no unshare (util-linux)"
+	mkdir "$tmp/guest" && : >"$tmp/guest/vmlinux" && : >"$tmp/guest/initramfs.cpio"
+	export KVMINI_OCI_GUEST="$tmp/guest" KVMINI_OCI_TEST_VMM="$tmp/vmm.sh" AGENT_TMP="$tmp"
+	# The stand-in for `kvmini run`: the agent in a private mount and UTS
+	# namespace, ended with its "VM" by a kill as kvmini's would be.
+	cat >"$tmp/vmm.sh" <<'SH'
+#!/bin/sh
+: >"$AGENT_TMP/shares.$$"
+while [ $# -gt 0 ]; do
+	if [ "$1" = --share ]; then
+		d=${2%%,*} rest=${2#*,}
+		echo "${rest%%,*} $d ${rest#*,}" >>"$AGENT_TMP/shares.$$"
+		case "$2" in *,kvmini-oci) agent_dir=$d ;; esac
+		shift
+	fi
+	shift
 done
-grep -aq 'kvmini.oci' "$guest/initramfs.cpio" ||
-	lib_skip "the guest's /init has no OCI agent yet (docs/containers.md, the guest contract)"
-export KVMINI_OCI_GUEST="$guest"
+export agent_dir SHARES="$AGENT_TMP/shares.$$" agent_work="$AGENT_TMP/work.$$"
+unshare --mount --uts --propagation private --fork --kill-child sh -c '
+	KVMINI_AGENT_LIB=1
+	. "$agent_dir/agent.sh"
+	# A share is a bind mount here; read-only when the share or the mount is.
+	agent_mount_share() {
+		while read -r tag dir ro; do
+			[ "$tag" = "$1" ] || continue
+			mount --bind "$dir" "$2" || return 1
+			[ "$3" = ro ] || [ "$ro" = ro ] || return 0
+			mount -o remount,bind,ro "$2"
+			return
+		done <"$SHARES"
+		return 1
+	}
+	agent_exit_vm() { exit "$1"; }
+	agent_main' &
+# A stop request (kill TERM) ends the "VM" as kvmini's does (status 122);
+# unshare itself ignores SIGTERM while it waits, SIGKILL ends its child too.
+child=$!
+trap 'kill -KILL $child; wait $child; exit 122' TERM INT HUP
+wait $child
+SH
+	chmod +x "$tmp/vmm.sh"
+else
+	lib_require_kvm
+	"$kvmini" --help | grep -q -- '--share' ||
+		lib_skip "kvmini run has no --share (virtio-fs), which holds the container's root"
+	guest=${KVMINI_OCI_GUEST:-${KVMINI_LINUX_DIR:-}}
+	if [ -z "$guest" ]; then
+		guest=$("$lib_root/guest/linux/build.sh" | tail -n 1) || fail "guest/linux/build.sh failed"
+	fi
+	for f in vmlinux initramfs.cpio; do
+		[ -s "$guest/$f" ] || lib_skip "no $guest/$f (set KVMINI_OCI_GUEST)"
+	done
+	grep -aq 'kvmini.agent=' "$guest/initramfs.cpio" ||
+		lib_skip "the guest's /init does not source an agent (kvmini.agent=, guest/linux/init.sh)"
+	export KVMINI_OCI_GUEST="$guest"
+fi
 
 # The rootfs: busybox and its applets, mount points, a working directory.
 mkdir -p "$tmp/rootfs/bin" "$tmp/rootfs/proc" "$tmp/rootfs/sys" "$tmp/rootfs/dev" \
 	"$tmp/rootfs/tmp" "$tmp/rootfs/work"
 cp /bin/busybox "$tmp/rootfs/bin/busybox"
-for applet in sh echo cat sleep id pwd env touch false true; do
+for applet in sh echo cat sleep id pwd env touch false true hostname; do
 	ln -s busybox "$tmp/rootfs/bin/$applet"
 done
 
@@ -66,8 +119,16 @@ c["process"]["env"].append("FOO=a b'"'"'c $x")
 c["process"]["cwd"] = "/work"
 c["process"]["user"] = {"uid": 1000, "gid": 1000}'
 grep -qx "a b'c \$x|/work|1000:1000" "$tmp/ident.txt" || check_fail "ident: stdout: $(cat "$tmp/ident.txt")"
-run_case readonly 1 'c["process"]["args"] = ["sh", "-c", "touch /written || exit 1; exit 0"]'
+run_case readonly 1 'c["process"]["args"] = ["sh", "-c", "touch /written || exit 1; exit 0"]
+assert c["root"]["readonly"]'
 [ -e "$tmp/rootfs/written" ] && check_fail "readonly: the read-only root was written"
+run_case writable 0 'c["process"]["args"] = ["sh", "-c", "echo x >/written && cat /written"]
+c["root"]["readonly"] = False
+c["hostname"] = "box-1"'
+[ -e "$tmp/rootfs/written" ] && check_fail "writable: a write reached the bundle's rootfs"
+run_case hostname 0 'c["process"]["args"] = ["hostname"]
+c["hostname"] = "box-1"'
+grep -qx "box-1" "$tmp/hostname.txt" || check_fail "hostname: stdout: $(cat "$tmp/hostname.txt")"
 
 # kill: SIGTERM ends a sleeping container.
 mkdir -p "$tmp/sleep" && ln -s "$tmp/rootfs" "$tmp/sleep/rootfs"
@@ -89,5 +150,5 @@ grep -q '"status": "stopped"' "$tmp/out" || check_fail "kill TERM did not stop t
 oci delete sleep
 oci_root_empty "sleep"
 
-[ "$lib_failed" = 0 ] && echo "oci-run-busybox: OK"
+[ "$lib_failed" = 0 ] && echo "oci-run-busybox-$mode: OK"
 lib_finish

@@ -284,7 +284,7 @@ START_TEST(test_plan)
 			      "--initrd",  NULL,
 			      "--mem",	   "256M",
 			      "--cpus",	   "2",
-			      "--cmdline", "console=ttyS0 quiet kvmini.oci=" OCI_VM_SHARE_TAG,
+			      "--cmdline", "console=ttyS0 quiet kvmini.agent=" OCI_VM_SHARE_TAG,
 			      "--share",   NULL,
 			      "--share",   "/s," OCI_VM_SHARE_TAG,
 			      "--share",   "/tmp,kvmini-bind0",

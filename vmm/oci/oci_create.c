@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "kvm/host_quirks.h"
+#include "oci_agent_sh.h"
 #include "oci/oci_config.h"
 #include "oci/oci_console.h"
 #include "oci/oci_create.h"
@@ -136,7 +137,26 @@ fail:
 	return ret;
 }
 
-/* The state directory's contents before the fork: share/process.sh, exec.fifo, state.json. */
+/* Write the NUL-terminated text to dir/name. 0 or -errno. */
+static int write_text(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	FILE *f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	int ret = fputs(text, f) < 0 ? -EIO : 0;
+	if (fclose(f) && !ret)
+		ret = -EIO;
+	return ret;
+}
+
+/*
+ * The state directory's contents before the fork: share/agent.sh (the guest
+ * agent, vmm/oci/agent.sh), share/process.sh, exec.fifo, state.json.
+ */
 static int prepare(int dirfd, const char *id, const char *bundle, const struct oci_config *cfg,
 		   const struct oci_vm *vm, struct oci_state *st)
 {
@@ -147,6 +167,8 @@ static int prepare(int dirfd, const char *id, const char *bundle, const struct o
 
 	if (mkdirat(dirfd, "share", 0755))
 		return -errno;
+	if ((ret = write_text(vm->share, "agent.sh", oci_agent_sh)))
+		return ret;
 	if ((size_t)snprintf(path, sizeof(path), "%s/process.sh", vm->share) >= sizeof(path))
 		return -ENAMETOOLONG;
 	FILE *f = fopen(path, "we");

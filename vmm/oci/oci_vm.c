@@ -149,7 +149,8 @@ static int compose(struct oci_config *cfg, const char *exe, struct oci_vm *vm, c
 	snprintf(vm->mem, sizeof(vm->mem), "%uM", cfg->mem_mib);
 	snprintf(vm->cpus, sizeof(vm->cpus), "%u", cfg->vcpus);
 	/* quiet: the console is the container's stdout; kernel lines would mix in. */
-	snprintf(vm->cmdline, sizeof(vm->cmdline), "console=ttyS0 quiet kvmini.oci=%s",
+	/* kvmini.agent=TAG: /init mounts the share on /run and sources agent.sh. */
+	snprintf(vm->cmdline, sizeof(vm->cmdline), "console=ttyS0 quiet kvmini.agent=%s",
 		 OCI_VM_SHARE_TAG);
 	const char *fixed[] = {exe,	"run",	 "--kernel", vm->kernel, "--initrd",  vm->initrd,
 			       "--mem", vm->mem, "--cpus",   vm->cpus,	 "--cmdline", vm->cmdline};

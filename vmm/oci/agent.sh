@@ -1,0 +1,188 @@
+# shellcheck shell=sh
+# kvmini OCI agent: runs one container's process inside the microVM.
+#
+# `kvmini oci create` writes this file (embedded in kvmini at build time) and
+# process.sh into ROOT/ID/share, which the VM gets as the virtio-fs share
+# "kvmini-oci". The guest's /init (guest/linux/init.sh) sees
+# kvmini.agent=kvmini-oci on the kernel command line, mounts that share on
+# /run and sources this file with busybox sh; init.sh's port_write_byte and
+# TESTDEV_EXIT_PORT are defined then. The contract, including process.sh's
+# calls, is in docs/containers.md.
+#
+# Nothing of the agent's own goes to the console: that is the container's
+# stdout and stderr. Its messages go to agent.log in the share.
+#
+# tests/oci/agent-host.sh sources this file on the host with
+# KVMINI_AGENT_LIB=1 and its own agent_dir, agent_mount_share and
+# agent_exit_vm, and runs agent_main in a private mount namespace.
+
+agent_dir=${agent_dir:-/run}
+# Where the container's root is assembled (/mnt exists in the guest image).
+agent_work=${agent_work:-/mnt/oci}
+agent_root=$agent_work/root
+
+agent_log() {
+	echo "kvmini-agent: $*" >>"$agent_dir/agent.log"
+}
+
+# agent_mount_share TAG DIR ro|rw: a virtio-fs share of the VM.
+agent_mount_share() {
+	mount -t virtiofs -o "$3" "$1" "$2"
+}
+
+# agent_exit_vm STATUS: hand the status to kvmini (test device EXIT register)
+# and end the VM.
+agent_exit_vm() {
+	port_write_byte "$TESTDEV_EXIT_PORT" "$1"
+	command reboot -f
+	exit "$1"
+}
+
+# agent_end STATUS: record the container's status and end the VM.
+agent_end() {
+	echo "$1" >"$agent_dir/exit-status"
+	sync
+	agent_exit_vm "$1"
+}
+
+# ---- the calls process.sh makes, in this order -----------------------------
+
+oci_format() {
+	[ "$1" = 1 ] && return 0
+	agent_log "process.sh has format '$1'; this agent reads format 1"
+	agent_end 125
+}
+
+oci_hostname() {
+	hostname "$1" || agent_log "cannot set the hostname to '$1'"
+}
+
+# oci_root TAG ro|rw: the bundle's rootfs at $agent_root. Read-write roots
+# get an overlay whose upper layer is a tmpfs: the container's writes stay
+# in the VM, and the bundle on the host is never changed (runtime-spec
+# config.md "root": readonly).
+oci_root() {
+	mkdir -p "$agent_work/lower" "$agent_work/rw" "$agent_root" || agent_end 125
+	if [ "$2" = ro ]; then
+		agent_mount_share "$1" "$agent_root" ro ||
+			{ agent_log "cannot mount the root share '$1'"; agent_end 125; }
+		return 0
+	fi
+	if ! {
+		agent_mount_share "$1" "$agent_work/lower" ro &&
+			mount -t tmpfs tmpfs "$agent_work/rw" &&
+			mkdir -p "$agent_work/rw/upper" "$agent_work/rw/work" &&
+			mount -t overlay overlay \
+				-o "lowerdir=$agent_work/lower,upperdir=$agent_work/rw/upper,workdir=$agent_work/rw/work" \
+				"$agent_root"
+	}; then
+		agent_log "cannot assemble the root overlay on share '$1'"
+		agent_end 125
+	fi
+}
+
+agent_terminal=0
+# oci_terminal 0|1: 1 makes the console the process's controlling terminal
+# (oci_exec); 0 sets it raw so the process's bytes reach the host unchanged.
+oci_terminal() {
+	agent_terminal=$1
+	[ "$1" = 1 ] || stty raw -echo -onlcr 2>/dev/null || agent_log "cannot set the console raw"
+}
+
+# The device nodes runc creates in a tmpfs /dev (runtime-spec
+# config-linux.md, "Default Devices").
+agent_default_devices() {
+	for d in "null 1 3" "zero 1 5" "full 1 7" "random 1 8" "urandom 1 9" "tty 5 0"; do
+		# shellcheck disable=SC2086 # name, major, minor
+		set -- $d
+		mknod -m 666 "$agent_root/dev/$1" c "$2" "$3" 2>/dev/null
+	done
+	mkdir -p "$agent_root/dev/pts" "$agent_root/dev/shm"
+	ln -s /proc/self/fd "$agent_root/dev/fd" 2>/dev/null
+	ln -s pts/ptmx "$agent_root/dev/ptmx" 2>/dev/null
+}
+
+# oci_mount TYPE SOURCE DEST OPTIONS. A mount the guest kernel cannot make
+# is logged and skipped, as the contract says.
+oci_mount() {
+	_dir=$agent_root$3
+	if [ ! -d "$_dir" ] && ! mkdir -p "$_dir" 2>/dev/null; then
+		agent_log "skipped mount of $1 at $3: cannot create the directory"
+		return 0
+	fi
+	case "$1" in
+	virtiofs)
+		_mode=rw
+		case ",$4," in *,ro,*) _mode=ro ;; esac
+		agent_mount_share "$2" "$_dir" "$_mode" ||
+			agent_log "skipped bind mount at $3 (share $2)"
+		;;
+	*)
+		mount -t "$1" ${4:+-o "$4"} "$2" "$_dir" 2>/dev/null ||
+			{ agent_log "skipped mount of $1 at $3 (options '$4')"; return 0; }
+		[ "$1:$3" != tmpfs:/dev ] || agent_default_devices
+		;;
+	esac
+}
+
+agent_status=
+# oci_exec UID GID GIDS CWD ENV... -- ARGS...: run the process as UID:GID
+# in CWD with exactly ENV, the container root as /. busybox's nsenter does
+# the chdir (-w), chroot (-r), setgroups/setgid (-G) and setuid (-S), then
+# execs ARGS[0], found on ENV's PATH inside the root; env -i gives it exactly
+# ENV. Both are named through /bin/busybox: the guest image has no links
+# for them, and ENV's PATH is the container's. No process is forked for
+# the argument shuffling: every fork costs seconds where guest kernel code
+# is emulated.
+oci_exec() {
+	_uid=$1 _gid=$2 _gids=$3 _cwd=$4
+	shift 4
+	_n=0
+	for _w; do
+		[ "$_w" = -- ] && break
+		_n=$((_n + 1))
+	done
+	# ENV... -- ARGS...  ->  -- ARGS... ENV...  ->  ARGS... ENV...
+	_i=0
+	while [ $_i -lt "$_n" ]; do
+		set -- "$@" "$1"
+		shift
+		_i=$((_i + 1))
+	done
+	shift
+	_m=$(($# - _n))
+	# -> ARGS... ENV... NSENTER... --  ->  ENV... NSENTER... -- ARGS...
+	# busybox's nsenter changes directory to -w before it changes root, so
+	# the directory is named from here: a symlink in the container's path
+	# resolves in the guest's tree (the VM, not the container, is the
+	# isolation boundary).
+	set -- "$@" /bin/busybox nsenter -F -r"$agent_root" -w"$agent_root$_cwd" -S "$_uid" -G "$_gid" --
+	_i=0
+	while [ $_i -lt "$_m" ]; do
+		set -- "$@" "$1"
+		shift
+		_i=$((_i + 1))
+	done
+	[ -z "$_gids" ] ||
+		agent_log "supplementary groups '$_gids' not set: busybox nsenter sets none"
+	if [ "$agent_terminal" = 1 ]; then
+		setsid -c /bin/busybox env -i -- "$@"
+	else
+		/bin/busybox env -i -- "$@"
+	fi
+	agent_status=$?
+}
+
+agent_main() {
+	[ -r "$agent_dir/process.sh" ] ||
+		{ agent_log "no process.sh in the share"; agent_end 125; }
+	# shellcheck disable=SC1091 # written by kvmini oci create
+	. "$agent_dir/process.sh"
+	if [ -z "$agent_status" ]; then
+		agent_log "process.sh did not run a process (no oci_exec)"
+		agent_end 125
+	fi
+	agent_end "$agent_status"
+}
+
+[ "${KVMINI_AGENT_LIB:-0}" = 1 ] || agent_main
