@@ -79,19 +79,19 @@ static int setup(struct vm *vm, struct board *board, struct watch *watch,
 	log_debug("KVM host kind: %s", vm->quirks->name);
 
 	/*
-	 * 1. The VM, its RAM and interrupt controllers. Linux needs the whole
-	 * PC (APICs and the PIT); the tiny guest needs interrupts only for
-	 * virtio devices, and local APICs only to keep extra vCPUs waiting
-	 * for a startup IPI (without one they would run from the reset vector).
-	 * The irqchip comes before the board: a line wired without one stays dead.
+	 * 1. The VM, its RAM and interrupt controllers. Linux and multiboot
+	 * kernels (kvm-unit-tests) need the whole PC (APICs and the PIT); the tiny guest needs
+	 * interrupts only for virtio devices, and local APICs only to keep extra vCPUs waiting for
+	 * a startup IPI (without one they would run from the reset vector). The irqchip comes
+	 * before the board: a line wired without one stays dead.
 	 */
 	enum kernel_kind kind = boot_detect(cfg->kernel_path);
-	bool is_linux = kind != KERNEL_ELF;
+	bool is_pc = kind != KERNEL_ELF;
 	bool has_virtio = cfg->ndisks || cfg->console != CONSOLE_NONE || cfg->rng || cfg->nnics ||
 			  cfg->vsock_path;
-	bool need_irqchip = is_linux || has_virtio || cfg->cpus > 1 || board_labs_need_irqchip();
+	bool need_irqchip = is_pc || has_virtio || cfg->cpus > 1 || board_labs_need_irqchip();
 	if ((ret = vm_open(vm)) || (ret = vm_create_memory(vm, cfg->mem_size)) ||
-	    (need_irqchip && (ret = vm_create_irqchip(vm, is_linux))))
+	    (need_irqchip && (ret = vm_create_irqchip(vm, is_pc))))
 		return ret;
 
 	/* 2. The I/O thread's loop, and the signals and watchdog that end a run. */
@@ -101,9 +101,13 @@ static int setup(struct vm *vm, struct board *board, struct watch *watch,
 		return ret;
 	}
 
-	/* 3. Devices on the buses (the board; kvmini-lab adds the labs'), then the vCPUs. */
-	if ((ret = board_setup(board, vm, cfg)) || (ret = board_labs_setup(board)) ||
-	    (ret = vcpus_create(vm)))
+	/*
+	 * 3. Devices on the buses (the board; QEMU's fw_cfg and isa-debug-exit
+	 * for a multiboot kernel; kvmini-lab adds the labs'), then the vCPUs.
+	 */
+	if ((ret = board_setup(board, vm, cfg)) ||
+	    (kind == KERNEL_MULTIBOOT && (ret = board_add_qemu_devices(board, cfg))) ||
+	    (ret = board_labs_setup(board)) || (ret = vcpus_create(vm)))
 		return ret;
 
 	/* 4. The guest image, and the boot CPU's registers. */

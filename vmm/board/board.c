@@ -27,6 +27,12 @@ static void on_guest_exit(void *opaque, unsigned int code)
 	vm_request_stop(opaque, (int)code);
 }
 
+/* isa-debug-exit: status is already QEMU's (value << 1) | 1. */
+static void on_debug_exit(void *opaque, int status)
+{
+	vm_request_stop(opaque, status);
+}
+
 static void on_guest_marker(void *opaque, unsigned int id)
 {
 	vm_mark(opaque, NULL, (int)id);
@@ -120,6 +126,18 @@ int board_setup(struct board *b, struct vm *vm, const struct vm_config *cfg)
 
 	/* virtio-mmio devices: disks, console, rng, NICs (vmm/board/board_virtio.c). */
 	return board_virtio_setup(b, cfg);
+}
+
+int board_add_qemu_devices(struct board *b, const struct vm_config *cfg)
+{
+	int ret;
+
+	debug_exit_init(&b->debug_exit, on_debug_exit, b->vm);
+	if ((ret = board_place_pio(b, &b->debug_exit.dev, DEBUG_EXIT_PORT_BASE)))
+		return ret;
+	/* QEMU's fw_cfg counts the CPUs in 16 bits; the CLI allows far fewer. */
+	fw_cfg_init(&b->fw_cfg, cfg->mem_size, (uint16_t)cfg->cpus);
+	return board_place_pio(b, &b->fw_cfg.dev, FW_CFG_PORT_BASE);
 }
 
 /* stdin -> UART: offer only what fits, so nothing is dropped (no overrun). */
