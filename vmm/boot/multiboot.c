@@ -138,13 +138,17 @@ static int layout_elf32(const uint8_t *buf, size_t len, struct multiboot_image *
 		memcpy(&ph, buf + eh.e_phoff + i * sizeof(ph), sizeof(ph));
 		if (ph.p_type != PT_LOAD)
 			continue;
-		if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset ||
-		    ph.p_filesz > ph.p_memsz)
+		if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset)
 			return fail(
 				-ENOEXEC, err, errlen,
-				"ELF segment %u (%#x bytes at offset %#x, %#x in memory) is not "
-				"inside the file",
-				i, ph.p_filesz, ph.p_offset, ph.p_memsz);
+				"ELF segment %u (%#x bytes at offset %#x) is not inside the file",
+				i, ph.p_filesz, ph.p_offset);
+		if (ph.p_filesz > ph.p_memsz)
+			return fail(
+				-ENOEXEC, err, errlen,
+				"ELF segment %u has more bytes in the file (%#x) than in memory "
+				"(%#x)",
+				i, ph.p_filesz, ph.p_memsz);
 		int ret = add_segment(img, ph.p_offset, ph.p_filesz, ph.p_paddr, ph.p_memsz, err,
 				      errlen);
 		if (ret)
