@@ -1,25 +1,41 @@
 // SPDX-License-Identifier: MIT
 /*
- * devices/pc/fw_cfg.c through a port-I/O bus, the way kvm-unit-tests'
- * lib/x86/fwcfg.c reads it: a 16-bit selector write to 0x510, then byte
- * reads from 0x511.
+ * The two devices of QEMU's PC that kvm-unit-tests expect, placed on one
+ * port-I/O bus as the board places them for a multiboot kernel:
+ * devices/pc/fw_cfg.c, read the way lib/x86/fwcfg.c reads it (a 16-bit
+ * selector write to 0x510, then byte reads from 0x511), and
+ * devices/pc/debug_exit.c, QEMU's (v << 1) | 1 for every write to 0xf4.
  */
 #include <check.h>
 #include <string.h>
 
 #include "board/bus.h"
+#include "kvmini/debug_exit.h"
 #include "kvmini/fw_cfg.h"
 #include "unit_run.h"
 
 static struct bus pio;
 static struct fw_cfg f;
+static struct debug_exit d;
+static int statuses[8], nstatuses, tag;
+
+static void on_exit_cb(void *opaque, int status)
+{
+	ck_assert_ptr_eq(opaque, &tag);
+	if (nstatuses < 8)
+		statuses[nstatuses++] = status;
+}
 
 static void setup(void)
 {
-	ck_assert_int_eq(fw_cfg_init(&f, 256ULL << 20, 3), 0);
+	nstatuses = 0;
 	bus_init(&pio, "pio");
+	ck_assert_int_eq(fw_cfg_init(&f, 256ULL << 20, 3), 0);
 	f.dev.base = FW_CFG_PORT_BASE;
 	ck_assert_int_eq(bus_register(&pio, &f.dev), 0);
+	ck_assert_int_eq(debug_exit_init(&d, on_exit_cb, &tag), 0);
+	d.dev.base = DEBUG_EXIT_PORT_BASE;
+	ck_assert_int_eq(bus_register(&pio, &d.dev), 0);
 }
 
 static void out(uint64_t port, uint32_t len, uint64_t value)
@@ -36,6 +52,8 @@ static uint64_t in(uint64_t port, uint32_t len)
 	ck_assert(bus_read(&pio, port, buf, len));
 	return device_load_le(buf, len);
 }
+
+/* ---- fw_cfg ------------------------------------------------------------------- */
 
 /* What lib/x86/fwcfg.c does: select, then read bytes little-endian. */
 static uint64_t item(uint16_t key, int bytes)
@@ -98,14 +116,62 @@ START_TEST(odd_accesses)
 }
 END_TEST
 
+/* ---- isa-debug-exit ----------------------------------------------------------- */
+
+START_TEST(status_convention)
+{
+	/* kvm-unit-tests: exit(0) is outl(0, 0xf4), and its runner reads 1 as PASS. */
+	out(0xf4, 4, 0);
+	ck_assert_int_eq(nstatuses, 1);
+	ck_assert_int_eq(statuses[0], 1);
+	out(0xf4, 4, 1); /* a failed test: 3 */
+	ck_assert_int_eq(statuses[1], 3);
+	/* Wider values keep QEMU's low 8 bits of the exit() argument: (0x80 << 1 | 1) & 0xff. */
+	out(0xf4, 4, 0x80);
+	ck_assert_int_eq(statuses[2], 1);
+	out(0xf4, 1, 0x7f);
+	ck_assert_int_eq(statuses[3], 0xff);
+	/* Any offset and width in the 4-port window, as QEMU takes it. */
+	out(0xf7, 1, 2);
+	ck_assert_int_eq(statuses[4], 5);
+	out(0xf6, 2, 0x1234);
+	ck_assert_int_eq(statuses[5], (0x1234 << 1 | 1) & 0xff);
+	ck_assert_int_eq(nstatuses, 6);
+	/* Outside the window: not this device. */
+	uint8_t b = 0;
+	ck_assert(!bus_write(&pio, 0xf8, &b, 1));
+	/* fw_cfg reads never end the run. */
+	in(FW_CFG_PORT_BASE + 1, 1);
+	ck_assert_int_eq(nstatuses, 6);
+}
+END_TEST
+
+START_TEST(reads_and_no_callback)
+{
+	uint8_t buf[4] = {0};
+
+	ck_assert_uint_eq(in(0xf4, 4), 0);
+	ck_assert_int_eq(nstatuses, 0);
+	/* Without a callback a write is ignored. */
+	ck_assert_int_eq(debug_exit_init(&d, NULL, NULL), 0);
+	d.dev.ops->write(&d.dev, 0, buf, 1);
+	ck_assert_int_eq(nstatuses, 0);
+}
+END_TEST
+
 int main(void)
 {
-	Suite *s = suite_create("fw_cfg");
+	Suite *s = suite_create("qemu_devices");
 	TCase *tc = tcase_create("fw_cfg");
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, items);
 	tcase_add_test(tc, offsets);
 	tcase_add_test(tc, odd_accesses);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("debug_exit");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, status_convention);
+	tcase_add_test(tc, reads_and_no_callback);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
