@@ -124,10 +124,8 @@ fi
 [ -n "$qemu_why" ] && [ -n "$kvmini_why" ] && lib_skip "neither QEMU nor kvmini can run here ($qemu_why; $kvmini_why)"
 
 # The environment a test reads from its initrd (lib/x86/setup.c,
-# setup_libcflat()). kvmini has no pc-testdev (ports 0xe0-0xe7 and the IRQ
-# lines at 0x2000): TEST_DEVICE=0 makes the tests skip what needs it.
-printf 'QEMU_ACCEL=%s\n' "$accel" >"$tmp/env.qemu"
-printf 'TEST_DEVICE=0\n' >"$tmp/env.kvmini"
+# setup_libcflat()), the same for both: kvmini has the pc-testdev too.
+printf 'QEMU_ACCEL=%s\n' "$accel" >"$tmp/env"
 
 # ---- x86/unittests.cfg ------------------------------------------------------
 
@@ -194,7 +192,7 @@ run_qemu() { # name file smp qemu_params args timeout
 	# shellcheck disable=SC2054 # the commas are QEMU's
 	local -a cmd=("$qemu" --no-reboot -nodefaults -device pc-testdev
 		-device isa-debug-exit,iobase=0xf4,iosize=0x4 -display none -serial stdio
-		-machine accel="$accel" -smp "$3" -kernel "$src/x86/$2" -initrd "$tmp/env.qemu")
+		-machine accel="$accel" -smp "$3" -kernel "$src/x86/$2" -initrd "$tmp/env")
 	# shellcheck disable=SC2206 # qemu_params are words, as in kvm-unit-tests' own runner
 	[ -n "$4" ] && cmd+=($4)
 	[ -n "$5" ] && cmd+=(-append "$5")
@@ -231,7 +229,7 @@ run_kvmini() { # name file smp qemu_params args timeout
 		return
 	fi
 	# shellcheck disable=SC2086 # opts is a list of words
-	timeout -k 2 $(($6 + 5)) "$kvmini" run --kernel "$src/x86/$2" --initrd "$tmp/env.kvmini" \
+	timeout -k 2 $(($6 + 5)) "$kvmini" run --kernel "$src/x86/$2" --initrd "$tmp/env" \
 		--cpus "$3" --timeout "$6" ${5:+--cmdline "$5"} $opts </dev/null >"$log" 2>&1
 	verdict $? "$log"
 }

@@ -27,6 +27,7 @@
 #include "kvmini/disk.h"
 #include "kvmini/fw_cfg.h"
 #include "kvmini/i8042.h"
+#include "kvmini/pc_testdev.h"
 #include "kvmini/serial.h"
 #include "kvmini/testdev.h"
 #include "kvmini/virtio_blk.h"
@@ -659,6 +660,36 @@ START_TEST(test_fw_cfg_refuses_bad_state)
 	check_corrupt(&fwc_model, &t, s, field(s, 0, 2), 1, 9, -EINVAL);
 	check_corrupt(&fwc_model, &t, s, field(s, 0, 0), 2, FW_CFG_NB_CPUS, -EINVAL);
 	check_corrupt(&fwc_model, &t, s, field(s, 0, 0), 2, 0x1234, -EINVAL);
+	free(s.buf);
+}
+END_TEST
+
+/* ---- pc-testdev ------------------------------------------------------------------ */
+
+static int pct_save(void *dev, struct state_writer *w)
+{
+	return pc_testdev_save(dev, w);
+}
+
+static int pct_load(void *dev, struct state_reader *r)
+{
+	return pc_testdev_load(dev, r);
+}
+
+static const struct model pct_model = {pct_save, pct_load};
+
+START_TEST(test_pc_testdev_roundtrip)
+{
+	struct pc_testdev a, b;
+	uint8_t v[4] = {0x78, 0x56, 0x34, 0x12}, got[4];
+
+	ck_assert_int_eq(pc_testdev_init(&a, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(pc_testdev_init(&b, NULL, NULL, NULL), 0);
+	a.ioport.ops->write(&a.ioport, 0, v, 4);
+	struct blob s = roundtrip(&pct_model, &a, &b);
+	b.ioport_byte.ops->read(&b.ioport_byte, 0, got, 4);
+	ck_assert_int_eq(memcmp(got, v, 4), 0);
+	check_format_errors(&pct_model, &b, s, 1);
 	free(s.buf);
 }
 END_TEST
@@ -1333,6 +1364,7 @@ static Suite *device_state_suite(void)
 	tcase_add_test(tc, test_testdev_refuses_bad_state);
 	tcase_add_test(tc, test_fw_cfg_roundtrip);
 	tcase_add_test(tc, test_fw_cfg_refuses_bad_state);
+	tcase_add_test(tc, test_pc_testdev_roundtrip);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("virtio_blk");
