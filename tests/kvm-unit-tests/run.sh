@@ -162,7 +162,10 @@ known_reason() {
 
 # The verdict of a run from its exit status and console (kvm-unit-tests'
 # scripts/runtime.bash reads them the same way): isa-debug-exit turns the
-# test's exit code c into (c << 1) | 1, so 1 is PASS, 3 FAIL, 155 (77) SKIP.
+# test's exit code c into (c << 1) | 1, so 1 is PASS and 3 FAIL; a test
+# whose every check was skipped exits with 38, status 77 (lib/report.c,
+# report_summary()); abort(), an assert, exits with 63, status 127
+# (lib/abort.c).
 # Status 1 is also how QEMU and kvmini report their own setup errors: those
 # print only their own "qemu-system-x86_64:" or "kvmini:" lines, a test
 # always prints something of its own (most end with a SUMMARY line).
@@ -180,7 +183,8 @@ verdict() {
 		echo "ERROR: $(grep -a -m1 -v '^[[:space:]]*$' "$log" | tr -d '|' | cut -c1-100)"
 	   fi ;;
 	3) echo "FAIL (${summary:-$guest})" ;;
-	155) echo "SKIP (${summary:-all skipped})" ;;
+	77) echo "SKIP${summary:+ ($summary)}" ;;
+	127) echo "FAIL: abort ($(grep -a -m1 'assert failed\|Unhandled exception\|abort' "$log" | tr -d '|' | cut -c1-80))" ;;
 	124 | "$STATUS_TIMEOUT") echo "TIMEOUT after '$guest'" ;;
 	"$STATUS_GUEST_CRASH") echo "FAIL: guest crash ($(grep -a -m1 '^kvmini:' "$log" | tr -d '|' | cut -c1-80))" ;;
 	*) echo "FAIL: exit status $status${summary:+ ($summary)}" ;;
