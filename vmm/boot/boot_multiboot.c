@@ -84,14 +84,29 @@ out:
 	return ret;
 }
 
-/* Read and parse the kernel; the image must keep clear of the boot area. */
+/*
+ * Read and parse the kernel; the image must keep clear of the boot area and
+ * fit in the low RAM that mem_size bytes give (a 32-bit kernel entered with
+ * paging off sees nothing above 4 GiB).
+ */
 static int open_image(const char *path, uint64_t mem_size, uint8_t **buf, size_t *len,
 		      struct multiboot_image *img, char *err, size_t errlen)
 {
+	struct guest_mem layout;
 	int ret = read_kernel(path, mem_size, buf, len, err, errlen);
 	if (ret)
 		return ret;
+	guest_mem_layout(&layout, NULL, mem_size);
 	ret = multiboot_parse(*buf, *len, img, err, errlen);
+	if (!ret && img->load_high > layout.low_size) {
+		ret = -ENOMEM;
+		snprintf(err, errlen,
+			 "its image [%#llx, %#llx) needs %llu MiB of guest RAM below 4 GiB; --mem "
+			 "gives %llu MiB there",
+			 (unsigned long long)img->load_low, (unsigned long long)img->load_high,
+			 (unsigned long long)((img->load_high + (1 << 20) - 1) >> 20),
+			 (unsigned long long)(layout.low_size >> 20));
+	}
 	for (unsigned int i = 0; !ret && i < img->nsegs; i++) {
 		const struct multiboot_segment *s = &img->seg[i];
 		if (s->paddr < MB_MIN_LOAD ||
