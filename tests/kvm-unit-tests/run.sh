@@ -300,6 +300,29 @@ while IFS=$'\037' read -r name file smp qp args acc to chk grp; do
 	rows+=("| $name | $q | $k | $why |")
 done < <(parse_cfg)
 
+# What a reader needs to know to read the table, written under it.
+notes() {
+	echo "- Each test ran once under each VMM, for at most its own \`timeout\` from"
+	echo "  x86/unittests.cfg (90 s where it gives none) or ${max_timeout} s, whichever is less."
+	echo "  PASS is status 1, FAIL 3, SKIP 77 (every check skipped), abort 127: isa-debug-exit"
+	echo "  turns the test's exit code c into (c << 1) | 1."
+	if [ "$accel" = tcg ]; then
+		echo "- QEMU ran with TCG, its instruction emulator, as this machine has no /dev/kvm. TCG"
+		echo "  has no nested VMX, differs from KVM in places (the APIC, some MSRs, SVM), and is"
+		echo "  slow enough for some tests to run into the timeout. Those results are QEMU's under"
+		echo "  TCG, not KVM's or kvmini's; where kvmini could not run, its column says why."
+	fi
+	echo "- \"why they differ\" comes from tests/kvm-unit-tests/known.txt: what kvmini lacks"
+	echo "  that the test needs (ACPI, PCI, Hyper-V, a CPU model it cannot hide features from)."
+	if [ -x "$kvmini" ] && [ "$(lib_host_info "$kvmini" emulated_kernel_mode 2>/dev/null)" = true ]; then
+		echo "- This host's KVM, where /dev/kvm exists, runs guest kernel mode in KVM's"
+		echo "  instruction emulator (\`kvmini host-info\`: emulated_kernel_mode; the project's"
+		echo "  host notes). kvm-unit-tests run almost entirely in kernel mode, so there every test"
+		echo "  that uses an instruction the emulator lacks (xsave, int3, SSE, ...) dies with"
+		echo "  KVM_EXIT_INTERNAL_ERROR under kvmini and under QEMU with accel=kvm alike."
+	fi
+}
+
 table() {
 	echo "| test | QEMU ($accel) | kvmini | why they differ |"
 	echo "|---|---|---|---|"
@@ -319,6 +342,8 @@ if [ -n "$doc" ]; then
 		fi
 		echo
 		table
+		echo
+		notes
 	} >"$doc.new" || fail "cannot write '$doc.new'"
 	mv "$doc.new" "$doc" || fail "cannot write '$doc'"
 	echo "kvm-unit-tests: table written to $doc" >&2
