@@ -63,13 +63,6 @@ static void ioport_write(struct device *dev, uint64_t offset, const uint8_t *dat
 
 /* ---- flush page and interrupt lines ----------------------------------------- */
 
-static void zero_read(struct device *dev, uint64_t offset, uint8_t *data, uint32_t len)
-{
-	(void)dev;
-	(void)offset;
-	memset(data, 0, len);
-}
-
 /* QEMU accepts only 4-byte writes here: the address of the page. */
 static void flush_write(struct device *dev, uint64_t offset, const uint8_t *data, uint32_t len)
 {
@@ -96,8 +89,8 @@ static void irq_write(struct device *dev, uint64_t offset, const uint8_t *data, 
 }
 
 static const struct device_ops ioport_ops = {.read = ioport_read, .write = ioport_write};
-static const struct device_ops flush_ops = {.read = zero_read, .write = flush_write};
-static const struct device_ops irq_ops = {.read = zero_read, .write = irq_write};
+static const struct device_ops flush_ops = {.read = device_read_zero, .write = flush_write};
+static const struct device_ops irq_ops = {.read = device_read_zero, .write = irq_write};
 
 int pc_testdev_init(struct pc_testdev *t, struct irq_line *lines, pc_testdev_flush_fn on_flush,
 		    void *opaque)
