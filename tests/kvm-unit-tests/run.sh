@@ -197,9 +197,9 @@ run_qemu() { # name file smp qemu_params args timeout
 	local -a cmd=("$qemu" --no-reboot -nodefaults -device pc-testdev
 		-device isa-debug-exit,iobase=0xf4,iosize=0x4 -display none -serial stdio
 		-machine accel="$accel" -smp "$3" -kernel "$src/x86/$2" -initrd "$tmp/env")
-	# shellcheck disable=SC2206 # qemu_params are words, as in kvm-unit-tests' own runner
 	# As x86/run: with KVM, lost PIT ticks are dropped, not re-injected.
 	[ "$accel" = kvm ] && cmd+=(-global kvm-pit.lost_tick_policy=discard)
+	# shellcheck disable=SC2206 # qemu_params are words, as in kvm-unit-tests' own runner
 	[ -n "$4" ] && cmd+=($4)
 	[ -n "$5" ] && cmd+=(-append "$5")
 	timeout -k 2 "$6" "${cmd[@]}" </dev/null >"$log" 2>&1
