@@ -155,7 +155,8 @@ parse_cfg() {
 
 # Why kvmini is expected to differ from QEMU on a test (known.txt), or nothing.
 known_reason() {
-	awk -F '|' -v t="$1" '$1 == t { sub(/^[^|]*\|[ \t]*/, ""); print; exit }' "$here/known.txt"
+	awk -F '[ \t]*[|][ \t]*' -v t="$1" '$1 == t { sub(/^[^|]*[|][ \t]*/, ""); print; exit }' \
+		"$here/known.txt"
 }
 
 # ---- one run ------------------------------------------------------------------
