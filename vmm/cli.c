@@ -34,6 +34,7 @@ void cli_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: kvmini [-v] run --kernel FILE [options]\n"
+		"       kvmini [-v] restore DIR [restore options] [-- CMD...]\n"
 		"       kvmini host-info\n"
 		"       kvmini --help | --version\n"
 		"\n"
@@ -72,11 +73,33 @@ void cli_usage(FILE *out)
 		"                         host programs connect to the Unix socket PATH and\n"
 		"                         write \"CONNECT PORT\\n\" to reach guest port PORT; a guest\n"
 		"                         connect to host port P goes to the socket PATH_P\n"
+		"      --share HOSTDIR,TAG[,ro]\n"
+		"                         share a host directory (virtio-fs, served by virtiofsd;\n"
+		"                         needs root): in Linux, mount -t virtiofs TAG /mnt. TAG\n"
+		"                         is 1-36 bytes; ro makes every write fail (EROFS);\n"
+		"                         repeatable (up to %d). KVMINI_VIRTIOFSD names the\n"
+		"                         virtiofsd program (default %s)\n"
 		"      --symbols FILE     guest System.map, to name functions in crash reports\n"
 		"      --trace            print every VM exit, and counts per exit reason at the end\n"
 		"      --boot-times       print boot-phase timestamps at exit\n"
 		"      --timeout SECONDS  stop a guest still running after SECONDS (status %d)\n"
 		"      --seccomp on|off   system-call filter after setup (default on)\n"
+		"      --snapshot-on ready DIR\n"
+		"                         when the guest writes READY to the test device, write a\n"
+		"                         snapshot into DIR (docs/snapshot.md) and run on; the\n"
+		"                         system-call filter is then off (a snapshot writes files)\n"
+		"      --exit-after-snapshot\n"
+		"                         end the run (status 0) once the snapshot is written\n"
+		"\n"
+		"restore DIR runs the VM a snapshot directory holds, from where it stopped.\n"
+		"Every file is checked (format version, host kind, sizes, checksums, disks)\n"
+		"before /dev/kvm is opened. Options for restore:\n"
+		"      --disk PATH[,ro]   use PATH for the snapshot's next disk (in order); it must\n"
+		"                         have the size the snapshot's had (a copy for each clone)\n"
+		"      --vsock CID,PATH   the vsock socket at PATH (CID must be the snapshot's)\n"
+		"      --timeout, --seccomp, --trace, --boot-times   as for run\n"
+		"      -- CMD...          the words of CMD, joined by spaces, and a newline are\n"
+		"                         the guest console's input (its /init runs that line)\n"
 		"\n"
 		"Options anywhere (before or after the command):\n"
 		"  -v, --verbose          more messages (repeat for debug)\n"
@@ -85,7 +108,8 @@ void cli_usage(FILE *out)
 		"\n"
 		"Exit status: the code the guest wrote to the test device, (v << 1) | 1 when\n"
 		"a multiboot guest wrote v to port 0xf4 (QEMU's isa-debug-exit), or one of\n",
-		CLI_MAX_CPUS, CONFIG_MAX_DISKS, CONFIG_MAX_NICS, KVMINI_STATUS_TIMEOUT);
+		CLI_MAX_CPUS, CONFIG_MAX_DISKS, CONFIG_MAX_NICS, CONFIG_MAX_SHARES,
+		CONFIG_VIRTIOFSD_DEFAULT, KVMINI_STATUS_TIMEOUT);
 	for (size_t i = 0; i < sizeof(exit_statuses) / sizeof(exit_statuses[0]); i++)
 		fprintf(out, "  %3d  %s\n", exit_statuses[i].status, exit_statuses[i].meaning);
 }
@@ -153,19 +177,23 @@ static int parse_uint(const char *text, unsigned long max, unsigned int *out)
 	return 0;
 }
 
+/* A ",ro" or ",rw" at the end of arg: drop it from *len; true for ",ro". */
+static bool strip_ro_suffix(const char *arg, size_t *len)
+{
+	bool ro = *len >= 3 && strcmp(arg + *len - 3, ",ro") == 0;
+
+	if (ro || (*len >= 3 && strcmp(arg + *len - 3, ",rw") == 0))
+		*len -= 3;
+	return ro;
+}
+
 static enum cli_result parse_disk(struct vm_config *cfg, const char *arg, char *err, size_t errlen)
 {
 	if (cfg->ndisks == CONFIG_MAX_DISKS)
 		return error(err, errlen, "too many --disk options (at most %d)", CONFIG_MAX_DISKS);
 	struct disk_config *d = &cfg->disks[cfg->ndisks];
 	size_t len = strlen(arg);
-	d->read_only = false;
-	if (len >= 3 && strcmp(arg + len - 3, ",ro") == 0) {
-		d->read_only = true;
-		len -= 3;
-	} else if (len >= 3 && strcmp(arg + len - 3, ",rw") == 0) {
-		len -= 3;
-	}
+	d->read_only = strip_ro_suffix(arg, &len);
 	if (len == 0)
 		return error(err, errlen, "--disk needs a path");
 	if (len >= sizeof(d->path_buf))
@@ -375,6 +403,42 @@ static enum cli_result parse_vsock(struct vm_config *cfg, const char *arg, char 
 	return CLI_RUN;
 }
 
+/*
+ * --share HOSTDIR,TAG[,ro] (see cli_usage). The tag is after the last comma,
+ * so HOSTDIR may hold commas and TAG may not. HOSTDIR is checked at step 0
+ * (virtiofsd_check_shares()), with the virtiofsd program.
+ */
+static enum cli_result parse_share(struct vm_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	if (cfg->nshares == CONFIG_MAX_SHARES)
+		return error(err, errlen, "too many --share options (at most %d)",
+			     CONFIG_MAX_SHARES);
+	struct share_config *sh = &cfg->shares[cfg->nshares];
+	size_t len = strlen(arg);
+	sh->read_only = strip_ro_suffix(arg, &len);
+	const char *comma = memrchr(arg, ',', len);
+	if (!comma || comma == arg)
+		return error(err, errlen, "--share takes HOSTDIR,TAG[,ro], not '%s'", arg);
+	size_t dir_len = (size_t)(comma - arg), tag_len = len - dir_len - 1;
+	/* virtio 1.2 section 5.11.4: the tag is 36 bytes at most, and a guest mounts it by name. */
+	if (tag_len == 0 || tag_len > sizeof(sh->tag) - 1)
+		return error(err, errlen,
+			     "--share %s: TAG must be 1 to %zu bytes (virtio-fs tag), not %zu", arg,
+			     sizeof(sh->tag) - 1, tag_len);
+	if (dir_len >= sizeof(sh->dir_buf))
+		return error(err, errlen, "--share: HOSTDIR is too long");
+	memcpy(sh->tag, comma + 1, tag_len);
+	sh->tag[tag_len] = '\0';
+	memcpy(sh->dir_buf, arg, dir_len);
+	sh->dir_buf[dir_len] = '\0';
+	sh->dir = sh->dir_buf;
+	for (unsigned int i = 0; i < cfg->nshares; i++)
+		if (strcmp(cfg->shares[i].tag, sh->tag) == 0)
+			return error(err, errlen, "--share: tag '%s' is used twice", sh->tag);
+	cfg->nshares++;
+	return CLI_RUN;
+}
+
 static enum cli_result check_mem(uint64_t mem, uint64_t host_ram, const char *arg, char *err,
 				 size_t errlen)
 {
@@ -399,11 +463,14 @@ enum {
 	OPT_RNG,
 	OPT_NET,
 	OPT_VSOCK,
+	OPT_SHARE,
 	OPT_SYMBOLS,
 	OPT_TRACE,
 	OPT_BOOT_TIMES,
 	OPT_TIMEOUT,
-	OPT_SECCOMP
+	OPT_SECCOMP,
+	OPT_SNAPSHOT_ON,
+	OPT_EXIT_AFTER_SNAPSHOT,
 };
 
 static const struct option long_options[] = {
@@ -417,7 +484,24 @@ static const struct option long_options[] = {
 	{"rng", no_argument, NULL, OPT_RNG},
 	{"net", required_argument, NULL, OPT_NET},
 	{"vsock", required_argument, NULL, OPT_VSOCK},
+	{"share", required_argument, NULL, OPT_SHARE},
 	{"symbols", required_argument, NULL, OPT_SYMBOLS},
+	{"trace", no_argument, NULL, OPT_TRACE},
+	{"boot-times", no_argument, NULL, OPT_BOOT_TIMES},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"seccomp", required_argument, NULL, OPT_SECCOMP},
+	{"snapshot-on", required_argument, NULL, OPT_SNAPSHOT_ON},
+	{"exit-after-snapshot", no_argument, NULL, OPT_EXIT_AFTER_SNAPSHOT},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+/* `restore` takes these; the VM's shape comes from the snapshot. */
+static const struct option restore_options[] = {
+	{"disk", required_argument, NULL, OPT_DISK},
+	{"vsock", required_argument, NULL, OPT_VSOCK},
 	{"trace", no_argument, NULL, OPT_TRACE},
 	{"boot-times", no_argument, NULL, OPT_BOOT_TIMES},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -463,6 +547,8 @@ static enum cli_result parse_option(int opt, char *arg, uint64_t host_ram, struc
 		return parse_net(cfg, arg, err, errlen);
 	case OPT_VSOCK:
 		return parse_vsock(cfg, arg, err, errlen);
+	case OPT_SHARE:
+		return parse_share(cfg, arg, err, errlen);
 	case OPT_SYMBOLS:
 		cfg->symbols_path = arg;
 		return CLI_RUN;
@@ -484,6 +570,9 @@ static enum cli_result parse_option(int opt, char *arg, uint64_t host_ram, struc
 			cfg->seccomp = false;
 		else
 			return error(err, errlen, "--seccomp takes 'on' or 'off', not '%s'", arg);
+		return CLI_RUN;
+	case OPT_EXIT_AFTER_SNAPSHOT:
+		cfg->exit_after_snapshot = true;
 		return CLI_RUN;
 	case 'v':
 		cfg->verbosity++;
@@ -528,9 +617,16 @@ static enum cli_result parse_global(const char *arg, struct vm_config *cfg, FILE
 		     arg);
 }
 
-/* The options of `run`, from args[0] == "run" on. */
-static enum cli_result parse_run(int nargs, char **args, uint64_t host_ram, struct vm_config *cfg,
-				 FILE *out, char *err, size_t errlen)
+/*
+ * getopt over args[0..nargs) (args[0] is the command) with the given
+ * short options and table; each option goes to parse_option(). --snapshot-on takes two words,
+ * "ready" and DIR. CLI_RUN when every option was fine; *first_arg is then
+ * where the non-option words begin.
+ */
+static enum cli_result parse_options(int nargs, char **args, const char *shortopts,
+				     const struct option *table, uint64_t host_ram,
+				     struct vm_config *cfg, FILE *out, char *err, size_t errlen,
+				     int *first_arg)
 {
 	/*
 	 * getopt keeps its state in globals, including a pointer into the
@@ -542,7 +638,7 @@ static enum cli_result parse_run(int nargs, char **args, uint64_t host_ram, stru
 	optind = 0;
 	opterr = 0;
 	int opt;
-	while ((opt = getopt_long(nargs, args, ":k:m:c:vhV", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(nargs, args, shortopts, table, NULL)) != -1) {
 		if (opt == 'h') {
 			cli_usage(out);
 			return CLI_EXIT_OK;
@@ -558,14 +654,75 @@ static enum cli_result parse_run(int nargs, char **args, uint64_t host_ram, stru
 			return error(err, errlen, "unknown option '%s' (see kvmini --help)",
 				     args[optind - 1]);
 		}
+		if (opt == OPT_SNAPSHOT_ON) {
+			if (strcmp(optarg, "ready"))
+				return error(err, errlen,
+					     "--snapshot-on takes 'ready DIR', not '%s' (the "
+					     "only moment is the guest's READY marker)",
+					     optarg);
+			if (optind >= nargs || !args[optind][0])
+				return error(err, errlen, "--snapshot-on ready needs a directory");
+			cfg->snapshot_dir = args[optind++];
+			continue;
+		}
 		if (parse_option(opt, optarg, host_ram, cfg, err, errlen) == CLI_ERROR)
 			return CLI_ERROR;
 	}
-	if (optind < nargs)
-		return error(err, errlen, "unexpected argument '%s'", args[optind]);
+	*first_arg = optind;
+	return CLI_RUN;
+}
+
+/* The options of `run`, from args[0] == "run" on. */
+static enum cli_result parse_run(int nargs, char **args, uint64_t host_ram, struct vm_config *cfg,
+				 FILE *out, char *err, size_t errlen)
+{
+	int first;
+	enum cli_result r = parse_options(nargs, args, ":k:m:c:vhV", long_options, host_ram, cfg,
+					  out, err, errlen, &first);
+	if (r != CLI_RUN)
+		return r;
+	if (first < nargs)
+		return error(err, errlen, "unexpected argument '%s'", args[first]);
 	if (!cfg->kernel_path)
 		return error(err, errlen, "no kernel given: use --kernel FILE");
+	if (cfg->exit_after_snapshot && !cfg->snapshot_dir)
+		return error(err, errlen, "--exit-after-snapshot needs --snapshot-on ready DIR");
+	if (cfg->snapshot_dir && cfg->nnics)
+		return error(err, errlen,
+			     "--snapshot-on cannot be used with --net: virtio-net has no device "
+			     "state yet");
+	if (cfg->snapshot_dir && cfg->nshares)
+		return error(err, errlen,
+			     "--snapshot-on cannot be used with --share: a virtio-fs device's "
+			     "queues live in virtiofsd, which cannot be saved");
 	return CLI_RUN;
+}
+
+/* `restore DIR [options] [-- CMD...]`, from args[0] == "restore" on. */
+static enum cli_result parse_restore(int nargs, char **args, uint64_t host_ram,
+				     struct vm_config *cfg, FILE *out, char *err, size_t errlen)
+{
+	/* getopt must not see CMD: its words may look like options. */
+	int end = 1;
+	while (end < nargs && strcmp(args[end], "--"))
+		end++;
+	if (end < nargs) {
+		cfg->restore_cmd = args + end + 1;
+		cfg->restore_ncmd = nargs - end - 1;
+		if (!cfg->restore_ncmd)
+			return error(err, errlen, "nothing after -- (give the guest a command)");
+	}
+	int first;
+	enum cli_result r = parse_options(end, args, ":vhV", restore_options, host_ram, cfg, out,
+					  err, errlen, &first);
+	if (r != CLI_RUN)
+		return r;
+	if (first >= end || !args[first][0])
+		return error(err, errlen, "restore needs a snapshot directory: kvmini restore DIR");
+	if (first + 1 < end)
+		return error(err, errlen, "unexpected argument '%s'", args[first + 1]);
+	cfg->restore_dir = args[first];
+	return CLI_RESTORE;
 }
 
 enum cli_result cli_parse(int argc, char **argv, uint64_t host_ram, struct vm_config *cfg,
@@ -596,6 +753,8 @@ enum cli_result cli_parse(int argc, char **argv, uint64_t host_ram, struct vm_co
 				     argv[i + 1]);
 		return CLI_HOST_INFO;
 	}
+	if (strcmp(argv[i], "restore") == 0)
+		return parse_restore(argc - i, argv + i, host_ram, cfg, out, err, errlen);
 	if (strcmp(argv[i], "run") != 0)
 		return error(err, errlen, "unknown command '%s' (try: kvmini --help)", argv[i]);
 	/* getopt sees "run" as its argv[0]. */

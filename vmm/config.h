@@ -11,13 +11,24 @@
 
 #include "kvmini/net_backend.h" /* struct net_hostfwd, NET_SLIRP_MAX_HOSTFWD */
 
-#define CONFIG_MAX_DISKS 4
-#define CONFIG_MAX_NICS	 4
+#define CONFIG_MAX_DISKS  4
+#define CONFIG_MAX_NICS	  4
+#define CONFIG_MAX_SHARES 4
+/* The virtiofsd --share runs unless KVMINI_VIRTIOFSD names another (host/virtiofsd.c). */
+#define CONFIG_VIRTIOFSD_DEFAULT "/usr/lib/qemu/virtiofsd"
 
 struct disk_config {
 	const char *path;    /* points into path_buf */
 	bool read_only;	     /* ",ro" suffix */
 	char path_buf[4096]; /* the path without its ",ro"/",rw" suffix */
+};
+
+/* One --share HOSTDIR,TAG[,ro]: a virtio-fs device served by virtiofsd. */
+struct share_config {
+	const char *dir; /* points into dir_buf */
+	char tag[37];	 /* 1-36 bytes (virtio 1.2 section 5.11.4), NUL-terminated */
+	bool read_only;	 /* ",ro": the directory is remounted read-only for virtiofsd */
+	char dir_buf[4096];
 };
 
 enum console_kind {
@@ -66,6 +77,16 @@ struct vm_config {
 	/* --vsock CID,PATH: a virtio-vsock device (virtio_vsock.c); vsock_path NULL: none */
 	uint32_t vsock_cid;	/* the guest's CID, 3 to 0xfffffffe (virtio 1.2 section 5.10.4) */
 	const char *vsock_path; /* the Unix socket host programs connect to; PATH_P for port P */
+	struct share_config shares[CONFIG_MAX_SHARES];
+	unsigned int nshares;
+
+	/* Snapshots (vmm/host/snapshot.c, docs/snapshot.md). */
+	const char *snapshot_dir; /* --snapshot-on ready DIR: snapshot when the guest is ready */
+	bool exit_after_snapshot; /* --exit-after-snapshot: end the run (0) once it is written */
+	/* `kvmini restore DIR [-- CMD...]` (vmm/host/restore.c); restore_dir NULL: a run */
+	const char *restore_dir;
+	char **restore_cmd; /* the words after --, handed to the guest's console; NULL: none */
+	int restore_ncmd;
 
 	bool trace;		/* --trace */
 	bool boot_times;	/* --boot-times */

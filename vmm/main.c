@@ -14,6 +14,8 @@
 #include "board/board_labs.h"
 #include "boot/boot.h"
 #include "cli.h"
+#include "host/restore.h"
+#include "host/snapshot.h"
 #include "host/stdin_console.h"
 #include "kvm/host_quirks.h"
 #include "kvmini/log.h"
@@ -22,6 +24,7 @@
 #include "host/symbols.h"
 #include "kvm/vcpu.h"
 #include "kvm/vm.h"
+#include "host/virtiofsd.h"
 #include "host/watch.h"
 
 static uint64_t host_ram_bytes(void)
@@ -48,6 +51,27 @@ static int host_info(void)
 	return KVMINI_STATUS_OK;
 }
 
+/*
+ * Steps 2 and 3 of every setup: the I/O thread's loop with the signals and
+ * watchdog that end a run, the devices on the buses (the board; kvmini-lab
+ * adds the labs'), then the vCPUs. 0 or -errno (logged).
+ */
+static int setup_loop_and_board(struct vm *vm, struct board *board, struct watch *watch,
+				const struct vm_config *cfg)
+{
+	int ret;
+
+	if ((ret = event_loop_init(&vm->loop)) || (ret = watch_signals(watch, vm)) ||
+	    (ret = watch_timeout(watch, cfg->timeout_s))) {
+		log_error("cannot set up the event loop: %s", strerror(-ret));
+		return ret;
+	}
+	if ((ret = board_setup(board, vm, cfg)) || (ret = board_labs_setup(board)) ||
+	    (ret = vcpus_create(vm)))
+		return ret;
+	return 0;
+}
+
 /* Everything before the first KVM_RUN. Logs its own errors. 0 or -errno. */
 static int setup(struct vm *vm, struct board *board, struct watch *watch,
 		 const struct vm_config *cfg, struct symbols *syms)
@@ -60,6 +84,11 @@ static int setup(struct vm *vm, struct board *board, struct watch *watch,
 	 */
 	if ((ret = boot_check_inputs(cfg)))
 		return ret;
+	char why[512];
+	if ((ret = virtiofsd_check_shares(cfg, why, sizeof(why)))) {
+		log_error("%s", why);
+		return ret;
+	}
 	if (cfg->symbols_path) {
 		char err[256];
 		ret = symbols_load(syms, cfg->symbols_path, err, sizeof(err));
@@ -88,33 +117,63 @@ static int setup(struct vm *vm, struct board *board, struct watch *watch,
 	enum kernel_kind kind = boot_detect(cfg->kernel_path);
 	bool is_pc = kind != KERNEL_ELF;
 	bool has_virtio = cfg->ndisks || cfg->console != CONSOLE_NONE || cfg->rng || cfg->nnics ||
-			  cfg->vsock_path;
+			  cfg->vsock_path || cfg->nshares;
 	bool need_irqchip = is_pc || has_virtio || cfg->cpus > 1 || board_labs_need_irqchip();
-	if ((ret = vm_open(vm)) || (ret = vm_create_memory(vm, cfg->mem_size)) ||
+	/* With --share, RAM is a memfd that virtiofsd maps (vhost-user SET_MEM_TABLE). */
+	if ((ret = vm_open(vm)) || (ret = vm_create_memory(vm, cfg->mem_size, cfg->nshares > 0)) ||
 	    (need_irqchip && (ret = vm_create_irqchip(vm, is_pc))))
 		return ret;
 
-	/* 2. The I/O thread's loop, and the signals and watchdog that end a run. */
-	if ((ret = event_loop_init(&vm->loop)) || (ret = watch_signals(watch, vm)) ||
-	    (ret = watch_timeout(watch, cfg->timeout_s))) {
-		log_error("cannot set up the event loop: %s", strerror(-ret));
-		return ret;
-	}
-
 	/*
-	 * 3. Devices on the buses (the board; QEMU's fw_cfg and isa-debug-exit
-	 * for a multiboot kernel; kvmini-lab adds the labs'), then the vCPUs.
+	 * 2 and 3: the event loop, the board and the vCPUs; for a multiboot
+	 * kernel also QEMU's isa-debug-exit, fw_cfg and pc-testdev.
 	 */
-	if ((ret = board_setup(board, vm, cfg)) ||
-	    (kind == KERNEL_MULTIBOOT && (ret = board_add_qemu_devices(board, cfg))) ||
-	    (ret = board_labs_setup(board)) || (ret = vcpus_create(vm)))
+	if ((ret = setup_loop_and_board(vm, board, watch, cfg)) ||
+	    (kind == KERNEL_MULTIBOOT && (ret = board_add_qemu_devices(board, cfg))))
 		return ret;
 
 	/* 4. The guest image, and the boot CPU's registers. */
 	if ((ret = boot_guest(vm, cfg, kind)))
 		return ret;
 
-	/* 5. Input for the guest console. */
+	/* 5. Input for the guest console; a snapshot when the guest is ready, if asked. */
+	if (cfg->snapshot_dir &&
+	    (ret = snapshot_on_ready(vm, cfg->snapshot_dir, cfg->exit_after_snapshot)))
+		return ret;
+	return board_start_console(board, cfg);
+}
+
+/*
+ * `kvmini restore DIR`: the same steps as setup(), but the VM's shape comes
+ * from the snapshot, RAM is the snapshot's memory.bin (copy-on-write), and
+ * instead of booting a kernel every piece of state is set back
+ * (host/restore.h). opts is the command line; r->cfg the VM's configuration.
+ */
+static int setup_restore(struct vm *vm, struct board *board, struct watch *watch,
+			 const struct vm_config *opts, struct restore *r)
+{
+	int ret;
+
+	/* 0. The whole snapshot directory is checked before touching KVM. */
+	vm->quirks = host_quirks_detect();
+	if ((ret = restore_check(r, opts, vm->quirks->name)))
+		return ret;
+	const struct vm_config *cfg = &r->cfg;
+	vm->ncpus = cfg->cpus;
+	vm->cfg = cfg;
+
+	/* 1. The VM, RAM mapped from the snapshot, the irqchip (and PIT) it had. */
+	if ((ret = vm_open(vm)) || (ret = vm_create_memory_file(vm, cfg->mem_size, r->mem_fd)) ||
+	    (r->manifest.irqchip && (ret = vm_create_irqchip(vm, r->manifest.pit))))
+		return ret;
+
+	/* 2 and 3: the event loop, the board and the vCPUs, as for a run. */
+	if ((ret = setup_loop_and_board(vm, board, watch, cfg)))
+		return ret;
+
+	/* 4. The state, in KVM's order; 5. the guest console, fed `-- CMD` if given. */
+	if ((ret = restore_apply(r, vm)) || (ret = restore_feed_command(opts)))
+		return ret;
 	return board_start_console(board, cfg);
 }
 
@@ -125,6 +184,7 @@ int main(int argc, char **argv)
 	struct watch watch = {0};
 	struct vm_config cfg;
 	struct symbols syms = {0};
+	struct restore restore = {.dirfd = -1, .mem_fd = -1};
 	char err[512];
 
 	vm.start_ns = vm_now_ns();
@@ -137,22 +197,28 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		return KVMINI_STATUS_SETUP_ERROR;
 	case CLI_RUN:
+	case CLI_RESTORE:
 		break;
 	}
 	log_set_level(cfg.verbosity >= 2 ? LOG_DEBUG : cfg.verbosity == 1 ? LOG_INFO : LOG_WARN);
 	vm.ncpus = cfg.cpus;
 	vm.trace = cfg.trace;
+	vm.cfg = &cfg;
 
 	int status = KVMINI_STATUS_SETUP_ERROR;
-	if (setup(&vm, &board, &watch, &cfg, &syms) == 0) {
+	int ret = cfg.restore_dir ? setup_restore(&vm, &board, &watch, &cfg, &restore)
+				  : setup(&vm, &board, &watch, &cfg, &syms);
+	if (ret == 0) {
 		vm_mark(&vm, "VM ready", -1);
 		/*
 		 * 6. Run: vCPU threads run the guest; this thread serves I/O until a
-		 * stop. First the system-call filter, which the threads inherit.
+		 * stop. First the system-call filter, which the threads inherit;
+		 * not with --snapshot-on: a snapshot opens and writes files.
 		 */
-		if ((!cfg.seccomp || seccomp_install(config_needs_host_sockets(&cfg)) == 0) &&
+		bool filter = cfg.seccomp && !cfg.snapshot_dir;
+		if ((!filter || seccomp_install(config_needs_host_sockets(vm.cfg)) == 0) &&
 		    vcpus_start(&vm) == 0) {
-			int ret = event_loop_run(&vm.loop);
+			ret = event_loop_run(&vm.loop);
 			if (ret)
 				log_error("event loop failed: %s", strerror(-ret));
 			status = vm.exit_status;
@@ -175,5 +241,6 @@ int main(int argc, char **argv)
 	event_loop_destroy(&vm.loop);
 	vm_destroy(&vm);
 	symbols_free(&syms);
+	restore_free(&restore);
 	return vm.exit_status;
 }

@@ -182,6 +182,11 @@ void virtio_mmio_notify_used(struct virtio_mmio *vmio, unsigned int q)
 		raise_interrupt(vmio, VIRTIO_MMIO_INT_VRING);
 }
 
+void virtio_mmio_used_interrupt(struct virtio_mmio *vmio)
+{
+	raise_interrupt(vmio, VIRTIO_MMIO_INT_VRING);
+}
+
 /* The queue QueueSel points at, or NULL if the device has no such queue. */
 static struct virtq *selected_queue(struct virtio_mmio *vmio)
 {
@@ -234,9 +239,12 @@ static void write_status(struct virtio_mmio *vmio, uint32_t value)
 	 * Buffers made available (and notified) before DRIVER_OK were not
 	 * consumed then (section 2.1.2); look at every ready queue now.
 	 */
-	if ((status & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK))
+	if ((status & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK)) {
+		if (vmio->ops->driver_ok)
+			vmio->ops->driver_ok(vmio);
 		for (unsigned int q = 0; q < vmio->ops->num_queues; q++)
 			notify_from_guest(vmio, q);
+	}
 }
 
 static void write_queue_ready(struct virtio_mmio *vmio, struct virtq *vq, uint32_t value)

@@ -22,6 +22,7 @@ struct guest_mem {
 	uint64_t size;	    /* bytes of RAM in all */
 	uint64_t low_size;  /* bytes mapped at guest-physical 0 */
 	uint64_t high_size; /* bytes mapped at KVMINI_HIGH_RAM_START */
+	int fd;		    /* memfd behind a shared mapping (guest_mem_map_shared), else -1 */
 };
 
 /*
@@ -33,7 +34,22 @@ void guest_mem_layout(struct guest_mem *mem, uint8_t *host, uint64_t size);
 /* mmap size bytes of anonymous memory and lay it out. 0 or -errno. */
 int guest_mem_map(struct guest_mem *mem, uint64_t size);
 
-/* Undo guest_mem_map(). */
+/*
+ * Map size bytes of the file fd (a snapshot's memory) copy-on-write and lay
+ * them out: pages are read on first touch, guest writes stay private. The
+ * caller may close fd afterwards (mem->fd stays -1). 0 or -errno.
+ */
+int guest_mem_map_file(struct guest_mem *mem, uint64_t size, int fd);
+
+/*
+ * Like guest_mem_map(), but the RAM is a memfd mapped MAP_SHARED, kept open
+ * in mem->fd, so that another process (a vhost-user backend such as
+ * virtiofsd) can map the same pages. Call before any seccomp filter
+ * (memfd_create). 0 or -errno.
+ */
+int guest_mem_map_shared(struct guest_mem *mem, uint64_t size);
+
+/* Undo any guest_mem_map*() (closes mem->fd if it is open). */
 void guest_mem_unmap(struct guest_mem *mem);
 
 /*

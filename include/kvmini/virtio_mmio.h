@@ -62,6 +62,13 @@ struct virtio_device_ops {
 	bool (*queue_notify)(struct virtio_mmio *vmio, unsigned int q);
 	/* Device reset (status written 0): drop per-driver state. May be NULL. */
 	void (*reset)(struct virtio_mmio *vmio);
+	/*
+	 * The driver just set DRIVER_OK (section 3.1.1), before the ready
+	 * queues get their catch-up queue_notify. A device whose queues are
+	 * served by another process (virtio-fs over vhost-user) hands them
+	 * over here. May be NULL.
+	 */
+	void (*driver_ok)(struct virtio_mmio *vmio);
 };
 
 struct virtio_mmio {
@@ -171,6 +178,14 @@ void virtio_mmio_push(struct virtio_mmio *vmio, unsigned int q, uint16_t head, u
 
 /* After one or more pushes: interrupt the driver unless it asked for none (section 2.7.7.2). */
 void virtio_mmio_notify_used(struct virtio_mmio *vmio, unsigned int q);
+
+/*
+ * A used buffer notification the device did not decide on itself: a
+ * vhost-user backend served the ring and signalled its call eventfd, having
+ * already applied the driver's suppression (section 2.7.7.2). Sets
+ * InterruptStatus bit 0 and pulses the line. Caller holds dev.lock.
+ */
+void virtio_mmio_used_interrupt(struct virtio_mmio *vmio);
 
 /*
  * The device found something a reset must fix (a broken ring, a malformed

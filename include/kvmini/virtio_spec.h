@@ -34,6 +34,7 @@
 #define VIRTIO_ID_BLOCK	  2
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_RNG	  4
+#define VIRTIO_ID_FS	  26 /* section 5.11 */
 
 /* ---- virtio-mmio register layout, Version 2 (section 4.2.2) -------------- */
 

@@ -58,6 +58,18 @@ cat "$dir/vsock.out"
 grep -q 'vsock: every call worked' "$dir/vsock.out" ||
 	check_fail "vsock: the probe did not report every call working"
 
+# 1e. --share: virtio-fs on a real virtiofsd under the base filter: the
+#     rings handed over and taken back, a killed virtiofsd noticed and
+#     reaped, the other stopped at teardown. Skipped without virtiofsd/root.
+TMPDIR=$dir "$probe" share >"$dir/share.out" 2>&1
+status=$?
+cat "$dir/share.out"
+if [ $status -eq $EXIT_SKIP ]; then
+	echo "seccomp: SKIP: share probe: $(grep -m1 SKIP "$dir/share.out")"
+elif [ $status -ne 0 ] || ! grep -q 'share: every call worked' "$dir/share.out"; then
+	check_fail "share (virtio-fs, virtiofsd): status $status"
+fi
+
 # How this host treats int $0x80 with no filter at all: getpid answers
 # (IA-32 emulation on: the filter must refuse the call), or a
 # general-protection fault kills the probe with SIGSEGV (128 + 11 in the

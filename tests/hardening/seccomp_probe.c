@@ -34,6 +34,14 @@
  *                  port (socket, connect), bytes each way (sendmsg, recvmsg),
  *                  a guest shutdown (shutdown), and the teardown that removes
  *                  PATH (unlink); exits 0
+ *   share          --share's virtio-fs on a real virtiofsd (started before the
+ *                  filter, as board setup does) under the base filter: the
+ *                  rings handed over at DRIVER_OK (sendmsg with SCM_RIGHTS,
+ *                  the acks with recvfrom), a kick (eventfd write), a reset
+ *                  (GET_VRING_BASE), one virtiofsd killed and seen by the
+ *                  I/O thread's watches (its socket, its pidfd, waitid), the
+ *                  other stopped at teardown (pidfd_send_signal, poll,
+ *                  waitid); exits 0, or 77 without virtiofsd or root
  *   socket | execve | open | fork | exec-memory | kvm-ioctl | kill |
  *   thread-socket | int80 | terminal
  *                  one call the filter must refuse (see below); the process
@@ -65,6 +73,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/pidfd.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -84,6 +93,7 @@
 #include "kvmini/virtio_vsock.h"
 #include "host/seccomp.h"
 #include "kvm/vm.h"
+#include "board/board_fs.h"
 
 static int failures;
 
@@ -123,6 +133,23 @@ static void skip_without_filter(int status_fd)
 	}
 }
 
+/*
+ * Install the monitor's filter (host_sockets: the --net user / --vsock one)
+ * as main.c does, saying which (what: " (with --vsock)"...); exit 77 if this
+ * build installs none. stdout is line-buffered first: its buffer is
+ * allocated now (fstat), before the filter. 0, or 1 if loading failed.
+ */
+static int install_filter(bool host_sockets, const char *what)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	printf("seccomp_probe: installing the filter%s\n", what);
+	if (seccomp_install(host_sockets))
+		return 1;
+	skip_without_filter(status_fd);
+	return 0;
+}
+
 static volatile sig_atomic_t kicked;
 
 static void on_kick(int sig)
@@ -154,12 +181,8 @@ static int probe_allowed(void)
 	unlink(path);
 	struct sigaction sa = {.sa_handler = on_kick};
 	sigemptyset(&sa.sa_mask);
-	setvbuf(stdout, NULL, _IOLBF, 0); /* allocates now: fstat happens before the filter */
-	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	printf("seccomp_probe: installing the filter\n");
-	if (seccomp_install(false))
+	if (install_filter(false, ""))
 		return 1;
-	skip_without_filter(status_fd);
 
 	/* Signals between our own threads (the vCPU kick), and thread creation. */
 	check(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction (vcpus_start's kick handler)");
@@ -240,12 +263,8 @@ static int probe_output(void)
 	}
 	fcntl(pipefd[1], F_SETPIPE_SZ, 4096);
 	close(closed[0]); /* nobody will ever read "gone" */
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	printf("seccomp_probe: installing the filter\n");
-	if (seccomp_install(false))
+	if (install_filter(false, ""))
 		return 1;
-	skip_without_filter(status_fd);
 
 	/* A reader that stops: 200 KB of lines, none of it may block. */
 	char line[64];
@@ -395,12 +414,8 @@ static int probe_net(void)
 		return 1;
 	}
 	struct net_wait w = {.loop = &loop, .be = be};
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	printf("seccomp_probe: installing the filter (no --net user)\n");
-	if (seccomp_install(false))
+	if (install_filter(false, " (no --net user)"))
 		return 1;
-	skip_without_filter(status_fd);
 
 	/* The guest's frame out: sendmsg of header-less iovecs; the peer reads it whole. */
 	uint8_t frame[100], got[256];
@@ -490,12 +505,8 @@ static int probe_net_user(void)
 		fprintf(stderr, "seccomp_probe: cannot open slirp\n");
 		return 1;
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	printf("seccomp_probe: installing the filter (with --net user)\n");
-	if (seccomp_install(true))
+	if (install_filter(true, " (with --net user)"))
 		return 1;
-	skip_without_filter(status_fd);
 
 	struct iovec iov = {f, dhcp_discover(f, mac, xid)};
 	check(net_backend_send(be, &iov, 1) == 0, "net-user: DHCPDISCOVER sent");
@@ -697,12 +708,8 @@ static int probe_vsock(void)
 		perror("seccomp_probe: host programs");
 		return 1;
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	printf("seccomp_probe: installing the filter (with --vsock)\n");
-	if (seccomp_install(true))
+	if (install_filter(true, " (with --vsock)"))
 		return 1;
-	skip_without_filter(status_fd);
 
 	/* Host to guest: accept4 and the CONNECT line (recvfrom); the guest accepts. */
 	check(write(client, "CONNECT 1234\n", 13) == 13, "vsock: the host client writes CONNECT");
@@ -750,6 +757,102 @@ static int probe_vsock(void)
 	close(listener);
 	/* dir and PATH_5000 stay: removing a directory is forbidden (seccomp.sh's TMPDIR goes). */
 	printf("seccomp_probe: vsock: %s\n", failures ? "FAILED" : "every call worked");
+	return failures ? 1 : 0;
+}
+
+/* The I/O thread's loop, until the killed share's two watches have fired (or 5 s). */
+static struct board_fs *share_killed;
+static struct event_loop *share_loop;
+static int share_ticks;
+
+static void share_tick(void *opaque, uint32_t events)
+{
+	uint64_t n;
+
+	(void)events;
+	if (read(*(int *)opaque, &n, sizeof(n)) != sizeof(n))
+		return;
+	if ((!share_killed->socket_watched && !share_killed->proc_watched) || ++share_ticks > 50)
+		event_loop_stop(share_loop);
+}
+
+/* Driver: features, both fs queues, DRIVER_OK; true if the device took it (no NEEDS_RESET). */
+static bool share_driver_ok(struct board_fs *sh)
+{
+	struct vq q0 = {0}, q1 = {0};
+
+	vsock_vmio =
+		virtio_fs_mmio(sh->fs); /* the vsock probe's register helpers, on this device */
+	vsock_wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	vsock_wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	vsock_wr(VIRTIO_MMIO_DRIVER_FEATURES, 1u << (VIRTIO_F_VERSION_1 - 32));
+	vsock_wr(VIRTIO_MMIO_STATUS,
+		 VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	vq_setup(&q0, 0, VQ_RX_RING);
+	vq_setup(&q1, 1, VQ_TX_RING);
+	vsock_wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+					     VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	return !(vsock_vmio->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+}
+
+static int probe_share(void)
+{
+	static struct share_config cfg[2];
+	static struct board_fs sh[2];
+	struct guest_mem mem;
+	struct event_loop loop = {.epoll_fd = -1, .wake_fd = -1};
+	struct irq_line irq = {.pulse = no_pulse};
+	const char *tmpdir = getenv("TMPDIR");
+	struct itimerspec every_100ms = {{0, 100000000}, {0, 100000000}};
+
+	if (access(virtiofsd_program(), X_OK) || geteuid() != 0) {
+		printf("SKIP: share: needs virtiofsd ('%s') and root\n", virtiofsd_program());
+		return 77;
+	}
+	/* Setup, as before seccomp_install() in main.c: shared RAM, virtiofsd started. */
+	snprintf(cfg[0].dir_buf, sizeof(cfg[0].dir_buf), "%s/kvmini-share-XXXXXX",
+		 tmpdir ? tmpdir : "/tmp");
+	if (!mkdtemp(cfg[0].dir_buf) || guest_mem_map_shared(&mem, 1 << 20) ||
+	    event_loop_init(&loop)) {
+		perror("seccomp_probe: share setup");
+		return 1;
+	}
+	cfg[1] = cfg[0];
+	for (int i = 0; i < 2; i++) {
+		cfg[i].dir = cfg[i].dir_buf;
+		snprintf(cfg[i].tag, sizeof(cfg[i].tag), "probe%d", i);
+		if (board_fs_create(&sh[i], &cfg[i], &mem, &irq) || board_fs_watch(&sh[i], &loop))
+			return 1;
+	}
+	int tick = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (tick < 0 || event_loop_add(&loop, tick, EPOLLIN, share_tick, &tick))
+		return 1;
+	if (install_filter(false, " (with --share)"))
+		return 1;
+
+	check(share_driver_ok(&sh[0]), "share: DRIVER_OK hands the rings over (sendmsg, recvfrom)");
+	vsock_wr(VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+	vsock_wr(VIRTIO_MMIO_STATUS, 0);
+	check(vsock_vmio->status == 0 && virtio_fs_check_backend(sh[0].fs),
+	      "share: a kick (write), a reset (GET_VRING_BASE), the backend still there");
+	check(share_driver_ok(&sh[0]) && share_driver_ok(&sh[1]), "share: both devices started");
+
+	/* virtiofsd dies: the I/O thread's watches see the socket close and reap it. */
+	check(pidfd_send_signal(sh[0].proc.pidfd, SIGKILL, NULL, 0) == 0,
+	      "share: virtiofsd killed (pidfd_send_signal)");
+	share_killed = &sh[0];
+	share_loop = &loop;
+	timerfd_settime(tick, 0, &every_100ms, NULL);
+	event_loop_run(&loop);
+	check(sh[0].proc.pid == 0 &&
+		      virtio_fs_mmio(sh[0].fs)->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET,
+	      "share: NEEDS_RESET, and the dead virtiofsd reaped (epoll, waitid)");
+
+	/* Teardown: the rings taken back, virtiofsd stopped and reaped. */
+	board_fs_destroy(&sh[1]);
+	check(sh[1].proc.pid == 0, "share: teardown stops virtiofsd (pidfd_send_signal, waitid)");
+	board_fs_destroy(&sh[0]);
+	printf("seccomp_probe: share: %s\n", failures ? "FAILED" : "every call worked");
 	return failures ? 1 : 0;
 }
 
@@ -822,6 +925,8 @@ int main(int argc, char **argv)
 		return probe_net_user();
 	if (strcmp(argv[1], "vsock") == 0)
 		return probe_vsock();
+	if (strcmp(argv[1], "share") == 0)
+		return probe_share();
 	if (strcmp(argv[1], "int80-unfiltered") == 0)
 		return probe_int80_unfiltered();
 

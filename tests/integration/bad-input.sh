@@ -378,5 +378,28 @@ expect "--net tap with an empty ifname" "ifname='' is not an interface name" -- 
 expect "five --net" "too many --net options (at most 4)" -- \
 	run $m --kernel "$elf" --net user --net user --net user --net user --net user
 
+# --share: the tag (virtio 1.2 section 5.11.4: 1-36 bytes), HOSTDIR and the
+# virtiofsd program are all checked before KVM (and before virtiofsd starts).
+tag37=0123456789abcdef0123456789abcdef01234
+expect "--share without a tag" "--share takes HOSTDIR,TAG[,ro], not '$tmp/dir'" -- run $m --kernel "$elf" --share "$tmp/dir"
+expect "--share with an empty tag" "TAG must be 1 to 36 bytes" -- run $m --kernel "$elf" --share "$tmp/dir,,ro"
+expect "--share with a 37-byte tag" "TAG must be 1 to 36 bytes (virtio-fs tag), not 37" -- \
+	run $m --kernel "$elf" --share "$tmp/dir,$tag37"
+expect "--share one tag twice" "--share: tag 't' is used twice" -- \
+	run $m --kernel "$elf" --share "$tmp/dir,t" --share "$tmp/dir,t"
+expect "--share a file" "cannot share '$elf' (--share): not a directory" -- run $m --kernel "$elf" --share "$elf,t"
+expect "--share a missing directory" "cannot share '$tmp/nodir' (--share): No such file or directory" -- \
+	run $m --kernel "$elf" --share "$tmp/nodir,t"
+export KVMINI_VIRTIOFSD="$tmp/no-virtiofsd"
+expect "--share, virtiofsd missing" "cannot run virtiofsd '$tmp/no-virtiofsd' (--share; KVMINI_VIRTIOFSD): No such file or directory" -- \
+	run $m --kernel "$elf" --share "$tmp/dir,t"
+export KVMINI_VIRTIOFSD="$elf"
+chmod a-x "$elf"
+expect "--share, virtiofsd not executable" "not an executable file" -- run $m --kernel "$elf" --share "$tmp/dir,t"
+unset KVMINI_VIRTIOFSD
+if [ -x /usr/lib/qemu/virtiofsd ]; then
+	passes_input_checks "--share a directory" "--share" -- run $m --kernel "$elf" --share "$tmp/dir,t,ro"
+fi
+
 echo "SUMMARY: $checks runs"
 lib_finish

@@ -23,6 +23,12 @@
 #               command line too long, missing initrd, too little RAM:
 #               each refused at setup with KVMINI_STATUS_SETUP_ERROR and a
 #               clear message
+#   virtiofs    two --share directories (virtio-fs over virtiofsd; needs root
+#               and virtiofsd, and a guest kernel with CONFIG_VIRTIO_FS):
+#               the guest mounts them with `mount -t virtiofs TAG DIR`,
+#               reads a file the host wrote, writes one the host then reads,
+#               is refused a write on the ro share, and cannot follow a
+#               symlink out of the share
 #   crash-dump  (hosts that emulate guest kernel mode only, as
 #               `kvmini host-info` says) booting without kvmini's host
 #               workarounds dies on an instruction the emulator lacks; the
@@ -201,6 +207,31 @@ case_bad_inputs() {
 		--kernel "$linux/bzImage" --mem 16M
 }
 
+case_virtiofs() {
+	local word1="kvmini-fs-host-$$-$RANDOM" word2="kvmini-fs-guest-$$-$RANDOM"
+	[ "$(id -u)" -eq 0 ] || lib_skip "--share needs root (virtiofsd's namespace sandbox)"
+	[ -x "${KVMINI_VIRTIOFSD:-/usr/lib/qemu/virtiofsd}" ] ||
+		lib_skip "virtiofsd is missing (Debian: qemu-system-common)"
+	mkdir -p "$tmp/share" "$tmp/ro" "$tmp/outside"
+	echo "$word1" >"$tmp/share/from-host.txt"
+	echo "SECRET-OUTSIDE" >"$tmp/outside/secret"
+	ln -s ../outside/secret "$tmp/share/up"
+	run --kernel "$linux/bzImage" --initrd "$linux/initramfs.cpio" \
+		--share "$tmp/share,hostshare" --share "$tmp/ro,roshare,ro" \
+		--cmdline "-- mkdir -p /mnt /ro; mount -t virtiofs hostshare /mnt && cat /mnt/from-host.txt; echo $word2 > /mnt/from-guest.txt; mount -t virtiofs roshare /ro; echo x > /ro/nope || echo RO-WRITE-REFUSED; cat /mnt/up || echo ESCAPE-REFUSED; umount /mnt; umount /ro"
+	expect_status "$STATUS_OK" "/init wrote 0 to the test device"
+	expect_no_line "unknown filesystem type 'virtiofs'" \
+		"the guest kernel has virtio-fs (CONFIG_VIRTIO_FS)"
+	expect_line "^$word1\$" "the guest read the file the host wrote"
+	[ "$(cat "$tmp/share/from-guest.txt" 2>/dev/null)" = "$word2" ] ||
+		fail "the host does not see the guest's file with '$word2'"
+	say "ok: the host reads the file the guest wrote"
+	expect_line "^RO-WRITE-REFUSED\$" "a write on the ro share failed"
+	[ ! -e "$tmp/ro/nope" ] || fail "the guest created a file on the ro share"
+	expect_line "^ESCAPE-REFUSED\$" "a symlink out of the share does not reach the host file"
+	expect_no_line "SECRET-OUTSIDE" "nothing outside the share was read"
+}
+
 case_crash_dump() {
 	local emulated
 	# What detection says (an empty KVMINI_HOST overrides nothing).
@@ -227,6 +258,7 @@ pvh-smp) case_pvh_smp ;;
 root-disk) case_root_disk ;;
 panic) case_panic ;;
 bad-inputs) case_bad_inputs ;;
+virtiofs) case_virtiofs ;;
 crash-dump) case_crash_dump ;;
 *) fail "unknown case '$case_name'" ;;
 esac

@@ -293,17 +293,25 @@ START_TEST(net_forms)
 }
 END_TEST
 
-/* Expect --net ARG to be refused with a message containing want (and naming --net). */
-static void net_refused(const char *arg, const char *want)
+/*
+ * Expect `run -k k OPT ARG` to be refused with a message naming OPT and
+ * containing want.
+ */
+static void option_refused(const char *opt, const char *arg, const char *want)
 {
 	struct vm_config cfg;
 	char err[256];
-	char *a = (char *)arg;
 
-	ck_assert_msg(PARSE(&cfg, err, "run", "-k", "k", "--net", a) == CLI_ERROR,
-		      "--net %s accepted", arg);
-	ck_assert_msg(strstr(err, "--net") && strstr(err, want), "--net %s: '%s' lacks '%s'", arg,
+	ck_assert_msg(PARSE(&cfg, err, "run", "-k", "k", (char *)opt, (char *)arg) == CLI_ERROR,
+		      "%s %s accepted", opt, arg);
+	ck_assert_msg(strstr(err, opt) && strstr(err, want), "%s %s: '%s' lacks '%s'", opt, arg,
 		      err, want);
+}
+
+/* Expect --net ARG to be refused with a message containing want (and naming --net). */
+static void net_refused(const char *arg, const char *want)
+{
+	option_refused("--net", arg, want);
 }
 
 START_TEST(net_errors)
@@ -386,17 +394,78 @@ START_TEST(vsock_forms)
 }
 END_TEST
 
-/* Expect --vsock ARG to be refused with a message containing want (and naming --vsock). */
-static void vsock_refused(const char *arg, const char *want)
+START_TEST(snapshot_and_restore_forms)
 {
 	struct vm_config cfg;
 	char err[256];
-	char *a = (char *)arg;
 
-	ck_assert_msg(PARSE(&cfg, err, "run", "-k", "k", "--vsock", a) == CLI_ERROR,
-		      "--vsock %s accepted", arg);
-	ck_assert_msg(strstr(err, "--vsock") && strstr(err, want), "--vsock %s: '%s' lacks '%s'",
-		      arg, err, want);
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--snapshot-on", "ready", "snap/",
+			       "--exit-after-snapshot", "--mem", "64M"),
+			 CLI_RUN);
+	ck_assert_str_eq(cfg.snapshot_dir, "snap/");
+	ck_assert(cfg.exit_after_snapshot);
+	ck_assert_uint_eq(cfg.mem_size, 64 * MIB); /* options after DIR still count */
+	ck_assert_ptr_null(cfg.restore_dir);
+
+	/* cfg points into argv (the words after --): argv must outlive it. */
+	char *argv[] = {"kvmini",	   "-v",	"restore", "snap", "--disk",
+			"d.img,ro",	   "--timeout", "9",	   "--",   "echo",
+			"--not-an-option", "x",		NULL};
+	ck_assert_int_eq(parse(&cfg, err, 12, argv), CLI_RESTORE);
+	ck_assert_str_eq(cfg.restore_dir, "snap");
+	ck_assert_uint_eq(cfg.ndisks, 1);
+	ck_assert(cfg.disks[0].read_only);
+	ck_assert_uint_eq(cfg.timeout_s, 9);
+	ck_assert_int_eq(cfg.verbosity, 1);
+	ck_assert_int_eq(cfg.restore_ncmd, 3);
+	ck_assert_str_eq(cfg.restore_cmd[0], "echo");
+	ck_assert_str_eq(cfg.restore_cmd[1], "--not-an-option");
+	/* DIR after the options, and no command. */
+	ck_assert_int_eq(PARSE(&cfg, err, "restore", "--seccomp", "off", "snap"), CLI_RESTORE);
+	ck_assert_str_eq(cfg.restore_dir, "snap");
+	ck_assert(!cfg.seccomp);
+	ck_assert_int_eq(cfg.restore_ncmd, 0);
+}
+END_TEST
+
+START_TEST(snapshot_and_restore_errors)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--snapshot-on", "boot", "d"),
+			 CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "'ready DIR'"));
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--snapshot-on", "ready"), CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "needs a directory"));
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--exit-after-snapshot"), CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "--snapshot-on"));
+	ck_assert_int_eq(
+		PARSE(&cfg, err, "run", "-k", "k", "--net", "user", "--snapshot-on", "ready", "d"),
+		CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "virtio-net"));
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--share", "/tmp,t", "--snapshot-on",
+			       "ready", "d"),
+			 CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "virtiofsd"));
+	ck_assert_int_eq(PARSE(&cfg, err, "restore"), CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "snapshot directory"));
+	ck_assert_int_eq(PARSE(&cfg, err, "restore", "a", "b"), CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "unexpected argument 'b'"));
+	ck_assert_int_eq(PARSE(&cfg, err, "restore", "a", "--"), CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "nothing after --"));
+	/* What only a run chooses: the snapshot decides the kernel, RAM and vCPUs. */
+	ck_assert_int_eq(PARSE(&cfg, err, "restore", "a", "--mem", "1G"), CLI_ERROR);
+	ck_assert_int_eq(PARSE(&cfg, err, "restore", "a", "-k", "k"), CLI_ERROR);
+	ck_assert_int_eq(PARSE(&cfg, err, "restore", "a", "--snapshot-on", "ready", "d"),
+			 CLI_ERROR);
+}
+END_TEST
+
+/* Expect --vsock ARG to be refused with a message containing want (and naming --vsock). */
+static void vsock_refused(const char *arg, const char *want)
+{
+	option_refused("--vsock", arg, want);
 }
 
 START_TEST(vsock_errors)
@@ -432,6 +501,58 @@ START_TEST(vsock_errors)
 }
 END_TEST
 
+/* --share HOSTDIR,TAG[,ro]: the tag after the last comma, repeatable; none by default. */
+START_TEST(share_forms)
+{
+	struct vm_config cfg;
+	char err[256];
+	char tag36[64], arg[128];
+
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k"), CLI_RUN);
+	ck_assert_uint_eq(cfg.nshares, 0);
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--share", "/srv/a,data", "--share",
+			       "/srv/b,c,logs,ro"),
+			 CLI_RUN);
+	ck_assert_uint_eq(cfg.nshares, 2);
+	ck_assert_str_eq(cfg.shares[0].dir, "/srv/a");
+	ck_assert_str_eq(cfg.shares[0].tag, "data");
+	ck_assert(!cfg.shares[0].read_only);
+	ck_assert_str_eq(cfg.shares[1].dir, "/srv/b,c"); /* HOSTDIR may hold commas */
+	ck_assert_str_eq(cfg.shares[1].tag, "logs");
+	ck_assert(cfg.shares[1].read_only);
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--share", "/srv,t,rw"), CLI_RUN);
+	ck_assert(!cfg.shares[0].read_only);
+	/* 36 bytes is the longest tag (virtio 1.2 section 5.11.4). */
+	memset(tag36, 't', 36);
+	tag36[36] = '\0';
+	snprintf(arg, sizeof(arg), "/srv,%s", tag36);
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--share", arg), CLI_RUN);
+	ck_assert_str_eq(cfg.shares[0].tag, tag36);
+}
+END_TEST
+
+START_TEST(share_errors)
+{
+	struct vm_config cfg;
+	char err[256];
+	char arg[128];
+
+	option_refused("--share", "/srv", "HOSTDIR,TAG");
+	option_refused("--share", ",tag", "HOSTDIR,TAG");
+	option_refused("--share", "/srv,", "TAG must be 1 to 36 bytes");
+	option_refused("--share", "/srv,,ro", "TAG must be 1 to 36 bytes");
+	snprintf(arg, sizeof(arg), "/srv,%s", "0123456789abcdef0123456789abcdef01234"); /* 37 */
+	option_refused("--share", arg, "TAG must be 1 to 36 bytes");
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--share", "/a,t", "--share", "/b,t"),
+			 CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "tag 't' is used twice"));
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--share", "/a,1", "--share", "/a,2",
+			       "--share", "/a,3", "--share", "/a,4", "--share", "/a,5"),
+			 CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "too many --share"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cli");
@@ -450,6 +571,10 @@ int main(void)
 	tcase_add_test(tc, net_too_many);
 	tcase_add_test(tc, vsock_forms);
 	tcase_add_test(tc, vsock_errors);
+	tcase_add_test(tc, snapshot_and_restore_forms);
+	tcase_add_test(tc, snapshot_and_restore_errors);
+	tcase_add_test(tc, share_forms);
+	tcase_add_test(tc, share_errors);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -119,6 +119,28 @@ START_TEST(problems_name_the_options)
 }
 END_TEST
 
+/* --share needs CONFIG_VIRTIO_FS (built in, or the guest must load virtiofs first). */
+START_TEST(share_needs_virtio_fs)
+{
+	static const char with_fs[] = "CONFIG_VIRTIO_MMIO=y\n"
+				      "CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES=y\n"
+				      "CONFIG_VIRTIO_FS=m\n";
+	struct kconfig kc;
+	const char *why[8];
+	struct kconfig_needs needs = {.share = true};
+
+	kconfig_parse(&kc, kvmini_kernel, strlen(kvmini_kernel));
+	ck_assert_int_eq(kc.virtio_fs, KCONFIG_NO);
+	ck_assert_uint_eq(kconfig_problems(&kc, &needs, why, 8), 1);
+	ck_assert(has_problem(why, 1, "CONFIG_VIRTIO_FS is not set"));
+	kconfig_parse(&kc, with_fs, strlen(with_fs));
+	ck_assert_uint_eq(kconfig_problems(&kc, &needs, why, 8), 1);
+	ck_assert(has_problem(why, 1, "CONFIG_VIRTIO_FS=m"));
+	needs.share = false;
+	ck_assert_uint_eq(kconfig_problems(&kc, &needs, why, 8), 0);
+}
+END_TEST
+
 #define HEAD                                                                                       \
 	"\x7f"                                                                                     \
 	"ELF junk IKCFG_ST"
@@ -267,6 +289,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, parse_debian_cloud);
 	tcase_add_test(tc, parse_exact_names_and_odd_lines);
 	tcase_add_test(tc, problems_name_the_options);
+	tcase_add_test(tc, share_needs_virtio_fs);
 	tcase_add_test(tc, ikconfig_inflates);
 	tcase_add_test(tc, ikconfig_broken_or_missing);
 	tcase_add_test(tc, warn_finds_the_configuration);

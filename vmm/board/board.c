@@ -36,8 +36,15 @@ static void on_debug_exit(void *opaque, int status)
 
 static void on_guest_marker(void *opaque, unsigned int id)
 {
+	struct board *b = ((struct vm *)opaque)->board;
+	uint64_t one = 1;
+
 	vm_mark(opaque, NULL, (int)id);
-	board_note_marker(((struct vm *)opaque)->board, id);
+	board_note_marker(b, id);
+	/* On a vCPU thread: whatever waits for "ready" runs on the I/O thread. */
+	if (id == KVMINI_MARKER_READY && b->ready_fd >= 0 &&
+	    write(b->ready_fd, &one, sizeof(one)) != sizeof(one))
+		log_warn("cannot signal the guest's ready marker: %s", strerror(errno));
 }
 
 /*
@@ -83,6 +90,7 @@ void board_init(struct board *b, struct vm *vm)
 {
 	memset(b, 0, sizeof(*b));
 	b->vm = vm;
+	b->ready_fd = -1;
 	resources_init(&b->res);
 	chardev_init(&b->out, -1); /* discards until board_setup() opens stdout */
 	vm->board = b;

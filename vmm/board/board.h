@@ -55,6 +55,8 @@ struct board {
 	struct board_labs *labs;     /* kvmini-lab's devices (board_labs.c), or NULL */
 
 	struct stdin_console input; /* stdin -> the guest console */
+	/* An eventfd written when the guest writes KVMINI_MARKER_READY (--snapshot-on), or -1. */
+	int ready_fd;
 
 	/* Linux guests (boot/boot_linux.c): COM1's output, watched for panic and halt. */
 	struct linux_events linux_watch;

@@ -20,6 +20,7 @@
 
 #include "abi/kvmini_abi.h"
 #include "board/board.h"
+#include "board/board_fs.h"
 #include "board/board_virtio.h"
 #include "host/chardev_io.h"
 #include "kvmini/chardev.h"
@@ -72,6 +73,8 @@ struct virtio_board {
 	unsigned int nnet_watched; /* nics whose two fds are in the event loop */
 	struct virtio_vsock *vsock;
 	bool vsock_watched; /* its two fds are in the event loop */
+	struct board_fs shares[CONFIG_MAX_SHARES];
+	unsigned int nshares; /* shares[] entries to destroy */
 };
 
 /* Make n's eventfd readable: the I/O thread serves the queue again on its next turn. */
@@ -418,6 +421,38 @@ static void unwatch_vsock(struct virtio_board *b)
 	b->vsock_watched = false;
 }
 
+/*
+ * --share HOSTDIR,TAG[,ro]: virtiofsd and a virtio-fs device on it
+ * (board/board_fs.c). Its queues get ioeventfds like every device's
+ * (slot_place), but the I/O thread does not serve them: each becomes its
+ * ring's kick eventfd for virtiofsd, so a guest's QueueNotify write reaches
+ * virtiofsd from KVM directly. Without ioeventfd support the same fd is a
+ * plain eventfd that the MMIO exit path writes (fs_queue_notify).
+ */
+static int add_share(struct vm *vm, struct virtio_board *b, const struct share_config *share)
+{
+	int err;
+	struct board_slot *s = slot_next(b, "virtio-fs", &err);
+	struct board_fs *sh = &b->shares[b->nshares];
+
+	if (!s)
+		return err;
+	b->nshares++; /* board_fs_destroy() is safe on a failed create */
+	if ((err = board_fs_create(sh, share, &vm->mem, &s->irq)) ||
+	    (err = slot_place(b, s, virtio_fs_mmio(sh->fs))))
+		return err;
+	for (unsigned int q = 0; q < s->nnotify; q++) {
+		event_loop_remove(b->loop, s->notify[q].fd);
+		err = vhost_user_set_kick_fd(virtio_fs_backend(sh->fs), q, s->notify[q].fd);
+		if (err) {
+			log_error("--share %s: cannot pass on queue %u's kicks: %s", share->tag, q,
+				  strerror(-err));
+			return err;
+		}
+	}
+	return board_fs_watch(sh, b->loop);
+}
+
 int board_virtio_setup(struct board *board, const struct vm_config *cfg)
 {
 	struct virtio_board *b = calloc(1, sizeof(*b));
@@ -442,7 +477,12 @@ int board_virtio_setup(struct board *board, const struct vm_config *cfg)
 	/* The vsock device after the NICs, for the same reason. */
 	if (!err && cfg->vsock_path)
 		err = add_vsock(vm, b, cfg);
+	/* Shares after the vsock device, for the same reason. */
+	for (unsigned int i = 0; i < cfg->nshares && !err; i++)
+		err = add_share(vm, b, &cfg->shares[i]);
 	if (err) {
+		for (unsigned int i = 0; i < b->nshares; i++)
+			board_fs_unwatch(&b->shares[i]);
 		unwatch_vsock(b);
 		unwatch_nics(b);
 		/* Stop serving notifications now; the devices stay until board_virtio_destroy(). */
@@ -484,6 +524,9 @@ void board_virtio_destroy(struct board *board)
 	}
 	unwatch_vsock(b);
 	unwatch_nics(b);
+	/* virtiofsd is stopped and reaped here, on every way out of a run that got this far. */
+	for (unsigned int i = 0; i < b->nshares; i++)
+		board_fs_destroy(&b->shares[i]);
 	for (unsigned int i = 0; i < b->nnics; i++)
 		virtio_net_destroy(b->nics[i]);
 	virtio_vsock_destroy(b->vsock); /* closes its sockets and removes PATH */
@@ -526,4 +569,71 @@ size_t board_virtio_console_input(void *opaque, const uint8_t *buf, size_t len)
 	if (!b || !b->console)
 		return 0;
 	return virtio_console_receive(b->console, buf, len);
+}
+
+/*
+ * The devices in slot order (board_virtio.h). NICs have no device state (no
+ * virtio_net_save) and shares keep theirs in virtiofsd: both are refused.
+ */
+int board_virtio_save(struct board *board, struct state_writer *w)
+{
+	struct virtio_board *b = board->virtio;
+	int ret = 0;
+
+	if (!b)
+		return 0;
+	if (b->nnics) {
+		log_error("a VM with --net cannot be snapshotted: virtio-net has no device state "
+			  "yet");
+		return -ENOTSUP;
+	}
+	if (b->nshares) {
+		log_error("a VM with --share cannot be snapshotted: its virtio-fs queues live in "
+			  "virtiofsd");
+		return -ENOTSUP;
+	}
+	for (unsigned int i = 0; i < b->ndisks && !ret; i++)
+		ret = virtio_blk_save(b->disks[i], w);
+	if (!ret && b->console)
+		ret = virtio_console_save(b->console, w);
+	if (!ret && b->rng)
+		ret = virtio_rng_save(b->rng, w);
+	if (!ret && b->vsock)
+		ret = virtio_vsock_save(b->vsock, w);
+	return ret;
+}
+
+int board_virtio_load(struct board *board, struct state_reader *r)
+{
+	struct virtio_board *b = board->virtio;
+	int ret = 0;
+
+	if (!b)
+		return 0;
+	for (unsigned int i = 0; i < b->ndisks && !ret; i++)
+		ret = virtio_blk_load(b->disks[i], r);
+	if (!ret && b->console)
+		ret = virtio_console_load(b->console, r);
+	if (!ret && b->rng)
+		ret = virtio_rng_load(b->rng, r);
+	if (!ret && b->vsock)
+		ret = virtio_vsock_load(b->vsock, r);
+	return ret;
+}
+
+void board_virtio_serve_all(struct board *board)
+{
+	struct virtio_board *b = board->virtio;
+
+	if (!b)
+		return;
+	for (unsigned int i = 0; i < b->nslots; i++) {
+		struct board_slot *s = &b->slots[i];
+		for (unsigned int q = 0; q < s->nnotify; q++) {
+			/* Bounded: a queue the guest cannot refill (vCPUs paused) empties. */
+			for (int pass = 0; pass < 1024 && virtio_mmio_kick(s->vmio, q); pass++)
+				;
+		}
+	}
+	board_virtio_flush(board);
 }

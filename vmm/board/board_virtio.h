@@ -6,8 +6,8 @@
  *
  * Each device gets the next virtio-mmio slot from the board's device manager
  * (board/resources.h), in the order: each --disk, then the console, then the
- * rng, then each --net, then the --vsock device (last, so that adding a NIC
- * or a vsock device moves no other device). So device n sits at
+ * rng, then each --net, then the --vsock device, then each --share (last,
+ * so that adding a NIC, a vsock device or a share moves no other device). So device n sits at
  * KVMINI_VIRTIO_MMIO_BASE + n * KVMINI_VIRTIO_MMIO_STRIDE and raises GSI
  * KVMINI_VIRTIO_MMIO_FIRST_GSI + n (include/abi/kvmini_abi.h); the slots are listed in
  * board->res.virtio[] for the FDT and the Linux command line.
@@ -65,5 +65,26 @@ int board_virtio_cmdline(const struct board *b, char *buf, size_t size);
  * offered again later); 0 when there is no virtio console.
  */
 size_t board_virtio_console_input(void *board, const uint8_t *buf, size_t len);
+
+struct state_writer;
+struct state_reader;
+
+/*
+ * Append every virtio device's state (device_state.h), in slot order: disks,
+ * console, rng, vsock. -ENOTSUP (logged) for a VM with NICs: virtio-net has
+ * no save/load yet. 0 or -errno.
+ */
+int board_virtio_save(struct board *b, struct state_writer *w);
+
+/* Load what board_virtio_save() wrote into the devices of the same configuration. 0 or -errno. */
+int board_virtio_load(struct board *b, struct state_reader *r);
+
+/*
+ * Serve every queue until it has no work left (bounded), then flush the
+ * disks: on the I/O thread, with the vCPUs paused, before a snapshot (no
+ * request half done) and after a restore (requests the guest queued before
+ * the snapshot, whose notification is not part of any state).
+ */
+void board_virtio_serve_all(struct board *b);
 
 #endif /* KVMINI_BOARD_VIRTIO_H */

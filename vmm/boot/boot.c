@@ -313,6 +313,7 @@ int boot_check_inputs(const struct vm_config *cfg)
 		.disk = cfg->ndisks > 0,
 		.com1_console = !linux_cmdline_has_param(cfg->cmdline, "console"),
 		.pvh = kind != KERNEL_LINUX_BZIMAGE,
+		.share = cfg->nshares > 0,
 	};
 	if (kind != KERNEL_MULTIBOOT)
 		kconfig_warn(cfg->kernel_path, kind != KERNEL_LINUX_BZIMAGE, &needs);

@@ -228,13 +228,17 @@ static int prepare_common(struct vm *vm, const struct vm_config *cfg, struct lin
 		if ((ret = msr_setup_linux(&vm->vcpus[i])))
 			return ret;
 
+	boot_linux_watch_console(vm->board);
+	return 0;
+}
+
+void boot_linux_watch_console(struct board *b)
+{
 	/* The watch lives in the board, as long as COM1 that feeds it. */
-	struct board *b = vm->board;
 	linux_events_init(&b->linux_watch, on_console_event, b);
 	board_set_console_tap(b, linux_events_feed, &b->linux_watch);
 	/* Linux's reboot=t (and a reset with no IDT) ends in a triple fault. */
 	b->shutdown_is_reboot = true;
-	return 0;
 }
 
 int boot_linux_bzimage(struct vm *vm, const struct vm_config *cfg)

@@ -31,6 +31,7 @@ static const struct {
 	{"CONFIG_VIRTIO_BLK", offsetof(struct kconfig, virtio_blk)},
 	{"CONFIG_SERIAL_8250_CONSOLE", offsetof(struct kconfig, serial_console)},
 	{"CONFIG_PVH", offsetof(struct kconfig, pvh)},
+	{"CONFIG_VIRTIO_FS", offsetof(struct kconfig, virtio_fs)},
 };
 
 /* The option named exactly name[0, len), or NULL if kvmini does not care about it. */
@@ -159,6 +160,12 @@ unsigned int kconfig_problems(const struct kconfig *kc, const struct kconfig_nee
 	else if (needs->disk && kc->virtio_blk == KCONFIG_MODULE)
 		PROBLEM("CONFIG_VIRTIO_BLK=m: --disk appears only once the initrd loads the "
 			"virtio_blk module (=y needs no initrd)");
+	if (needs->share && kc->virtio_fs == KCONFIG_NO)
+		PROBLEM("CONFIG_VIRTIO_FS is not set: the guest cannot mount --share "
+			"(mount -t virtiofs TAG DIR; it also needs CONFIG_FUSE_FS)");
+	else if (needs->share && kc->virtio_fs == KCONFIG_MODULE)
+		PROBLEM("CONFIG_VIRTIO_FS=m: mount -t virtiofs works only once the virtiofs "
+			"module is loaded (=y needs no initrd)");
 	if (needs->com1_console && kc->serial_console != KCONFIG_YES)
 		PROBLEM("CONFIG_SERIAL_8250_CONSOLE is not set: the kernel cannot print on "
 			"COM1 (console=ttyS0), kvmini's console, so the run stays silent");

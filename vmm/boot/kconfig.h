@@ -38,6 +38,7 @@ struct kconfig {
 	enum kconfig_value virtio_blk;		/* CONFIG_VIRTIO_BLK */
 	enum kconfig_value serial_console;	/* CONFIG_SERIAL_8250_CONSOLE */
 	enum kconfig_value pvh;			/* CONFIG_PVH */
+	enum kconfig_value virtio_fs;		/* CONFIG_VIRTIO_FS */
 };
 
 /*
@@ -62,6 +63,7 @@ struct kconfig_needs {
 	bool disk;	   /* --disk: virtio-blk */
 	bool com1_console; /* the console is COM1 (ttyS0, kvmini's default) */
 	bool pvh;	   /* the kernel is a vmlinux, booted at its PVH entry */
+	bool share;	   /* --share: virtio-fs */
 };
 
 /*

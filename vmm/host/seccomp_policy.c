@@ -99,6 +99,14 @@ static const char *const allowed_calls[] = {
 	"recvfrom",
 	"getsockopt",
 	"writev",
+	/*
+	 * --share: stopping virtiofsd at teardown (host/virtiofsd.c,
+	 * virtiofsd_stop): a signal through the pidfd kvmini holds for its own
+	 * child (so no pid can be misdirected), and reaping it. The vhost-user
+	 * messages themselves are sendmsg (with SCM_RIGHTS) and recvfrom, above.
+	 */
+	"pidfd_send_signal",
+	"waitid",
 };
 
 /*

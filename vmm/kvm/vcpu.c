@@ -7,6 +7,9 @@
  * sets kvm_run.immediate_exit and sends SIGUSR1 to each vCPU thread, so a
  * thread inside KVM_RUN returns with EINTR, and a thread about to enter it
  * returns at once (api.rst, "immediate_exit").
+ *
+ * Pausing (vcpu_pause.c) uses the same kick; a kicked thread parks in
+ * vcpu_pause_point() when a pause is requested.
  */
 #include <errno.h>
 #include <signal.h>
@@ -22,6 +25,7 @@
 #include "kvm/dump.h"
 #include "kvm/vcpu.h"
 #include "kvm/vcpu_exit.h"
+#include "kvm/vcpu_pause.h"
 #include "kvm/vm.h"
 
 #define KICK_SIGNAL SIGUSR1
@@ -35,6 +39,7 @@ int vcpus_create(struct vm *vm)
 {
 	int ret = 0;
 
+	vcpu_pause_init(&vm->pause);
 	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return -ENOMEM;
@@ -89,8 +94,11 @@ static void *vcpu_thread(void *arg)
 			__atomic_fetch_add(&vm->ns_in_kvm_run, vm_now_ns() - t0, __ATOMIC_RELAXED);
 
 		if (ret < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue; /* kicked: the loop condition decides */
+			if (errno == EINTR || errno == EAGAIN) {
+				/* kicked: a pause parks here, then the loop condition decides */
+				vcpu_pause_point(vcpu);
+				continue;
+			}
 			log_error("vCPU %u: KVM_RUN failed: %s", vcpu->id, strerror(errno));
 			vm_request_stop(vm, KVMINI_STATUS_GUEST_CRASH);
 			break;
@@ -101,6 +109,7 @@ static void *vcpu_thread(void *arg)
 		if (vcpu_exit_handle(vcpu) == EXIT_STOP)
 			break;
 	}
+	vcpu_pause_gone(vcpu);
 	return NULL;
 }
 
@@ -141,17 +150,21 @@ int vcpus_start(struct vm *vm)
 	return ret;
 }
 
+void vcpu_kick(struct vcpu *vcpu)
+{
+	if (vcpu->run)
+		__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (vcpu->thread_started)
+		pthread_kill(vcpu->thread, KICK_SIGNAL);
+}
+
 void vcpus_stop(struct vm *vm)
 {
 	if (!vm->vcpus)
 		return;
-	for (unsigned int i = 0; i < vm->ncpus; i++) {
-		struct vcpu *vcpu = &vm->vcpus[i];
-		if (vcpu->run)
-			__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-		if (vcpu->thread_started)
-			pthread_kill(vcpu->thread, KICK_SIGNAL);
-	}
+	for (unsigned int i = 0; i < vm->ncpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	vcpu_pause_wake(vm); /* parked threads see the stop now, not at their next tick */
 	for (unsigned int i = 0; i < vm->ncpus; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
 		if (vcpu->thread_started)

@@ -36,6 +36,12 @@ int vcpus_create(struct vm *vm);
 /* Start one thread per vCPU. 0 or -errno. */
 int vcpus_start(struct vm *vm);
 
+/*
+ * Make the vCPU leave KVM_RUN now, or not enter it: set its immediate_exit
+ * and send its thread the kick signal (api.rst, "immediate_exit").
+ */
+void vcpu_kick(struct vcpu *vcpu);
+
 /* Kick every vCPU out of KVM_RUN, wait for the threads, close the fds. */
 void vcpus_stop(struct vm *vm);
 

@@ -106,20 +106,34 @@ static int set_memory_slot(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t 
 	return 0;
 }
 
-int vm_create_memory(struct vm *vm, uint64_t size)
+/*
+ * Register guest RAM that was just mapped into vm->mem with KVM; map_ret is
+ * the mapping's result and kind ("", "shared (memfd) ", ...) names it.
+ */
+static int register_ram(struct vm *vm, uint64_t size, int map_ret, const char *kind)
 {
-	int ret = guest_mem_map(&vm->mem, size);
-	if (ret) {
-		log_error("cannot map %llu MiB of guest memory: %s",
-			  (unsigned long long)(size >> 20), strerror(-ret));
-		return ret;
+	if (map_ret) {
+		log_error("cannot map %llu MiB of %sguest memory: %s",
+			  (unsigned long long)(size >> 20), kind, strerror(-map_ret));
+		return map_ret;
 	}
 	/* Slot 0: RAM below the MMIO hole; slot 1: the rest, above 4 GiB. */
-	ret = set_memory_slot(vm, 0, 0, vm->mem.low_size, vm->mem.host);
+	int ret = set_memory_slot(vm, 0, 0, vm->mem.low_size, vm->mem.host);
 	if (!ret && vm->mem.high_size)
 		ret = set_memory_slot(vm, 1, KVMINI_HIGH_RAM_START, vm->mem.high_size,
 				      vm->mem.host + vm->mem.low_size);
 	return ret;
+}
+
+int vm_create_memory(struct vm *vm, uint64_t size, bool shared)
+{
+	int ret = shared ? guest_mem_map_shared(&vm->mem, size) : guest_mem_map(&vm->mem, size);
+	return register_ram(vm, size, ret, shared ? "shared (memfd) " : "");
+}
+
+int vm_create_memory_file(struct vm *vm, uint64_t size, int fd)
+{
+	return register_ram(vm, size, guest_mem_map_file(&vm->mem, size, fd), "snapshot ");
 }
 
 int vm_create_irqchip(struct vm *vm, bool with_pit)

@@ -20,11 +20,13 @@
 
 #include "board/bus.h"
 #include "host/event_loop.h"
+#include "kvm/vcpu_pause.h"
 #include "kvmini/guest_mem.h"
 #include "kvmini/irq.h"
 
 struct board;
 struct vcpu;
+struct vm_config;
 struct host_quirks;
 struct symbols;
 
@@ -51,6 +53,7 @@ struct vm {
 
 	struct vcpu *vcpus;
 	unsigned int ncpus;
+	struct vcpu_pause pause; /* vcpus_pause(): every vCPU parked outside KVM_RUN */
 
 	/* What this KVM offers (checked once in vm_open). */
 	bool has_irqchip;   /* KVM_CREATE_IRQCHIP done */
@@ -60,6 +63,7 @@ struct vm {
 	unsigned int unwired_lines;
 
 	struct board *board; /* the devices (board_setup() sets it); not owned */
+	const struct vm_config *cfg; /* what the VM was built from, for snapshots; not owned */
 
 	const struct host_quirks *quirks; /* host_quirks.c: detected once */
 	const struct symbols *symbols;	  /* --symbols System.map, or NULL */
@@ -87,8 +91,18 @@ uint64_t vm_now_ns(void);
  */
 int vm_open(struct vm *vm);
 
-/* Map size bytes of guest RAM and register them with KVM. 0 or -errno. */
-int vm_create_memory(struct vm *vm, uint64_t size);
+/*
+ * Map size bytes of guest RAM and register them with KVM. shared: RAM is a
+ * memfd (guest_mem_map_shared) that vhost-user backends can map, which
+ * --share needs. 0 or -errno.
+ */
+int vm_create_memory(struct vm *vm, uint64_t size, bool shared);
+
+/*
+ * The same, with RAM mapped copy-on-write from the file fd (a snapshot's
+ * memory.bin, guest_mem_map_file()). 0 or -errno.
+ */
+int vm_create_memory_file(struct vm *vm, uint64_t size, int fd);
 
 /*
  * In-kernel PICs, IOAPIC and local APICs; with_pit adds the 8254 timer.

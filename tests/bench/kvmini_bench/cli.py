@@ -1,8 +1,7 @@
 # SPDX-License-Identifier: MIT
-"""kvmini-bench: VM boot against container start, measured on this machine.
+"""kvmini-bench: VMs against containers, measured on this machine.
 
-The command line, the schedule of runs, and the results file. Each
-contender runs
+The schedule of runs and the results file. Each contender runs
   1. warm-up runs (--warmup, at least 1): not timed. The first one checks
      that the contender works here at all (if it fails, the contender is
      skipped and the failure is the stated reason), and runs under the
@@ -13,90 +12,27 @@ contender runs
      runs each contender once (slow contenders only in evenly spread
      rounds), in an order rotated by one every round, so that drift in
      the machine's load spreads over all contenders alike.
+Then come the phases that measure more than start-up, each in its module:
+steady-state speed (steady.py), density (density.py), isolation
+(isolation.py) and image sizes (images.py).
 """
-import argparse
 import datetime
 import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 
 from . import contenders as cmod
-from . import host, memory, oci, report_md, report_svg, runner, stats
+from . import density, export, host, images, isolation, memory, oci, report_density_svg, \
+    report_md, report_svg, runner, stats, steady
+from .options import parse_args
+from .progress import Progress
 
 SCHEMA = "kvmini-bench/1"
 MARK_RE = re.compile(r"^kvmini:\s+([0-9.]+)\s+(.+?)\s*$")
-
-
-def parse_args(argv):
-    p = argparse.ArgumentParser(
-        prog="kvmini-bench",
-        description="Time VM boots (kvmini, QEMU microvm) against container starts "
-        "(runc, crun, bare namespaces) and process starts on this machine. Writes "
-        "results.json (every sample), results.md (tables) and results.svg (plot).")
-    p.add_argument("--runs", type=int, default=20, help="measured runs per contender (20)")
-    p.add_argument("--linux-runs", type=int, default=None,
-                   help="measured runs of the Linux-guest contenders (default: min(RUNS, 3))")
-    p.add_argument("--warmup", type=int, default=2,
-                   help="untimed warm-up runs per contender, at least 1 (2; 1 for Linux guests)")
-    p.add_argument("--only", default=None,
-                   help="comma-separated contenders to run (default: all): " + ",".join(cmod.NAMES))
-    p.add_argument("--out", default="kvmini-bench-results",
-                   help="directory for results.json/.md/.svg (kvmini-bench-results)")
-    p.add_argument("--build", default="build", help="kvmini build directory (build)")
-    p.add_argument("--kvmini", help="the monitor (default BUILD/vmm/kvmini)")
-    p.add_argument("--tiny-elf", help="tiny guest (default BUILD/guest/hello.elf)")
-    p.add_argument("--ns-floor", help="namespace helper (default BUILD/tests/bench/ns_floor)")
-    p.add_argument("--kvm-floor", help="KVM floor (default BUILD/tests/bench/kvm_floor)")
-    p.add_argument("--peak-rss", help="peak-RSS helper (default BUILD/tests/bench/peak_rss)")
-    p.add_argument("--linux-dir", help="guest/linux/build.sh output directory "
-                   "(default: the newest one in the kvmini cache)")
-    p.add_argument("--timeout", type=float, default=600, help="seconds per run (600)")
-    p.add_argument("--workdir", help="where to build the busybox rootfs and bundles "
-                   "(default: a temporary directory, removed at the end)")
-    p.add_argument("--from-json", metavar="FILE",
-                   help="run nothing: write results.md and results.svg again from FILE "
-                   "(a results.json) into --out")
-    o = p.parse_args(argv)
-    o.only = o.only.split(",") if o.only else list(cmod.NAMES)
-    unknown = [n for n in o.only if n not in cmod.NAMES]
-    if unknown:
-        p.error("unknown contender(s) %s; known: %s" % (",".join(unknown), ",".join(cmod.NAMES)))
-    if o.runs < 1:
-        p.error("--runs must be at least 1")
-    o.warmup = max(1, o.warmup)
-    o.linux_runs = o.linux_runs if o.linux_runs is not None else min(o.runs, 3)
-    defaults = {"kvmini": "vmm/kvmini", "tiny_elf": "guest/hello.elf",
-                "ns_floor": "tests/bench/ns_floor", "kvm_floor": "tests/bench/kvm_floor",
-                "peak_rss": "tests/bench/peak_rss"}
-    for attr, rel in defaults.items():
-        if getattr(o, attr) is None:
-            setattr(o, attr, os.path.join(o.build, rel))
-        setattr(o, attr, os.path.abspath(getattr(o, attr)))
-    return o
-
-
-class Progress:
-    """One status line on stderr: rewritten in place on a terminal, one
-    line per run otherwise (logs)."""
-
-    def __init__(self, total):
-        self.total, self.done = total, 0
-        self.tty = sys.stderr.isatty()
-
-    def show(self, text):
-        self.done += 1
-        line = "kvmini-bench: [%d/%d] %s" % (self.done, self.total, text)
-        if self.tty:
-            sys.stderr.write("\r\033[K" + line[:150])
-        else:
-            sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-
-    def note(self, text):
-        sys.stderr.write(("\r\033[K" if self.tty else "") + "kvmini-bench: " + text + "\n")
 
 
 def parse_marks(stderr):
@@ -127,13 +63,21 @@ def one_run(c, o, phase, counter, probe=False, peak=False):
         peak_file = os.path.join(o.workdir, "peak-rss-%d" % counter)
         argv = [o.peak_rss, peak_file] + argv
     probe_fn = (lambda pid: memory.probe_memory(pid, c.guest_ram)) if probe else None
+    if c.prepare:
+        # hyperfine's --prepare: before every run, untimed; its failure fails the run.
+        prep = subprocess.run(["/bin/sh", "-c", c.prepare], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if prep.returncode:
+            return {"phase": phase, "error": "the --prepare command exited with status %d%s" % (
+                prep.returncode, runner.last_line(prep.stderr))}
     res = runner.run_once(argv, c.ready_line, o.timeout, hold_stdin=probe and c.hold_stdin,
                           probe=probe_fn)
     err = res.error()
     if err and c.cleanup:
         c.cleanup(tag)
     sample = {"phase": phase, "ready_ms": res.ready_ms, "total_ms": res.total_ms,
-              "status": res.status, "error": err}
+              "status": res.status, "error": err, "user_s": res.user_s,
+              "system_s": res.system_s}
     if c.parse_marks:
         sample["monitor_marks_ms"] = parse_marks(res.stderr)
     if probe:
@@ -167,11 +111,33 @@ def schedule(active, o):
     return plan
 
 
-def run_all(cs, o):
+def _warm(active, o):
+    return {c.name: min(o.warmup, 1) if c.slow else o.warmup for c in active}
+
+
+def _dense(cs, o):
+    """The contenders of the density phase: those that can be held at ready."""
+    return [c for c in cs if c.name in o.only and not c.skip and c.hold_stdin and c.ready_line]
+
+
+def plan_progress(cs, o):
+    """A Progress whose total counts every run of every phase, planned now."""
     active = [c for c in cs if c.name in o.only and not c.skip]
-    warm = {c.name: min(o.warmup, 1) if c.slow else o.warmup for c in active}
+    return Progress([
+        ("warm-up", sum(_warm(active, o).values())),
+        ("memory", sum(1 for c in active if c.ready_line)),
+        ("measured", len(schedule(active, o))),
+        ("steady", steady.steps(cs, o)),
+        ("density", len(_dense(cs, o)) * len(o.density)),
+        ("noisy", isolation.steps(cs, o) if o.noisy_ms else 0),
+    ])
+
+
+def run_all(cs, o, prog):
+    """The start-up phases: warm-ups, memory probes, measured runs."""
+    active = [c for c in cs if c.name in o.only and not c.skip]
+    warm = _warm(active, o)
     plan = schedule(active, o)
-    prog = Progress(sum(warm.values()) + sum(1 for c in active if c.ready_line) + len(plan))
     counter = 0
     # Warm-ups, round-robin; the first one decides whether a contender works here.
     for w in range(max(warm.values(), default=0)):
@@ -185,9 +151,7 @@ def run_all(cs, o):
             if w == 0 and s["error"]:
                 c.skip = "its first (warm-up) run failed: " + s["error"]
                 prog.note("skipping %s: %s" % (c.name, c.skip))
-    # Skips found by the warm-ups shrink what is left to do.
-    prog.total = prog.done + sum(1 for c in active if c.ready_line and not c.skip) + \
-        sum(1 for _, c in plan if not c.skip)
+    prog.end_phase("warm-up")
     for c in active:
         if c.skip or not c.ready_line:
             continue
@@ -195,6 +159,7 @@ def run_all(cs, o):
         s = one_run(c, o, "memory-probe", counter, probe=True)
         c.samples.append(s)
         prog.show("%s memory probe: %s" % (c.name, s["error"] or "ok"))
+    prog.end_phase("memory")
     done = {}
     for r, c in plan:
         if c.skip:
@@ -206,8 +171,31 @@ def run_all(cs, o):
         done[c.name] = done.get(c.name, 0) + 1
         prog.show("%s run %d: %s" % (c.name, done[c.name], s["error"] or "ready %s, total %s" % (
             stats.format_ms(s["ready_ms"]), stats.format_ms(s["total_ms"]))))
-    if prog.tty:
-        sys.stderr.write("\n")
+    prog.end_phase("measured")
+
+
+def run_extras(cs, o, prog):
+    """The phases after start-up; their part of results.json."""
+    counter = [0]
+    out = {"steady": steady.run_steady(cs, o, prog, counter) if o.steady_reps else None}
+    prog.end_phase("steady")
+    dense = {}
+    for c in _dense(cs, o):
+        for n in o.density:
+            counter[0] += 1
+            rec = density.run_batch(c, n, o.workdir, min(o.timeout, 120), counter[0])
+            dense.setdefault(c.name, []).append(rec)
+            prog.show("%s x%d at once: %d up%s" % (c.name, n, rec["up"], rec["error"] and
+                                                   ", " + rec["error"] or ""))
+    out["density"] = dense
+    prog.end_phase("density")
+    out["isolation"] = {
+        "host_interface": isolation.host_interface(),
+        "noisy_neighbour": isolation.noisy_neighbour(cs, o, prog) if o.noisy_ms else None,
+        "panic": isolation.panic_rows(cs, o),
+    }
+    prog.end_phase("noisy")
+    return out
 
 
 def size_of(path):
@@ -244,6 +232,13 @@ def contender_record(c, o):
         "peak_rss_kb": next((s["peak_rss_kb"] for s in c.samples if "peak_rss_kb" in s), None),
         "memory_at_ready": probe[0].get("memory") if probe and not probe[0]["error"] else None,
         "memory_probe_error": probe[0]["error"] if probe else None,
+        "instances_per_gib": density.per_gib(probe[0]["memory"]["pss_kb"])
+        if probe and not probe[0]["error"] else None,
+        # Teardown: from the ready line to the exit, when the workload ends
+        # right after its ready line (the init script, /init's echo): the
+        # workload's exit and everything the runtime or monitor does after.
+        "teardown_ms": stats.summarize([s["total_ms"] - s["ready_ms"] for s in ok])
+        if c.ready_line else None,
         "samples": c.samples,
     }
 
@@ -262,6 +257,9 @@ def write_reports(result, out, with_json=True):
         f.write(report_md.render(result))
     with open(paths["svg"], "w") as f:
         f.write(report_svg.render(result))
+    paths["density"] = os.path.join(out, "density.svg")
+    with open(paths["density"], "w") as f:
+        f.write(report_density_svg.render(result))
     return paths
 
 
@@ -271,7 +269,7 @@ def main(argv=None):
         with open(o.from_json) as f:
             result = json.load(f)
         paths = write_reports(result, o.out, with_json=False)
-        print("wrote %s" % ", ".join(paths.values()))
+        print("wrote %s" % ", ".join(list(paths.values()) + export.write(result, o)))
         return 0
     own_workdir = o.workdir is None
     o.workdir = o.workdir or tempfile.mkdtemp(prefix="kvmini-bench-")
@@ -283,9 +281,17 @@ def main(argv=None):
         for c in cs:
             c.samples, c.command = [], None
         load_before = host.loadavg()
-        run_all(cs, o)
+        prog = plan_progress(cs, o)
+        run_all(cs, o, prog)
+        extras = run_extras(cs, o, prog)
+        prog.close()
         load_after = host.loadavg()
         records = [contender_record(c, o) for c in cs]
+        rootfs = os.path.join(o.workdir, "rootfs")
+        bundle = os.path.join(o.workdir, "bundle-runc-init")
+        extras["images"] = images.measure(
+            o.linux_dir_used, cmod.find_linux_dir(o.linux_dir)[1], rootfs,
+            bundle if os.path.isdir(bundle) else None)
     finally:
         if own_workdir:
             shutil.rmtree(o.workdir, ignore_errors=True)
@@ -299,18 +305,23 @@ def main(argv=None):
             "qemu": [shutil.which("qemu-system-x86_64"), "--version"],
             "runc": [shutil.which("runc"), "--version"],
             "crun": [shutil.which("crun"), "--version"],
+            "podman": [shutil.which("podman"), "--version"],
             "busybox": [oci.find_busybox()[0]],
         }, o.kvmini),
         "load_average_1min": {"before": load_before, "after": load_after},
         "settings": {"runs": o.runs, "linux_runs": o.linux_runs, "warmup": o.warmup,
-                     "only": o.only, "timeout_s": o.timeout,
+                     "only": o.only, "timeout_s": o.timeout, "steady_reps": o.steady_reps,
+                     "steady_scale": o.steady_scale, "density": o.density,
+                     "noisy_ms": o.noisy_ms,
                      "linux_dir": o.linux_dir_used,
                      "linux_cmdline": cmod.LINUX_CMDLINE,
                      "guest_mem_mib": cmod.GUEST_MEM >> 20},
         "memory_method": memory.__doc__.strip(),
         "contenders": records,
     }
+    result.update(extras)
     paths = write_reports(result, o.out)
+    exported = export.write(result, o)
     for c in result["contenders"]:
         if c["selected"]:
             line = (c["skip_reason"] and "skipped: " + c["skip_reason"]) or \
@@ -318,5 +329,5 @@ def main(argv=None):
                     stats.format_ms(c["ready_ms"]["median"]),
                     stats.format_ms(c["total_ms"]["median"]), c["ready_ms"]["n"])
             print("%-13s %s" % (c["name"], line))
-    print("wrote %s" % ", ".join(paths.values()))
+    print("wrote %s" % ", ".join(list(paths.values()) + exported))
     return 0

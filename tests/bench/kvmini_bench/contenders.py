@@ -5,6 +5,7 @@ cannot run here has .skip set to a reason and is never run."""
 import glob
 import os
 import shutil
+import subprocess
 
 from kvmini_testlib import host_info, kvm_problem  # tests/, see __init__.py
 
@@ -26,7 +27,14 @@ LINUX_CMDLINE = "console=ttyS0 reboot=t panic=-1 quiet"
 GUEST_MEM = 128 << 20
 
 NAMES = ["kvmini-tiny", "kvmini-linux", "qemu-microvm", "runc-true", "runc-init",
-         "crun-true", "crun-init", "namespace", "process", "kvm-floor"]
+         "crun-true", "crun-init", "podman-init", "namespace", "process", "kvm-floor"]
+# The contenders that run a container's root file system (the rootfs is built
+# when one of them is selected).
+ROOTFS_USERS = NAMES[3:10]
+# Why a QEMU that cannot use KVM is no contender for the speed rows.
+QEMU_TCG = ("without /dev/kvm QEMU runs the guest with TCG, a CPU emulator (a Linux boot takes "
+            "minutes): its numbers would measure binary translation, not virtualization, so "
+            "no TCG row is measured")
 
 
 class Contender:
@@ -53,6 +61,14 @@ class Contender:
         self.guest_ram = None  # bytes of guest RAM (VMs): for the memory probe
         self.slow = False  # takes seconds per run: fewer runs by default
         self.parse_marks = False  # stderr holds kvmini --boot-times lines
+        # Running a given command in one instance (steady-state workloads,
+        # noisy neighbours): wrap(tag, args, limits) -> argv, where args is
+        # a command inside the root file system (oci.WORK_BIN ...) and
+        # limits None or {"pids": N, "memory_mib": M}; or wrap_skip, why not.
+        self.wrap = None
+        self.wrap_skip = "this contender runs no workload of ours"
+        self.limits = False  # wrap() applies limits (a cgroup)
+        self.prepare = None  # shell command run before every run, untimed (user contenders)
 
 
 def host_quirks(kvmini):
@@ -84,6 +100,20 @@ def find_linux_dir(explicit):
         return None, ("no built Linux guest in %s (run guest/linux/build.sh, "
                       "or pass --linux-dir)" % " or ".join(roots))
     return max(found, key=lambda d: os.path.getmtime(os.path.join(d, "manifest"))), None
+
+
+def _in_initramfs(initrd, path):
+    """None if the uncompressed (newc) cpio initrd holds path, else why not.
+    A newc entry's name is stored as plain text ending in NUL."""
+    try:
+        with open(initrd, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        return "cannot read %s: %s" % (initrd, e.strerror)
+    if (path[1:] + "\0").encode() in data:
+        return None
+    return ("the Linux guest's initramfs (%s) has no %s: guest/linux/ must add the static "
+            "tests/bench/bench_work there for the steady-state rows" % (initrd, path))
 
 
 def _reasons(*reasons):
@@ -127,7 +157,7 @@ def _vm_linux(o, kvm, linux_dir, linux_skip, qemu):
         quirks, quirks_skip = host_quirks(o.kvmini)
         c.skip = _reasons(None if binary else
                           "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)",
-                          kvm, linux_skip, quirks_skip)
+                          kvm, kvm and binary and QEMU_TCG, linux_skip, quirks_skip)
         quirks = quirks or {}
         # QEMU 7.2 needs this on the host that emulates guest kernel mode
         # (measured; docs/benchmarks.md, "Linux boot").
@@ -162,6 +192,16 @@ def _vm_linux(o, kvm, linux_dir, linux_skip, qemu):
         c.image_alt = ("bzImage", bz)
     c.guest_ram = GUEST_MEM
     c.slow = True
+    if qemu:
+        c.wrap_skip = _reasons(c.skip, "the workloads run in the kvmini Linux guest only "
+                               "(one VM row is enough to price the guest)")
+    else:
+        # The guest's /init runs the command after ' -- ' (guest/linux/init.sh);
+        # the workload program must be in its initramfs as oci.WORK_BIN.
+        c.wrap_skip = c.skip or _in_initramfs(initrd, oci.WORK_BIN)
+        c.wrap = lambda tag, args, limits=None: [
+            o.kvmini, "run", "--kernel", kernel, "--initrd", initrd, "--mem",
+            "%dM" % (GUEST_MEM >> 20), "--cmdline", LINUX_CMDLINE + " -- " + " ".join(args)]
     return c
 
 
@@ -199,9 +239,67 @@ def _containers(o, runtime, rootfs, busybox_skip):
                        "%s's stdout" % (oci.READY_LINE, runtime))
         c.total = "until `%s run` exited (it also deletes the container)" % runtime
         c.cleanup = lambda tag, b=binary: oci.container_cleanup(b, tag)
+        if variant == "init":
+            c.wrap_skip, c.limits = skip, True
+            c.wrap = lambda tag, args, limits=None: [
+                binary, "run", "--bundle", oci.make_bundle(
+                    binary, o.workdir, rootfs, "work-%s" % tag, args, limits), tag]
         c.kernel = "host kernel, shared"
         c.image = [("busybox rootfs", rootfs)]
         c.host_program = binary
+        out.append(c)
+    return out
+
+
+def _podman(o, rootfs, busybox_skip):
+    """podman with runc, over the same root directory (`podman run --rootfs`)."""
+    binary = shutil.which("podman")
+    c = Contender("podman-init", "container", "podman (runc), busybox container, init script")
+    c.skip = ("podman not installed (apt-get install podman)" if not binary
+              else "needs root (this bench does not set up rootless containers)"
+              if os.geteuid() != 0 else busybox_skip)
+
+    def argv(tag, args, limits=None):
+        lim = []
+        if limits and "pids" in limits:
+            lim += ["--pids-limit", str(limits["pids"])]
+        if limits and "memory_mib" in limits:
+            lim += ["--memory", "%dm" % limits["memory_mib"]]
+        # -i: keep stdin attached, which the held (memory-probe, density)
+        # runs wait on; podman does not pass it to the container otherwise.
+        return [binary, "run", "--rm", "-i", "--runtime", "runc", "--network", "none",
+                "--name", tag] + lim + ["--rootfs", rootfs] + args
+
+    c.argv = lambda tag: argv(tag, ["/init.sh"])
+    c.probe_argv = lambda tag: argv(tag, ["/init.sh", "hold"])
+    c.hold_stdin = True
+    c.ready_line = oci.READY_LINE
+    c.ready = "the line %r, printed by the container's /init.sh, was read from podman's " \
+        "stdout" % oci.READY_LINE
+    c.total = "until `podman run --rm` exited (the container removed)"
+    c.cleanup = lambda tag: subprocess.run([binary, "rm", "--force", tag],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    c.kernel = "host kernel, shared"
+    c.image = [("busybox rootfs", rootfs)]
+    c.host_program = binary
+    c.wrap_skip, c.limits = c.skip, True
+    c.wrap = argv
+    return c
+
+
+def user_contenders(specs, prepares):
+    """Contenders from --contender NAME=COMMAND (hyperfine's idea of a
+    command, run by /bin/sh -c). prepares: --prepare commands, either one
+    for all of them or one per contender, in order (as hyperfine pairs them)."""
+    out = []
+    for i, (name, command) in enumerate(specs):
+        c = Contender(name, "user", "user: %s" % command)
+        c.argv = lambda tag, command=command: ["/bin/sh", "-c", command]
+        c.ready = "ready = exit (a user command)"
+        c.total = "until `sh -c COMMAND` exited"
+        c.kernel = "host kernel, shared (a host command)"
+        c.prepare = prepares[0] if len(prepares) == 1 else prepares[i] if prepares else None
+        c.wrap_skip = "a user command is timed as a whole only"
         out.append(c)
     return out
 
@@ -220,6 +318,8 @@ def _floors(o, kvm, rootfs, busybox_skip):
     ns.kernel = "host kernel, shared"
     ns.image = [("busybox rootfs", rootfs)]
     ns.host_program = o.ns_floor
+    ns.wrap_skip = ns.skip
+    ns.wrap = lambda tag, args, limits=None: [o.ns_floor, rootfs] + args
 
     proc = Contender("process", "floor", "fork/exec of /bin/true")
     proc.skip = None if os.path.exists("/bin/true") else "/bin/true not found"
@@ -229,6 +329,12 @@ def _floors(o, kvm, rootfs, busybox_skip):
     proc.image = [("/bin/true", "/bin/true")]
     proc.image_note = "dynamically linked: the C library is the host's"
     proc.host_program = "/bin/true"
+    # The same program and scratch directory, reached from the host: the
+    # baseline of the steady-state ratios.
+    proc.wrap_skip = busybox_skip
+    proc.wrap = lambda tag, args, limits=None: [
+        os.path.join(rootfs, a[1:]) if a == oci.WORK_BIN or a.startswith(oci.SCRATCH) else a
+        for a in args]
 
     floor = Contender("kvm-floor", "floor", "KVM floor: VM to HLT (kvm_floor)")
     floor.skip = _reasons(_need(o.kvm_floor, "kvm_floor"), kvm)
@@ -249,13 +355,20 @@ def build_contenders(o):
     o.linux_dir_used = linux_dir
     busybox, busybox_skip = oci.find_busybox()
     rootfs = os.path.join(o.workdir, "rootfs")
-    wants_rootfs = any(n in o.only for n in NAMES[3:8])
+    wants_rootfs = any(n in o.only for n in ROOTFS_USERS)
     if busybox and wants_rootfs:
-        rootfs = oci.make_rootfs(o.workdir, busybox)
+        work = o.bench_work if os.path.exists(o.bench_work) else None
+        rootfs = oci.make_rootfs(o.workdir, busybox, work)
     out = [_vm_tiny(o, kvm), _vm_linux(o, kvm, linux_dir, linux_skip, qemu=False),
            _vm_linux(o, kvm, linux_dir, linux_skip, qemu=True)]
     out += _containers(o, "runc", rootfs, busybox_skip)
     out += _containers(o, "crun", rootfs, busybox_skip)
+    out.append(_podman(o, rootfs, busybox_skip))
     out += _floors(o, kvm, rootfs, busybox_skip)
     assert [c.name for c in out] == NAMES
-    return out
+    # The host-side contenders run the workload program from the rootfs.
+    work_skip = _need(o.bench_work, "bench_work")
+    for c in out:
+        if c.wrap and c.kind != "vm":
+            c.wrap_skip = _reasons(c.wrap_skip, work_skip)
+    return out + user_contenders(o.contender, o.prepare)

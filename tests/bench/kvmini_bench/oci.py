@@ -66,12 +66,22 @@ def find_busybox():
     return None, "no busybox found (apt-get install busybox-static)"
 
 
-def make_rootfs(workdir, busybox):
-    """Build workdir/rootfs; return its path."""
+# Where the workload program and its scratch directory are inside every
+# root file system (the host process contender uses the same files, found
+# under the rootfs directory on the host).
+WORK_BIN = "/bin/bench_work"
+SCRATCH = "/scratch"
+
+
+def make_rootfs(workdir, busybox, bench_work=None):
+    """Build workdir/rootfs, with bench_work (tests/bench/bench_work.c, a
+    static program) as WORK_BIN if given; return its path."""
     root = os.path.join(workdir, "rootfs")
-    for d in ("bin", "proc", "dev", "sys", "tmp"):
+    for d in ("bin", "proc", "dev", "sys", "tmp", SCRATCH[1:]):
         os.makedirs(os.path.join(root, d), exist_ok=True)
     shutil.copy2(busybox, os.path.join(root, "bin", "busybox"))
+    if bench_work:
+        shutil.copy2(bench_work, os.path.join(root, WORK_BIN[1:]))
     for applet in ("sh", "true", "echo"):
         link = os.path.join(root, "bin", applet)
         if not os.path.lexists(link):
@@ -84,19 +94,27 @@ def make_rootfs(workdir, busybox):
 
 
 def tree_bytes(path):
-    """Bytes of the regular files under path (what `du --apparent-size` adds)."""
+    """Bytes of the regular files under path (what `du --apparent-size` adds),
+    without the bench's own workload program (WORK_BIN under path), which is
+    no part of the application."""
     total = 0
+    skip = os.path.join(path, WORK_BIN[1:])
     for dirpath, _, files in os.walk(path):
         for name in files:
             full = os.path.join(dirpath, name)
-            if not os.path.islink(full):
+            if not os.path.islink(full) and full != skip:
                 total += os.path.getsize(full)
     return total
 
 
-def make_bundle(runtime, workdir, rootfs, name, args):
+def make_bundle(runtime, workdir, rootfs, name, args, limits=None):
     """Create workdir/bundle-<name>/config.json for `runtime run`.
 
+    limits: None, or {"pids": N, "memory_mib": M} for the container's
+    cgroup (OCI runtime spec, config-linux.md "pids" and "memory"). The
+    rootfs's SCRATCH directory is bind-mounted read-write at SCRATCH, since
+    the root itself is read-only (file I/O lands on the host's file system,
+    as a container's volume does).
     Returns the bundle directory. Raises RuntimeError with the runtime's
     message if its `spec` command fails.
     """
@@ -114,6 +132,17 @@ def make_bundle(runtime, workdir, rootfs, name, args):
     spec["process"]["args"] = args
     spec["root"] = {"path": rootfs, "readonly": True}
     spec["hostname"] = "kvmini-bench"
+    spec["mounts"].append({"destination": SCRATCH, "type": "bind",
+                           "source": os.path.join(rootfs, SCRATCH[1:]),
+                           "options": ["rbind", "rw"]})
+    if limits:
+        res = spec["linux"].setdefault("resources", {})
+        if "pids" in limits:
+            res["pids"] = {"limit": limits["pids"]}
+        if "memory_mib" in limits:
+            # limit == swap: no swap beyond the limit (config-linux.md, "memory").
+            res["memory"] = {"limit": limits["memory_mib"] << 20,
+                             "swap": limits["memory_mib"] << 20}
     with open(config, "w") as f:
         json.dump(spec, f, indent=1)
     return bundle

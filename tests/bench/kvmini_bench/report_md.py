@@ -1,18 +1,11 @@
 # SPDX-License-Identifier: MIT
-"""results.md: the classic "VM versus container" table, with measured values
-in place of the usual claims, then every contender in detail."""
+"""results.md: the classic "VM versus container" table (report_classic.py),
+every contender's start-up in detail, then the other phases
+(report_extras.py) and the method."""
 import shlex
 
+from . import report_classic, report_extras
 from .stats import format_bytes, format_ms, percentile
-
-# What the usual comparison tables say (rows: the property, the VM claim,
-# the container claim).
-CLASSIC = [
-    ("Startup time", "minutes", "seconds"),
-    ("Memory overhead", "heavy: a whole OS, GBs", "light: MBs"),
-    ("Image size", "GBs", "MBs"),
-    ("Kernel", "own guest kernel per VM", "the host's kernel, shared"),
-]
 
 
 def _ready(c):
@@ -44,58 +37,41 @@ def _image(c):
                                                          c["image"][0]["what"])
 
 
-def _cell(cs, fn):
-    """One table cell listing fn(c) for each contender in cs."""
-    lines = []
-    for c in cs:
-        value = fn(c) if c["status"] == "ok" else "skipped"
-        lines.append("%s: %s" % (c["title"], value))
-    return "<br>".join(lines) or "(none selected)"
-
-
 def _classic(result):
     sel = [c for c in result["contenders"] if c["selected"]]
-    vms = [c for c in sel if c["kind"] == "vm"]
-    cts = [c for c in sel if c["kind"] == "container"]
-    cells = {
-        "Startup time": _ready, "Memory overhead": _memory, "Image size": _image,
-        "Kernel": lambda c: c["kernel"],
-    }
-    out = ["| | Virtual machine: the usual claim | Container: the usual claim | "
-           "VMs, measured here | Containers, measured here |",
-           "|---|---|---|---|---|"]
-    for prop, vm_claim, ct_claim in CLASSIC:
-        fn = cells[prop]
-        out.append("| %s | %s | %s | %s | %s |" % (prop, vm_claim, ct_claim,
-                                                   _cell(vms, fn), _cell(cts, fn)))
-    floors = [c for c in sel if c["kind"] == "floor"]
+    out = report_classic.render(result)
+    floors = [c for c in sel if c["kind"] in ("floor", "user")]
     if floors:
         out.append("")
-        out.append("Floors (the least each kind of start can cost here): " + "; ".join(
-            "%s: %s" % (c["title"], _ready(c) if c["status"] == "ok" else "skipped")
+        out.append("Floors and user commands: " + "; ".join(
+            "%s: %s" % (c["title"], _ready(c) if c["status"] == "ok" else
+                        "skipped: " + report_classic.short(c["skip_reason"]))
             for c in floors) + ".")
     out.append("")
-    out.append("Startup is the median time from exec to ready, with p10–p90 in parentheses; "
-               "memory is host memory at the ready point (see Method).")
+    out.append("Startup is the median time from exec to ready; RAM is the PSS of the "
+               "instance's processes at the ready point (see Method); ratios are the "
+               "contender's time over the host process's for the same work (1.00x = native).")
     return out
 
 
 def _details(result):
     out = ["| Contender | Ready: median | p10 | p90 | Total: median | p10 | p90 | Runs (failed) "
-           "| Peak RSS, largest process | Host memory at ready | On disk |",
-           "|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| Teardown: median | Peak RSS, largest process | Host memory at ready | On disk |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for c in result["contenders"]:
         if not c["selected"]:
             continue
         if c["status"] != "ok":
-            out.append("| %s | skipped | | | | | | | | | |" % c["name"])
+            out.append("| %s | skipped: %s | | | | | | | | | | |" % (
+                c["name"], report_classic.short(c["skip_reason"]).replace("|", "/")))
             continue
         r, t = c["ready_ms"], c["total_ms"]
         rss = c["peak_rss_kb"]
-        out.append("| %s | %s | %s | %s | %s | %s | %s | %d (%d) | %s | %s | %s |" % (
+        td = report_classic.teardown_of(c)
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %d (%d) | %s | %s | %s | %s |" % (
             c["name"], format_ms(r["median"]), format_ms(r["p10"]), format_ms(r["p90"]),
             format_ms(t["median"]), format_ms(t["p10"]), format_ms(t["p90"]), r["n"],
-            c["failures"], format_bytes(rss * 1024) if rss is not None else "n/a",
+            c["failures"], format_ms(td["median"]) if td else "n/a (ready = exit)", format_bytes(rss * 1024) if rss is not None else "n/a",
             _memory(c) if c.get("memory_at_ready") else "n/a", _image(c)))
     return out
 
@@ -118,7 +94,7 @@ def _monitor_marks(result):
 def render(result):
     h = result["host"]
     load = result["load_average_1min"]
-    out = ["# kvmini-bench: VM boot against container start", ""]
+    out = ["# kvmini-bench: VMs against containers", ""]
     out.append("Measured %s on `%s`: %s, %d CPUs, %d MiB RAM, Linux %s. KVM: %s. "
                "Load average (1 min) %s before, %s after." % (
                    result["started"], h["hostname"], h["cpu"], h["cpus"], h["memory_mib"],
@@ -138,6 +114,7 @@ def render(result):
     if skipped:
         out += ["", "## Skipped", ""]
         out += ["- **%s**: %s" % (c["name"], c["skip_reason"]) for c in skipped]
+    out += report_extras.render(result)
     marks = _monitor_marks(result)
     if marks:
         out += ["", "## kvmini's own boot marks (median, ms since the monitor's main())", ""]

@@ -3,7 +3,10 @@
 
 One row per contender, two lanes per row: time to ready and total time.
 Each lane shows the p10-p90 range as a box, the median as a bar, and every
-sample as a dot. Skipped contenders keep their row, with the reason.
+sample as a dot; the median's value is written beyond the farthest dot, so
+no outlier covers it. The contender's name and a strip at the left edge are
+coloured by kind (VM, container, floor, user command). Skipped contenders
+keep their row, with the reason.
 Plain SVG 1.1 written by hand: no plotting library needed.
 """
 import math
@@ -17,6 +20,31 @@ RIGHT = 30
 TOP = 78
 ROW = 46
 COLORS = {"ready": "#1f6fb4", "total": "#e07b00"}
+# The kinds of contender, told apart in every plot (density.svg too).
+KIND_COLORS = {"vm": "#7b2d8e", "container": "#1b8a3a", "floor": "#666666", "user": "#b5651d"}
+KIND_NAMES = {"vm": "VM", "container": "container", "floor": "floor", "user": "user command"}
+
+
+def svg_head(height, title):
+    """The opening elements of a WIDTH x height plot: the root, a white
+    background and the title (the caller closes it with </svg>)."""
+    return ['<?xml version="1.0" encoding="UTF-8"?>',
+            '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+            'viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">'
+            % (WIDTH, height, WIDTH, height),
+            '<rect width="100%" height="100%" fill="white"/>',
+            '<text x="10" y="20" font-size="15" font-weight="bold">%s</text>' % escape(title)]
+
+
+def kind_legend(x, y):
+    """SVG elements: one coloured square and name per kind, from (x, y)."""
+    out = []
+    for i, (kind, name) in enumerate(KIND_NAMES.items()):
+        out.append('<rect x="%d" y="%d" width="10" height="10" fill="%s"/>' % (
+            x + i * 82, y, KIND_COLORS[kind]))
+        out.append('<text x="%d" y="%d" font-size="11" fill="%s">%s</text>' % (
+            x + i * 82 + 13, y + 9, KIND_COLORS[kind], name))
+    return out
 
 
 def _label(ms):
@@ -45,19 +73,14 @@ def render(result):
 
     height = TOP + ROW * max(len(rows), 1) + 50
     h = result["host"]
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
-           'viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">'
-           % (WIDTH, height, WIDTH, height),
-           '<rect width="100%" height="100%" fill="white"/>',
-           '<text x="10" y="20" font-size="15" font-weight="bold">%s</text>' % escape(
-               "Time from exec to ready, and to exit (log scale)"),
+    out = svg_head(height, "Time from exec to ready, and to exit (log scale)") + [
            '<text x="10" y="38" fill="#444">%s</text>' % escape(
                "%s, %d CPUs; KVM: %s" % (h["cpu"], h["cpus"], h["kvm"].split(":")[0])),
            '<text x="10" y="54" fill="#444">%s</text>' % escape(
                "kvmini-bench, %s. Box: p10-p90, bar: median, dots: every measured run."
                % result["started"])]
-    # Legend.
+    # Legends: the lanes, and the kinds of contender.
+    out += kind_legend(WIDTH - 340, 29)
     for i, (key, text) in enumerate((("ready", "time to ready"), ("total", "total time"))):
         lx = WIDTH - 260 + i * 125
         out.append('<rect x="%d" y="12" width="12" height="12" fill="%s"/>' % (lx, COLORS[key]))
@@ -76,13 +99,17 @@ def render(result):
                 out.append('<text x="%.1f" y="%d" text-anchor="middle">%s</text>' % (
                     xx, bottom + 16, escape(_label(ms))))
     out.append('<text x="%.1f" y="%d" text-anchor="middle" fill="#444">%s</text>' % (
-        (x0 + x1) / 2, bottom + 34, "milliseconds since exec, log10 axis"))
+        (x0 + x1) / 2, bottom + 34,
+        "time since exec (log scale; each tick is marked in \u00b5s, ms or s)"))
     for i, c in enumerate(rows):
         y = TOP + i * ROW
         if i % 2:
             out.append('<rect x="0" y="%d" width="%d" height="%d" fill="#f6f6f6" '
                        'fill-opacity="0.6"/>' % (y, WIDTH, ROW))
-        out.append('<text x="10" y="%d" font-weight="bold">%s</text>' % (y + 19, escape(c["name"])))
+        kc = KIND_COLORS.get(c["kind"], "#000")
+        out.append('<rect x="0" y="%d" width="5" height="%d" fill="%s"/>' % (y + 2, ROW - 4, kc))
+        out.append('<text x="10" y="%d" font-weight="bold" fill="%s">%s</text>' % (
+            y + 19, kc, escape(c["name"])))
         out.append('<text x="10" y="%d" fill="#555" font-size="10">%s</text>' % (
             y + 33, escape(c["title"][:40])))
         if c["status"] != "ok":

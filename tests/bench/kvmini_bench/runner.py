@@ -32,6 +32,8 @@ class RunResult:
         self.stderr = b""
         self.probe = None  # what the ready-time probe returned, if any
         self.ready_line = None  # the line that was waited for (None: exit)
+        self.user_s = None  # CPU time of the process and the children it waited
+        self.system_s = None  # for (wait4's rusage), as hyperfine reports them
 
     def error(self, expect_status=0):
         """None if the run succeeded, else a one-line reason."""
@@ -166,10 +168,12 @@ def run_once(argv, ready_line=None, timeout_s=600.0, env=None, hold_stdin=False,
         os.close(out_r)
         os.close(err_r)
         os.close(pidfd)
-        # Not wait4's ru_maxrss: it is never below this Python process's
-        # own RSS (see peak_rss.c); the probe run measures memory instead.
-        _, status = os.waitpid(pid, 0)
+        # wait4's user and system times are the run's; its ru_maxrss is not
+        # used: it is never below this Python process's own RSS (see
+        # peak_rss.c), and the probe run measures memory instead.
+        _, status, usage = os.wait4(pid, 0)
     res.status = os.waitstatus_to_exitcode(status)
+    res.user_s, res.system_s = usage.ru_utime, usage.ru_stime
     if ready_bytes is None and res.total_ms is not None:
         res.ready_ms = res.total_ms
     res.stdout, res.stderr = _keep(bytes(out)), _keep(bytes(err))
