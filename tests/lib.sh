@@ -10,6 +10,9 @@
 #	check_fail "why"           # print it, remember it, go on; lib_finish exits 1
 #	lib_finish                 # exit 0, or 1 if check_fail was called
 #	lib_pids="$pid"            # processes lib_init's cleanup kills at exit
+#	lib_wait_line FILE REGEX [SECONDS]
+#	                           # wait (default 30 s) until a line of FILE matches
+#	                           # the grep regex; non-zero if none did in time
 #	lib_host_info KVMINI KEY   # one field of `KVMINI host-info` (JSON), printed
 #	                           # plainly: a string as is, true/false, a list as
 #	                           # words, null as nothing (uses python3)
@@ -99,6 +102,17 @@ check_fail() {
 lib_finish() {
 	[ "$lib_failed" = 0 ] || exit $EXIT_FAIL
 	exit $EXIT_PASS
+}
+
+# lib_wait_line FILE REGEX [SECONDS]: poll every 50 ms, for a background
+# process's output (a guest's line, a server's "ready").
+lib_wait_line() {
+	lib_w_left=$((${3:-30} * 20))
+	while ! grep -qs -- "$2" "$1"; do
+		[ "$lib_w_left" -gt 0 ] || return 1
+		sleep 0.05
+		lib_w_left=$((lib_w_left - 1))
+	done
 }
 
 # lib_host_info KVMINI KEY: the host's quirks come from the monitor

@@ -11,6 +11,7 @@
 #include "abi/kvmini_abi.h"
 #include "cli.h"
 #include "errbuf.h"
+#include "host/control_client.h"
 
 /*
  * The exit statuses `kvmini --help` lists, built from the names in
@@ -20,8 +21,9 @@ static const struct {
 	int status;
 	const char *meaning;
 } exit_statuses[] = {
-	{KVMINI_STATUS_OK, "the guest powered off or rebooted"},
+	{KVMINI_STATUS_OK, "the guest powered off or rebooted, or `kvmini ctl stop`"},
 	{KVMINI_STATUS_SETUP_ERROR, "setup error: bad command line, input file or KVM setup"},
+	{KVMINI_STATUS_KILLED, "ended by `kvmini ctl kill`"},
 	{KVMINI_STATUS_GUEST_HUNG, "guest hung: a vCPU halted with interrupts off"},
 	{KVMINI_STATUS_GUEST_CRASH, "guest crash (registers and code bytes on stderr)"},
 	{KVMINI_STATUS_PANIC, "guest kernel panic"},
@@ -36,6 +38,9 @@ void cli_usage(FILE *out)
 		"Usage: kvmini [-v] run --kernel FILE [options]\n"
 		"       kvmini [-v] restore DIR [restore options] [-- CMD...]\n"
 		"       kvmini host-info\n"
+		"       kvmini ctl PATH|NAME status|pause|resume|stop|kill|snapshot DIR\n"
+		"       kvmini list\n"
+		"       kvmini oci [--root DIR] COMMAND ...   (kvmini oci --help)\n"
 		"       kvmini --help | --version\n"
 		"\n"
 		"Boot a guest under KVM. FILE is the tiny test kernel (an ELF), Linux as a\n"
@@ -47,6 +52,17 @@ void cli_usage(FILE *out)
 		"host-info prints, as JSON, what kvmini decided about this KVM host: its kind,\n"
 		"the Linux command-line additions and hidden KVM features it needs, and\n"
 		"whether /dev/kvm is usable (it works without /dev/kvm).\n"
+		"\n"
+		"ctl sends one command to a running VM's control socket (--control PATH, or\n"
+		"the VM's --name) and prints the reply: status as JSON; pause and resume its\n"
+		"vCPUs; stop ends the run with status 0 (disks flushed); kill ends it with\n"
+		"status %d. Exit status 0 if the VM did it, 1 if not. list shows the VMs\n"
+		"with a --name in the runtime directory ($KVMINI_RUNTIME_DIR, else\n"
+		"/run/kvmini for root, else $XDG_RUNTIME_DIR/kvmini): NAME PID STATE VCPUS\n"
+		"MEM, and \"stale\" for a socket whose VM is gone. See docs/control.md.\n"
+		"\n"
+		"oci is an OCI runtime with runc's command line (create, start, state, kill,\n"
+		"delete, run, list, spec, features): each container is a microVM.\n"
 		"\n"
 		"Options for run:\n"
 		"  -k, --kernel FILE      guest kernel (required)\n"
@@ -84,6 +100,9 @@ void cli_usage(FILE *out)
 		"      --boot-times       print boot-phase timestamps at exit\n"
 		"      --timeout SECONDS  stop a guest still running after SECONDS (status %d)\n"
 		"      --seccomp on|off   system-call filter after setup (default on)\n"
+		"      --control PATH     control socket (mode 0600) for kvmini ctl\n"
+		"      --name NAME        name the VM for kvmini ctl and list; without\n"
+		"                         --control, its socket is RUNTIME_DIR/NAME.sock\n"
 		"      --snapshot-on ready DIR\n"
 		"                         when the guest writes READY to the test device, write a\n"
 		"                         snapshot into DIR (docs/snapshot.md) and run on; the\n"
@@ -97,7 +116,8 @@ void cli_usage(FILE *out)
 		"      --disk PATH[,ro]   use PATH for the snapshot's next disk (in order); it must\n"
 		"                         have the size the snapshot's had (a copy for each clone)\n"
 		"      --vsock CID,PATH   the vsock socket at PATH (CID must be the snapshot's)\n"
-		"      --timeout, --seccomp, --trace, --boot-times   as for run\n"
+		"      --timeout, --seccomp, --trace, --boot-times, --control, --name\n"
+		"                         as for run\n"
 		"      -- CMD...          the words of CMD, joined by spaces, and a newline are\n"
 		"                         the guest console's input (its /init runs that line)\n"
 		"\n"
@@ -108,8 +128,8 @@ void cli_usage(FILE *out)
 		"\n"
 		"Exit status: the code the guest wrote to the test device, (v << 1) | 1 when\n"
 		"a multiboot guest wrote v to port 0xf4 (QEMU's isa-debug-exit), or one of\n",
-		CLI_MAX_CPUS, CONFIG_MAX_DISKS, CONFIG_MAX_NICS, CONFIG_MAX_SHARES,
-		CONFIG_VIRTIOFSD_DEFAULT, KVMINI_STATUS_TIMEOUT);
+		KVMINI_STATUS_KILLED, CLI_MAX_CPUS, CONFIG_MAX_DISKS, CONFIG_MAX_NICS,
+		CONFIG_MAX_SHARES, CONFIG_VIRTIOFSD_DEFAULT, KVMINI_STATUS_TIMEOUT);
 	for (size_t i = 0; i < sizeof(exit_statuses) / sizeof(exit_statuses[0]); i++)
 		fprintf(out, "  %3d  %s\n", exit_statuses[i].status, exit_statuses[i].meaning);
 }
@@ -469,6 +489,8 @@ enum {
 	OPT_BOOT_TIMES,
 	OPT_TIMEOUT,
 	OPT_SECCOMP,
+	OPT_CONTROL,
+	OPT_NAME,
 	OPT_SNAPSHOT_ON,
 	OPT_EXIT_AFTER_SNAPSHOT,
 };
@@ -490,6 +512,8 @@ static const struct option long_options[] = {
 	{"boot-times", no_argument, NULL, OPT_BOOT_TIMES},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"seccomp", required_argument, NULL, OPT_SECCOMP},
+	{"control", required_argument, NULL, OPT_CONTROL},
+	{"name", required_argument, NULL, OPT_NAME},
 	{"snapshot-on", required_argument, NULL, OPT_SNAPSHOT_ON},
 	{"exit-after-snapshot", no_argument, NULL, OPT_EXIT_AFTER_SNAPSHOT},
 	{"verbose", no_argument, NULL, 'v'},
@@ -506,6 +530,8 @@ static const struct option restore_options[] = {
 	{"boot-times", no_argument, NULL, OPT_BOOT_TIMES},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"seccomp", required_argument, NULL, OPT_SECCOMP},
+	{"control", required_argument, NULL, OPT_CONTROL},
+	{"name", required_argument, NULL, OPT_NAME},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -570,6 +596,21 @@ static enum cli_result parse_option(int opt, char *arg, uint64_t host_ram, struc
 			cfg->seccomp = false;
 		else
 			return error(err, errlen, "--seccomp takes 'on' or 'off', not '%s'", arg);
+		return CLI_RUN;
+	case OPT_CONTROL:
+		if (!*arg || strlen(arg) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+			return error(err, errlen,
+				     "--control: '%.40s' is not a socket path (1 to %zu bytes)",
+				     arg, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+		cfg->control_path = arg;
+		return CLI_RUN;
+	case OPT_NAME:
+		if (!control_name_valid(arg))
+			return error(err, errlen,
+				     "--name: '%.80s' is not a VM name (1-%d characters from A-Z "
+				     "a-z 0-9 . _ -, not starting with '.')",
+				     arg, CONTROL_NAME_MAX);
+		cfg->name = arg;
 		return CLI_RUN;
 	case OPT_EXIT_AFTER_SNAPSHOT:
 		cfg->exit_after_snapshot = true;
@@ -698,6 +739,39 @@ static enum cli_result parse_run(int nargs, char **args, uint64_t host_ram, stru
 	return CLI_RUN;
 }
 
+/* `ctl TARGET CMD [DIR]`, from TARGET on: nargs words in args. */
+static enum cli_result parse_ctl(int nargs, char **args, struct vm_config *cfg, char *err,
+				 size_t errlen)
+{
+	static const char *const no_arg[] = {"status", "pause", "resume", "stop", "kill"};
+
+	if (nargs < 2)
+		return error(err, errlen,
+			     "ctl needs a VM and a command: kvmini ctl PATH|NAME "
+			     "status|pause|resume|stop|kill|snapshot DIR");
+	cfg->ctl_target = args[0];
+	cfg->ctl_cmd = args[1];
+	if (!*args[0])
+		return error(err, errlen, "ctl: the VM (a socket path or a name) is empty");
+	if (strcmp(args[1], "snapshot") == 0) {
+		if (nargs != 3 || !*args[2])
+			return error(err, errlen, "ctl snapshot needs one directory: snapshot DIR");
+		cfg->ctl_arg = args[2];
+		return CLI_CTL;
+	}
+	for (size_t i = 0; i < sizeof(no_arg) / sizeof(no_arg[0]); i++) {
+		if (strcmp(args[1], no_arg[i]) != 0)
+			continue;
+		if (nargs > 2)
+			return error(err, errlen, "ctl %s takes no argument, not '%s'", args[1],
+				     args[2]);
+		return CLI_CTL;
+	}
+	return error(err, errlen,
+		     "ctl: unknown command '%s' (status, pause, resume, stop, kill, snapshot DIR)",
+		     args[1]);
+}
+
 /* `restore DIR [options] [-- CMD...]`, from args[0] == "restore" on. */
 static enum cli_result parse_restore(int nargs, char **args, uint64_t host_ram,
 				     struct vm_config *cfg, FILE *out, char *err, size_t errlen)
@@ -752,6 +826,13 @@ enum cli_result cli_parse(int argc, char **argv, uint64_t host_ram, struct vm_co
 			return error(err, errlen, "host-info takes no arguments, not '%s'",
 				     argv[i + 1]);
 		return CLI_HOST_INFO;
+	}
+	if (strcmp(argv[i], "ctl") == 0)
+		return parse_ctl(argc - i - 1, argv + i + 1, cfg, err, errlen);
+	if (strcmp(argv[i], "list") == 0) {
+		if (i + 1 < argc)
+			return error(err, errlen, "list takes no arguments, not '%s'", argv[i + 1]);
+		return CLI_LIST;
 	}
 	if (strcmp(argv[i], "restore") == 0)
 		return parse_restore(argc - i, argv + i, host_ram, cfg, out, err, errlen);

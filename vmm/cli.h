@@ -18,6 +18,8 @@ enum cli_result {
 	CLI_EXIT_OK,   /* --help or --version was printed: exit 0 */
 	CLI_ERROR,     /* err holds the reason: exit 1 */
 	CLI_HOST_INFO, /* `kvmini host-info`: print the host's quirks as JSON */
+	CLI_CTL,       /* `kvmini ctl`: cfg->ctl_target, ctl_cmd, ctl_arg are filled */
+	CLI_LIST,      /* `kvmini list`: the named VMs in the runtime directory */
 	CLI_RESTORE,   /* `kvmini restore DIR`: cfg holds restore_dir and the options */
 };
 
@@ -31,9 +33,9 @@ int cli_parse_size(const char *text, uint64_t *bytes);
 
 /*
  * Parse argv: argv[0] is the program, then global options (-v, --verbose,
- * -h, --help, -V, --version), then the command ("run", "restore", "help", or "host-info", which
- * takes no arguments), then its options, where the global ones are accepted
- * too. host_ram is the host's
+ * -h, --help, -V, --version), then the command ("run", "restore DIR",
+ * "help", "host-info" or "list", which take no arguments, or "ctl TARGET
+ * CMD [DIR]"), then its options, where the global ones are accepted too. host_ram is the host's
  * physical memory in bytes (0: unknown), against which --mem is checked.
  * Help and version go to out. On CLI_ERROR, err holds one line. May be
  * called any number of times in one process (getopt is fully reset).

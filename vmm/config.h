@@ -80,6 +80,19 @@ struct vm_config {
 	struct share_config shares[CONFIG_MAX_SHARES];
 	unsigned int nshares;
 
+	/*
+	 * The control socket (docs/control.md): --control PATH, or with only
+	 * --name NAME, RUNTIME_DIR/NAME.sock (host/control_client.h); both
+	 * NULL: none. name is also what `kvmini list` and status show.
+	 */
+	const char *control_path;
+	const char *name;
+
+	/* `kvmini ctl TARGET CMD [ARG]` (vmm/ctl.c): TARGET a socket path or a VM name. */
+	const char *ctl_target;
+	const char *ctl_cmd;
+	const char *ctl_arg; /* snapshot's DIR, else NULL */
+
 	/* Snapshots (vmm/host/snapshot.c, docs/snapshot.md). */
 	const char *snapshot_dir; /* --snapshot-on ready DIR: snapshot when the guest is ready */
 	bool exit_after_snapshot; /* --exit-after-snapshot: end the run (0) once it is written */
@@ -97,16 +110,27 @@ struct vm_config {
 
 /*
  * Does the monitor open host sockets while the guest runs: libslirp for a
- * --net user NIC, or the --vsock backend (accept, connect to PATH_P)?
+ * --net user NIC, the --vsock backend (accept, connect to PATH_P), or the
+ * control socket (accept4, send, and unlink at teardown)?
  */
 static inline bool config_needs_host_sockets(const struct vm_config *cfg)
 {
-	if (cfg->vsock_path)
+	if (cfg->vsock_path || cfg->control_path || cfg->name)
 		return true;
 	for (unsigned int i = 0; i < cfg->nnics; i++)
 		if (cfg->nics[i].kind == NET_USER)
 			return true;
 	return false;
+}
+
+/*
+ * Is the run to be under the system-call filter: --seccomp on, and no
+ * --snapshot-on, since a snapshot opens and writes files (main.c, and the
+ * control socket's snapshot command, host/control_vm.c)?
+ */
+static inline bool config_seccomp_filter(const struct vm_config *cfg)
+{
+	return cfg->seccomp && !cfg->snapshot_dir;
 }
 
 #endif /* KVMINI_CONFIG_H */

@@ -14,6 +14,8 @@
 #include "board/board_labs.h"
 #include "boot/boot.h"
 #include "cli.h"
+#include "ctl.h"
+#include "host/control_vm.h"
 #include "host/restore.h"
 #include "host/snapshot.h"
 #include "host/stdin_console.h"
@@ -26,6 +28,7 @@
 #include "kvm/vm.h"
 #include "host/virtiofsd.h"
 #include "host/watch.h"
+#include "oci/oci_main.h"
 
 static uint64_t host_ram_bytes(void)
 {
@@ -53,16 +56,17 @@ static int host_info(void)
 
 /*
  * Steps 2 and 3 of every setup: the I/O thread's loop with the signals and
- * watchdog that end a run, the devices on the buses (the board; kvmini-lab
+ * watchdog that end a run and the control socket's requests
+ * (host/control_vm.c), the devices on the buses (the board; kvmini-lab
  * adds the labs'), then the vCPUs. 0 or -errno (logged).
  */
 static int setup_loop_and_board(struct vm *vm, struct board *board, struct watch *watch,
-				const struct vm_config *cfg)
+				struct control_vm *ctl, const struct vm_config *cfg)
 {
 	int ret;
 
 	if ((ret = event_loop_init(&vm->loop)) || (ret = watch_signals(watch, vm)) ||
-	    (ret = watch_timeout(watch, cfg->timeout_s))) {
+	    (ret = watch_timeout(watch, cfg->timeout_s)) || (ret = control_vm_start(ctl))) {
 		log_error("cannot set up the event loop: %s", strerror(-ret));
 		return ret;
 	}
@@ -73,7 +77,7 @@ static int setup_loop_and_board(struct vm *vm, struct board *board, struct watch
 }
 
 /* Everything before the first KVM_RUN. Logs its own errors. 0 or -errno. */
-static int setup(struct vm *vm, struct board *board, struct watch *watch,
+static int setup(struct vm *vm, struct board *board, struct watch *watch, struct control_vm *ctl,
 		 const struct vm_config *cfg, struct symbols *syms)
 {
 	int ret;
@@ -104,6 +108,9 @@ static int setup(struct vm *vm, struct board *board, struct watch *watch,
 			vm->symbols = syms;
 		}
 	}
+	/* The control socket: a name another live VM holds is refused here too. */
+	if ((ret = control_vm_open(ctl, vm, cfg)))
+		return ret;
 	vm->quirks = host_quirks_detect();
 	log_debug("KVM host kind: %s", vm->quirks->name);
 
@@ -128,7 +135,7 @@ static int setup(struct vm *vm, struct board *board, struct watch *watch,
 	 * 2 and 3: the event loop, the board and the vCPUs; for a multiboot
 	 * kernel also QEMU's isa-debug-exit, fw_cfg and pc-testdev.
 	 */
-	if ((ret = setup_loop_and_board(vm, board, watch, cfg)) ||
+	if ((ret = setup_loop_and_board(vm, board, watch, ctl, cfg)) ||
 	    (kind == KERNEL_MULTIBOOT && (ret = board_add_qemu_devices(board, cfg))))
 		return ret;
 
@@ -150,13 +157,17 @@ static int setup(struct vm *vm, struct board *board, struct watch *watch,
  * (host/restore.h). opts is the command line; r->cfg the VM's configuration.
  */
 static int setup_restore(struct vm *vm, struct board *board, struct watch *watch,
-			 const struct vm_config *opts, struct restore *r)
+			 struct control_vm *ctl, const struct vm_config *opts, struct restore *r)
 {
 	int ret;
 
-	/* 0. The whole snapshot directory is checked before touching KVM. */
+	/*
+	 * 0. The whole snapshot directory is checked before touching KVM; the
+	 * control socket is the command line's, as for a run.
+	 */
 	vm->quirks = host_quirks_detect();
-	if ((ret = restore_check(r, opts, vm->quirks->name)))
+	if ((ret = restore_check(r, opts, vm->quirks->name)) ||
+	    (ret = control_vm_open(ctl, vm, opts)))
 		return ret;
 	const struct vm_config *cfg = &r->cfg;
 	vm->ncpus = cfg->cpus;
@@ -168,7 +179,7 @@ static int setup_restore(struct vm *vm, struct board *board, struct watch *watch
 		return ret;
 
 	/* 2 and 3: the event loop, the board and the vCPUs, as for a run. */
-	if ((ret = setup_loop_and_board(vm, board, watch, cfg)))
+	if ((ret = setup_loop_and_board(vm, board, watch, ctl, cfg)))
 		return ret;
 
 	/* 4. The state, in KVM's order; 5. the guest console, fed `-- CMD` if given. */
@@ -184,15 +195,26 @@ int main(int argc, char **argv)
 	struct watch watch = {0};
 	struct vm_config cfg;
 	struct symbols syms = {0};
+	struct control_vm ctl;
 	struct restore restore = {.dirfd = -1, .mem_fd = -1};
 	char err[512];
 
 	vm.start_ns = vm_now_ns();
+	/*
+	 * `kvmini oci ...` is an OCI runtime with runc's command line, whose
+	 * global options (--root, --log) are not kvmini's: it parses its own.
+	 */
+	if (argc >= 2 && strcmp(argv[1], "oci") == 0)
+		return oci_main(argc - 1, argv + 1);
 	switch (cli_parse(argc, argv, host_ram_bytes(), &cfg, stdout, err, sizeof(err))) {
 	case CLI_EXIT_OK:
 		return 0;
 	case CLI_HOST_INFO:
 		return host_info();
+	case CLI_CTL:
+		return ctl_command(&cfg, stdout);
+	case CLI_LIST:
+		return ctl_list(stdout);
 	case CLI_ERROR:
 		log_error("%s", err);
 		return KVMINI_STATUS_SETUP_ERROR;
@@ -204,19 +226,22 @@ int main(int argc, char **argv)
 	vm.ncpus = cfg.cpus;
 	vm.trace = cfg.trace;
 	vm.cfg = &cfg;
+	control_server_init(&ctl.srv);
 
 	int status = KVMINI_STATUS_SETUP_ERROR;
-	int ret = cfg.restore_dir ? setup_restore(&vm, &board, &watch, &cfg, &restore)
-				  : setup(&vm, &board, &watch, &cfg, &syms);
+	int ret = cfg.restore_dir ? setup_restore(&vm, &board, &watch, &ctl, &cfg, &restore)
+				  : setup(&vm, &board, &watch, &ctl, &cfg, &syms);
 	if (ret == 0) {
 		vm_mark(&vm, "VM ready", -1);
 		/*
 		 * 6. Run: vCPU threads run the guest; this thread serves I/O until a
 		 * stop. First the system-call filter, which the threads inherit;
-		 * not with --snapshot-on: a snapshot opens and writes files.
+		 * not with --snapshot-on: a snapshot opens and writes files. The
+		 * control socket is the command line's (a restored VM's vm.cfg
+		 * is the snapshot's).
 		 */
-		bool filter = cfg.seccomp && !cfg.snapshot_dir;
-		if ((!filter || seccomp_install(config_needs_host_sockets(vm.cfg)) == 0) &&
+		bool sockets = config_needs_host_sockets(vm.cfg) || config_needs_host_sockets(&cfg);
+		if ((!config_seccomp_filter(&cfg) || seccomp_install(sockets) == 0) &&
 		    vcpus_start(&vm) == 0) {
 			ret = event_loop_run(&vm.loop);
 			if (ret)
@@ -225,9 +250,13 @@ int main(int argc, char **argv)
 		}
 	}
 
-	/* 7. Tear down, on every path: vCPUs stopped, disks flushed, terminal restored. */
+	/*
+	 * 7. Tear down, on every path: vCPUs stopped, the control socket
+	 * removed, disks flushed, terminal restored.
+	 */
 	vm_request_stop(&vm, status);
 	vcpus_stop(&vm);
+	control_vm_close(&ctl);
 	board_labs_destroy(&board);
 	board_shutdown(&board);
 	stdin_console_restore();

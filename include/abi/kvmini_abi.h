@@ -86,6 +86,7 @@
  */
 #define KVMINI_STATUS_OK	  0   /* guest powered off / exited 0 */
 #define KVMINI_STATUS_SETUP_ERROR 1   /* bad command line, file, or KVM setup */
+#define KVMINI_STATUS_KILLED	  117 /* ended by `kvmini ctl kill` (vmm/host/control_vm.c) */
 #define KVMINI_STATUS_GUEST_HUNG  118 /* a vCPU halted with interrupts off: it can never wake */
 #define KVMINI_STATUS_GUEST_CRASH 119 /* triple fault, emulation failure, unknown exit */
 #define KVMINI_STATUS_PANIC	  120 /* Linux guest panicked */

@@ -48,17 +48,27 @@ elif [ $status -ne 0 ]; then
 	check_fail "net-user (slirp DHCP): status $status"
 fi
 
+# probe_all_worked MODE WHAT: run the probe in MODE with its sockets in our
+# $dir; it must exit 0 and report that every call worked.
+probe_all_worked() {
+	TMPDIR=$dir "$probe" "$1" >"$dir/$1.out" 2>&1
+	status=$?
+	cat "$dir/$1.out"
+	[ $status -eq 0 ] || check_fail "$1 ($2): status $status"
+	grep -q "$1: every call worked" "$dir/$1.out" ||
+		check_fail "$1: the probe did not report every call working"
+}
+
 # 1d. virtio-vsock on its Unix-socket backend under a --vsock VM's filter:
 #     a host CONNECT, a guest connect, bytes both ways, a shutdown, and the
-#     teardown that removes the socket file. Its sockets go in our $dir.
-TMPDIR=$dir "$probe" vsock >"$dir/vsock.out" 2>&1
-status=$?
-cat "$dir/vsock.out"
-[ $status -eq 0 ] || check_fail "vsock (Unix-socket backend): status $status"
-grep -q 'vsock: every call worked' "$dir/vsock.out" ||
-	check_fail "vsock: the probe did not report every call working"
+#     teardown that removes the socket file.
+probe_all_worked vsock "Unix-socket backend"
 
-# 1e. --share: virtio-fs on a real virtiofsd under the base filter: the
+# 1e. The control socket under the filter --control selects: accept4, a
+#     request read and answered, the stop, the socket file removed.
+probe_all_worked control "control socket"
+
+# 1f. --share: virtio-fs on a real virtiofsd under the base filter: the
 #     rings handed over and taken back, a killed virtiofsd noticed and
 #     reaped, the other stopped at teardown. Skipped without virtiofsd/root.
 TMPDIR=$dir "$probe" share >"$dir/share.out" 2>&1

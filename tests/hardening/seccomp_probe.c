@@ -42,6 +42,12 @@
  *                  I/O thread's watches (its socket, its pidfd, waitid), the
  *                  other stopped at teardown (pidfd_send_signal, poll,
  *                  waitid); exits 0, or 77 without virtiofsd or root
+ *   control        the control socket (vmm/host/control_server.c) under the
+ *                  filter config_needs_host_sockets() picks for --control: a
+ *                  client connected before the filter is accepted (accept4),
+ *                  its request read (recvfrom) and answered (sendto) by the
+ *                  event loop, whose stop op ends the loop; the teardown
+ *                  closes it and removes the socket file (unlink); exits 0
  *   socket | execve | open | fork | exec-memory | kvm-ioctl | kill |
  *   thread-socket | int80 | terminal
  *                  one call the filter must refuse (see below); the process
@@ -81,7 +87,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "host/chardev_io.h"
+#include "host/control_server.h"
 #include "host/stdin_console.h"
 #include "host/event_loop.h"
 #include "host/watch.h"
@@ -856,6 +864,69 @@ static int probe_share(void)
 	return failures ? 1 : 0;
 }
 
+static int control_status(void *opaque, struct json_object *reply, char *err, size_t errlen)
+{
+	(void)opaque;
+	(void)err;
+	(void)errlen;
+	return json_object_object_add(reply, "state", json_object_new_string("running"));
+}
+
+static int control_stop(void *opaque, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	event_loop_stop(opaque);
+	return 0;
+}
+
+static int probe_control(void)
+{
+	static const struct control_ops ops = {.status = control_status, .stop = control_stop};
+	static const char request[] = "{\"cmd\":\"status\"}\n{\"cmd\":\"stop\"}\n";
+	const char *tmpdir = getenv("TMPDIR");
+	struct vm_config cfg = {0};
+	struct event_loop loop;
+	struct control_server srv;
+	char path[80], err[256], buf[256];
+
+	/* Setup, as main.c's step 0 and 2 do: the socket exists before the filter. */
+	snprintf(path, sizeof(path), "%s/ctl-%d.sock", tmpdir ? tmpdir : "/tmp", (int)getpid());
+	cfg.control_path = path;
+	if (event_loop_init(&loop) || control_server_open(&srv, path, err, sizeof(err)) ||
+	    control_server_start(&srv, &loop, &ops, &loop)) {
+		fprintf(stderr, "seccomp_probe: control socket: %s\n", err);
+		return 1;
+	}
+	/* The client: connected and its requests written before the filter (it is not the
+	 * monitor). */
+	int client = unix_socket(path, false);
+	if (client < 0 || write(client, request, sizeof(request) - 1) != sizeof(request) - 1) {
+		perror("seccomp_probe: control client");
+		return 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	printf("seccomp_probe: installing the filter (with --control)\n");
+	check(config_needs_host_sockets(&cfg),
+	      "control: --control selects the host-sockets filter");
+	if (seccomp_install(config_needs_host_sockets(&cfg)))
+		return 1;
+	skip_without_filter(status_fd);
+
+	check(event_loop_run(&loop) == 0, "control: the loop served the socket until stop");
+	ssize_t n = recv(client, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	buf[n > 0 ? n : 0] = '\0';
+	check(strstr(buf, "{\"ok\":true,\"state\":\"running\"}\n{\"ok\":true}\n") == buf,
+	      "control: both replies came back (accept4, recvfrom, sendto)");
+	control_server_close(&srv);
+	check(unix_socket(path, false) < 0 && errno == ENOENT,
+	      "control: the socket file is gone (unlink)");
+	close(client);
+	printf("seccomp_probe: control: %s\n", failures ? "FAILED" : "every call worked");
+	return failures ? 1 : 0;
+}
+
 static void *thread_socket(void *arg)
 {
 	(void)arg;
@@ -927,6 +998,8 @@ int main(int argc, char **argv)
 		return probe_vsock();
 	if (strcmp(argv[1], "share") == 0)
 		return probe_share();
+	if (strcmp(argv[1], "control") == 0)
+		return probe_control();
 	if (strcmp(argv[1], "int80-unfiltered") == 0)
 		return probe_int80_unfiltered();
 

@@ -172,6 +172,15 @@ expect "--mem garbage" "not a size" -- run --kernel "$elf" --mem lots
 expect "--cpus 0" "--cpus" -- run --kernel "$elf" --cpus 0
 expect "unknown option" "unknown option '--frobnicate'" -- run --kernel "$elf" --frobnicate
 expect "a run option before run" "'--kernel' before the command" -- --kernel "$elf" run
+# The control socket's options and commands (docs/control.md).
+expect "--name with a slash" "--name: '../x' is not a VM name" -- run --kernel "$elf" --name ../x
+expect "--control empty" "--control: '' is not a socket path" -- run --kernel "$elf" --control ""
+expect "ctl without a command" "ctl needs a VM and a command" -- ctl vm1
+expect "ctl unknown command" "ctl: unknown command 'reboot'" -- ctl vm1 reboot
+expect "ctl snapshot without DIR" "ctl snapshot needs one directory" -- ctl vm1 snapshot
+expect "ctl to no socket" "cannot connect to '$tmp/no.sock': No such file or directory" -- \
+	ctl "$tmp/no.sock" status
+expect "list with an argument" "list takes no arguments" -- list all
 # Global options before the command are accepted: the error is the next one.
 expect "-v before run" "kernel '$tmp/dir' (--kernel): is a directory" -- -v run --kernel "$tmp/dir"
 expect "--verbose -vv before run" "kernel '$tmp/dir' (--kernel)" -- --verbose -vv run --kernel "$tmp/dir"

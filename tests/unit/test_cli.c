@@ -231,7 +231,7 @@ START_TEST(help_lists_statuses)
 	const int statuses[] = {KVMINI_STATUS_SETUP_ERROR, KVMINI_STATUS_GUEST_HUNG,
 				KVMINI_STATUS_GUEST_CRASH, KVMINI_STATUS_PANIC,
 				KVMINI_STATUS_SECCOMP,	   KVMINI_STATUS_SIGNAL,
-				KVMINI_STATUS_TIMEOUT};
+				KVMINI_STATUS_TIMEOUT,	   KVMINI_STATUS_KILLED};
 	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
 		char line[16];
 		snprintf(line, sizeof(line), "\n  %3d  ", statuses[i]);
@@ -553,6 +553,75 @@ START_TEST(share_errors)
 }
 END_TEST
 
+/* --control PATH and --name NAME of run; a control socket selects the host-sockets filter. */
+START_TEST(control_options)
+{
+	struct vm_config cfg;
+	char err[256], path[120];
+
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k"), CLI_RUN);
+	ck_assert_ptr_null(cfg.control_path);
+	ck_assert_ptr_null(cfg.name);
+	ck_assert(!config_needs_host_sockets(&cfg));
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--control", "/tmp/c.sock"), CLI_RUN);
+	ck_assert_str_eq(cfg.control_path, "/tmp/c.sock");
+	ck_assert(config_needs_host_sockets(&cfg));
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--name", "web-1.a_b"), CLI_RUN);
+	ck_assert_str_eq(cfg.name, "web-1.a_b");
+	ck_assert(config_needs_host_sockets(&cfg));
+
+	const char *bad_names[] = {"", ".x", "..", "a/b", "a b", "\xc3\xa9"};
+	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+		ck_assert_msg(PARSE(&cfg, err, "run", "-k", "k", "--name", (char *)bad_names[i]) ==
+				      CLI_ERROR,
+			      "--name '%s' accepted", bad_names[i]);
+		ck_assert_ptr_nonnull(strstr(err, "--name"));
+	}
+	memset(path, 'p', sizeof(path));
+	path[108] = '\0'; /* one byte more than sun_path holds with its NUL */
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--control", path), CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "--control"));
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--control", ""), CLI_ERROR);
+	/* restore takes them too: a restored VM gets its own socket. */
+	ck_assert_int_eq(
+		PARSE(&cfg, err, "restore", "snap", "--name", "r1", "--control", "/tmp/r.sock"),
+		CLI_RESTORE);
+	ck_assert_str_eq(cfg.name, "r1");
+	ck_assert_str_eq(cfg.control_path, "/tmp/r.sock");
+	ck_assert(config_needs_host_sockets(&cfg));
+}
+END_TEST
+
+/* kvmini ctl TARGET CMD [DIR] and kvmini list. */
+START_TEST(ctl_and_list)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	ck_assert_int_eq(PARSE(&cfg, err, "ctl", "vm1", "status"), CLI_CTL);
+	ck_assert_str_eq(cfg.ctl_target, "vm1");
+	ck_assert_str_eq(cfg.ctl_cmd, "status");
+	ck_assert_ptr_null(cfg.ctl_arg);
+	ck_assert_int_eq(PARSE(&cfg, err, "-v", "ctl", "/run/x.sock", "snapshot", "/tmp/s"),
+			 CLI_CTL);
+	ck_assert_str_eq(cfg.ctl_arg, "/tmp/s");
+	static const char *const ok[] = {"pause", "resume", "stop", "kill"};
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_int_eq(PARSE(&cfg, err, "ctl", "vm1", (char *)ok[i]), CLI_CTL);
+	ck_assert_int_eq(PARSE(&cfg, err, "list"), CLI_LIST);
+
+	ck_assert_int_eq(PARSE(&cfg, err, "ctl"), CLI_ERROR);
+	ck_assert_int_eq(PARSE(&cfg, err, "ctl", "vm1"), CLI_ERROR);
+	ck_assert_int_eq(PARSE(&cfg, err, "ctl", "vm1", "reboot"), CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "unknown command 'reboot'"));
+	ck_assert_int_eq(PARSE(&cfg, err, "ctl", "vm1", "snapshot"), CLI_ERROR);
+	ck_assert_ptr_nonnull(strstr(err, "snapshot DIR"));
+	ck_assert_int_eq(PARSE(&cfg, err, "ctl", "vm1", "status", "extra"), CLI_ERROR);
+	ck_assert_int_eq(PARSE(&cfg, err, "ctl", "", "status"), CLI_ERROR);
+	ck_assert_int_eq(PARSE(&cfg, err, "list", "x"), CLI_ERROR);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cli");
@@ -571,6 +640,8 @@ int main(void)
 	tcase_add_test(tc, net_too_many);
 	tcase_add_test(tc, vsock_forms);
 	tcase_add_test(tc, vsock_errors);
+	tcase_add_test(tc, control_options);
+	tcase_add_test(tc, ctl_and_list);
 	tcase_add_test(tc, snapshot_and_restore_forms);
 	tcase_add_test(tc, snapshot_and_restore_errors);
 	tcase_add_test(tc, share_forms);

@@ -60,6 +60,18 @@ int event_loop_add(struct event_loop *loop, int fd, uint32_t events, event_cb cb
 	return -ENOSPC;
 }
 
+int event_loop_modify(struct event_loop *loop, int fd, uint32_t events)
+{
+	for (int i = 0; i < EVENT_LOOP_MAX_HANDLERS; i++) {
+		struct event_handler *h = &loop->handlers[i];
+		if (h->fd != fd)
+			continue;
+		struct epoll_event ev = {.events = events, .data.ptr = h};
+		return epoll_ctl(loop->epoll_fd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+	}
+	return -ENOENT;
+}
+
 int event_loop_remove(struct event_loop *loop, int fd)
 {
 	for (int i = 0; i < EVENT_LOOP_MAX_HANDLERS; i++) {

@@ -36,6 +36,12 @@ void event_loop_destroy(struct event_loop *loop);
  */
 int event_loop_add(struct event_loop *loop, int fd, uint32_t events, event_cb cb, void *opaque);
 
+/*
+ * Watch fd, added before, for events instead (EPOLLOUT while output waits).
+ * 0, -ENOENT if fd is not watched, or -errno from epoll_ctl.
+ */
+int event_loop_modify(struct event_loop *loop, int fd, uint32_t events);
+
 /* Stop watching fd. 0 or -ENOENT. */
 int event_loop_remove(struct event_loop *loop, int fd);
 

@@ -110,8 +110,11 @@ static const char *const allowed_calls[] = {
 };
 
 /*
- * Host sockets opened while the guest runs, for --net user and --vsock
- * only: libslirp (devices/backends/net_slirp.c) opens, connects and closes
+ * Host sockets used while the guest runs, for --net user, --vsock and the
+ * control socket only. The control socket (--control, --name;
+ * host/control_server.c) accepts clients (accept4), answers them (sendto)
+ * and removes its socket file at teardown (unlink). libslirp
+ * (devices/backends/net_slirp.c) opens, connects and closes
  * one per TCP or UDP flow and accepts connections on the hostfwd ports;
  * the vsock backend (devices/backends/vsock_unix.c) accepts host clients
  * on PATH, connects to PATH_P for a guest connect, shuts connections down

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+/*
+ * start, kill, delete and run (runtime-spec 1.1.0, runtime.md
+ * "Operations"). Each takes the lock of ROOT/ID, reads state.json, and
+ * judges the status by whether the recorded VMM process still lives.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "oci/oci_lifecycle.h"
+#include "oci/oci_log.h"
+#include "oci/oci_state.h"
+
+#define START_WAIT_MS  10000 /* a VMM that waits on the FIFO answers at once */
+#define DELETE_WAIT_MS 5000  /* for a SIGKILLed VMM to go */
+
+/* Lock and read ROOT/ID, status as it is now. 0 or -errno (logged). */
+static int open_state(const char *root, const char *id, int *dirfd, struct oci_state *st)
+{
+	char err[512];
+	int ret = oci_state_open(root, id, dirfd, st, err, sizeof(err));
+
+	if (ret)
+		oci_log(LOG_ERROR, "%s", err);
+	else
+		oci_state_refresh(st);
+	return ret;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Read the VMM's byte from the FIFO. Non-blocking, so that a VMM that died
+ * before start (no writer ever comes) is noticed instead of waited on.
+ */
+static int release_vmm(int dirfd, struct oci_state *st)
+{
+	char byte;
+	int fd = openat(dirfd, OCI_CREATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	for (long waited = 0; waited < START_WAIT_MS; waited++) {
+		ssize_t n = read(fd, &byte, 1);
+		if (n == 1) {
+			close(fd);
+			unlinkat(dirfd, OCI_CREATE_FIFO, 0);
+			return 0;
+		}
+		if (n < 0 && errno != EAGAIN)
+			break;
+		oci_state_refresh(st);
+		if (st->status == OCI_STOPPED)
+			break;
+		sleep_ms(1);
+	}
+	close(fd);
+	return -ECHILD;
+}
+
+int oci_lifecycle_start(const char *root, const char *id)
+{
+	struct oci_state st;
+	int dirfd, ret = open_state(root, id, &dirfd, &st);
+
+	if (ret)
+		return ret;
+	if (st.status != OCI_CREATED) {
+		oci_log(LOG_ERROR, "cannot start container '%s': it is %s, not created", id,
+			oci_state_status_name(st.status));
+		ret = -EINVAL;
+	} else if ((ret = release_vmm(dirfd, &st))) {
+		oci_log(LOG_ERROR, "cannot start container '%s': its VMM process (pid %d) %s", id,
+			(int)st.pid, ret == -ECHILD ? "has exited" : strerror(-ret));
+	} else {
+		st.status = OCI_RUNNING;
+		if ((ret = oci_state_write(dirfd, &st)))
+			oci_log(LOG_ERROR, "container '%s' started, but its state.json: %s", id,
+				strerror(-ret));
+	}
+	oci_state_free(&st);
+	close(dirfd);
+	return ret;
+}
+
+int oci_lifecycle_parse_signal(const char *s)
+{
+	char *end;
+
+	if (s[0] >= '0' && s[0] <= '9') {
+		long n = strtol(s, &end, 10);
+		return *end || n >= NSIG ? -1 : (int)n;
+	}
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (int sig = 1; sig < NSIG; sig++) {
+		const char *name = sigabbrev_np(sig);
+		if (name && strcasecmp(name, s) == 0)
+			return sig;
+	}
+	return -1;
+}
+
+bool oci_lifecycle_signal_ok(int sig)
+{
+	switch (sig) {
+	case 0:
+	case SIGTERM:
+	case SIGINT:
+	case SIGHUP:
+	case SIGKILL:
+	case SIGSTOP:
+	case SIGCONT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int oci_lifecycle_kill(const char *root, const char *id, int sig)
+{
+	struct oci_state st;
+	int dirfd, ret;
+
+	if (!oci_lifecycle_signal_ok(sig)) {
+		oci_log(LOG_ERROR,
+			"cannot send signal %d (%s) to container '%s': kvmini has no channel to "
+			"the guest's process yet; TERM, INT and HUP stop the VM, KILL kills it, "
+			"STOP and CONT freeze and thaw it",
+			sig, strsignal(sig), id);
+		return -ENOTSUP;
+	}
+	if ((ret = open_state(root, id, &dirfd, &st)))
+		return ret;
+	if (st.status != OCI_CREATED && st.status != OCI_RUNNING) {
+		oci_log(LOG_ERROR, "cannot kill container '%s': it is %s", id,
+			oci_state_status_name(st.status));
+		ret = -ESRCH;
+	} else if (st.pid <= 0 || kill(st.pid, sig)) {
+		errno = st.pid <= 0 ? ESRCH : errno;
+		ret = -errno;
+		oci_log(LOG_ERROR, "cannot kill container '%s' (pid %d): %s", id, (int)st.pid,
+			strerror(errno));
+	}
+	oci_state_free(&st);
+	close(dirfd);
+	return ret;
+}
+
+/* SIGKILL the VMM and wait (bounded) until it is gone or a zombie. */
+static int kill_and_wait(struct oci_state *st)
+{
+	/* Never kill(0) or kill(-1): a "creating" state from a create that died has no pid. */
+	if (st->pid <= 0)
+		return 0;
+	if (kill(st->pid, SIGKILL) && errno != ESRCH)
+		return -errno;
+	for (long waited = 0; waited < DELETE_WAIT_MS; waited += 10) {
+		/* Our own child (run): reap it, or it stays a zombie. */
+		waitpid(st->pid, NULL, WNOHANG);
+		oci_state_refresh(st);
+		if (st->status == OCI_STOPPED)
+			return 0;
+		sleep_ms(10);
+	}
+	return -ETIMEDOUT;
+}
+
+int oci_lifecycle_delete(const char *root, const char *id, bool force)
+{
+	struct oci_state st;
+	int dirfd, ret = open_state(root, id, &dirfd, &st);
+
+	if (ret)
+		return ret;
+	if (st.status == OCI_RUNNING && !force) {
+		oci_log(LOG_ERROR,
+			"cannot delete container '%s': it is running (stop it, or use "
+			"--force)",
+			id);
+		ret = -EBUSY;
+		goto out;
+	}
+	/* runc deletes a created container without --force, killing its waiting process. */
+	if (st.status != OCI_STOPPED && (ret = kill_and_wait(&st))) {
+		oci_log(LOG_ERROR,
+			"cannot delete container '%s': its VMM process (pid %d) did not "
+			"end: %s",
+			id, (int)st.pid, strerror(-ret));
+		goto out;
+	}
+	if ((ret = oci_state_remove(root, id)))
+		oci_log(LOG_ERROR, "cannot remove the state of container '%s' in %s: %s", id, root,
+			strerror(-ret));
+out:
+	oci_state_free(&st);
+	close(dirfd);
+	return ret;
+}
+
+/*
+ * The status the guest agent wrote to share/exit-status (docs/containers.md):
+ * the container's own, which a monitor status (1 setup error, 122 stopped by
+ * a signal) cannot be mistaken for. -1 when there is none.
+ */
+static int agent_status(const char *root, const char *id)
+{
+	char path[PATH_MAX];
+	int code = -1;
+
+	snprintf(path, sizeof(path), "%s/%s/share/exit-status", root, id);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &code) != 1 || code < 0 || code > 255)
+		code = -1;
+	fclose(f);
+	return code;
+}
+
+static volatile pid_t run_child = -1;
+
+static void forward_signal(int sig)
+{
+	if (run_child > 0)
+		kill(run_child, sig);
+}
+
+int oci_lifecycle_run(const char *root, const char *id, const struct oci_create_opts *o)
+{
+	struct sigaction sa = {.sa_handler = forward_signal};
+	static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
+	pid_t pid;
+	int status;
+
+	if (oci_create(root, id, o, &pid))
+		return 1;
+	run_child = pid;
+	if (!o->detach)
+		for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+			sigaction(forwarded[i], &sa, NULL);
+	if (oci_lifecycle_start(root, id)) {
+		oci_lifecycle_delete(root, id, true);
+		return 1;
+	}
+	if (o->detach)
+		return 0;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	run_child = -1;
+	int agent = agent_status(root, id);
+	if (!o->keep)
+		oci_lifecycle_delete(root, id, true);
+	if (agent >= 0)
+		return agent;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
