@@ -43,8 +43,11 @@ void cli_usage(FILE *out)
 		"       kvmini oci [--root DIR] COMMAND ...   (kvmini oci --help)\n"
 		"       kvmini --help | --version\n"
 		"\n"
-		"Boot a guest under KVM. FILE is the tiny test kernel (an ELF), or Linux as a\n"
-		"bzImage or a vmlinux with a PVH entry note.\n"
+		"Boot a guest under KVM. FILE is the tiny test kernel (an ELF), Linux as a\n"
+		"bzImage or a vmlinux with a PVH entry note, or a multiboot v1 kernel such as a\n"
+		"kvm-unit-tests x86/NAME.flat (it gets QEMU's isa-debug-exit at port 0xf4,\n"
+		"fw_cfg at 0x510 and pc-testdev; --initrd is its one module, the command line is\n"
+		"\"FILE CMDLINE\").\n"
 		"\n"
 		"host-info prints, as JSON, what kvmini decided about this KVM host: its kind,\n"
 		"the Linux command-line additions and hidden KVM features it needs, and\n"
@@ -67,7 +70,7 @@ void cli_usage(FILE *out)
 		"                         (default 128M, from 4M up to 64G and the host's RAM)\n"
 		"  -c, --cpus N           number of vCPUs, 1-%d (default 1)\n"
 		"      --cmdline STR      kernel command line\n"
-		"      --initrd FILE      initial ramdisk (Linux guests)\n"
+		"      --initrd FILE      initial ramdisk (Linux), or module (multiboot)\n"
 		"      --disk PATH[,ro]   virtio-blk disk on a raw image; repeatable (up to %d)\n"
 		"      --console stdio|file:PATH\n"
 		"                         add a virtio-console on stdio, or writing to PATH\n"
@@ -123,7 +126,8 @@ void cli_usage(FILE *out)
 		"  -h, --help             this text\n"
 		"  -V, --version          print the version\n"
 		"\n"
-		"Exit status: the code the guest wrote to the test device, or one of\n",
+		"Exit status: the code the guest wrote to the test device, (v << 1) | 1 when\n"
+		"a multiboot guest wrote v to port 0xf4 (QEMU's isa-debug-exit), or one of\n",
 		KVMINI_STATUS_KILLED, CLI_MAX_CPUS, CONFIG_MAX_DISKS, CONFIG_MAX_NICS,
 		CONFIG_MAX_SHARES, CONFIG_VIRTIOFSD_DEFAULT, KVMINI_STATUS_TIMEOUT);
 	for (size_t i = 0; i < sizeof(exit_statuses) / sizeof(exit_statuses[0]); i++)

@@ -115,24 +115,28 @@ static int setup(struct vm *vm, struct board *board, struct watch *watch, struct
 	log_debug("KVM host kind: %s", vm->quirks->name);
 
 	/*
-	 * 1. The VM, its RAM and interrupt controllers. Linux needs the whole
-	 * PC (APICs and the PIT); the tiny guest needs interrupts only for
-	 * virtio devices, and local APICs only to keep extra vCPUs waiting
-	 * for a startup IPI (without one they would run from the reset vector).
-	 * The irqchip comes before the board: a line wired without one stays dead.
+	 * 1. The VM, its RAM and interrupt controllers. Linux and multiboot
+	 * kernels (kvm-unit-tests) need the whole PC (APICs and the PIT); the tiny guest needs
+	 * interrupts only for virtio devices, and local APICs only to keep extra vCPUs waiting for
+	 * a startup IPI (without one they would run from the reset vector). The irqchip comes
+	 * before the board: a line wired without one stays dead.
 	 */
 	enum kernel_kind kind = boot_detect(cfg->kernel_path);
-	bool is_linux = kind != KERNEL_ELF;
+	bool is_pc = kind != KERNEL_ELF;
 	bool has_virtio = cfg->ndisks || cfg->console != CONSOLE_NONE || cfg->rng || cfg->nnics ||
 			  cfg->vsock_path || cfg->nshares;
-	bool need_irqchip = is_linux || has_virtio || cfg->cpus > 1 || board_labs_need_irqchip();
+	bool need_irqchip = is_pc || has_virtio || cfg->cpus > 1 || board_labs_need_irqchip();
 	/* With --share, RAM is a memfd that virtiofsd maps (vhost-user SET_MEM_TABLE). */
 	if ((ret = vm_open(vm)) || (ret = vm_create_memory(vm, cfg->mem_size, cfg->nshares > 0)) ||
-	    (need_irqchip && (ret = vm_create_irqchip(vm, is_linux))))
+	    (need_irqchip && (ret = vm_create_irqchip(vm, is_pc))))
 		return ret;
 
-	/* 2 and 3: the event loop, the board and the vCPUs. */
-	if ((ret = setup_loop_and_board(vm, board, watch, ctl, cfg)))
+	/*
+	 * 2 and 3: the event loop, the board and the vCPUs; for a multiboot
+	 * kernel also QEMU's isa-debug-exit, fw_cfg and pc-testdev.
+	 */
+	if ((ret = setup_loop_and_board(vm, board, watch, ctl, cfg)) ||
+	    (kind == KERNEL_MULTIBOOT && (ret = board_add_qemu_devices(board, cfg))))
 		return ret;
 
 	/* 4. The guest image, and the boot CPU's registers. */

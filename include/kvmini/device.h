@@ -40,6 +40,12 @@ struct device {
 void device_init(struct device *dev, const char *name, uint64_t size, const struct device_ops *ops,
 		 void *priv);
 
+/*
+ * A read callback for a window of write-only registers (isa-debug-exit,
+ * pc-testdev's flush port and interrupt lines): every read returns 0.
+ */
+void device_read_zero(struct device *dev, uint64_t offset, uint8_t *data, uint32_t len);
+
 /* Helpers for little-endian register files (x86 and virtio are little-endian). */
 static inline uint64_t device_load_le(const uint8_t *data, uint32_t len)
 {

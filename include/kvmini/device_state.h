@@ -51,6 +51,8 @@
 #define STATE_KIND_VIRTIO_CONSOLE STATE_KIND('V', 'C', 'O', 'N')
 #define STATE_KIND_VIRTIO_RNG	  STATE_KIND('V', 'R', 'N', 'G')
 #define STATE_KIND_VIRTIO_VSOCK	  STATE_KIND('V', 'S', 'O', 'K')
+#define STATE_KIND_FW_CFG	  STATE_KIND('F', 'W', 'C', 'F')
+#define STATE_KIND_PC_TESTDEV	  STATE_KIND('P', 'C', 'T', 'D')
 #define STATE_KIND_LAB_CLOCK	  STATE_KIND('L', 'C', 'L', 'K')
 #define STATE_KIND_LAB_ECHO	  STATE_KIND('L', 'E', 'C', 'H')
 

@@ -7,8 +7,8 @@
 # usage: tests/fuzz/run.sh [-o WORKDIR] [-t TARGET] [SECONDS] [-- LIBFUZZER-ARGS...]
 #   WORKDIR   build output, growing corpus and crash artifacts
 #             (default: $KVMINI_FUZZ_DIR or /tmp/kvmini-fuzz)
-#   TARGET    virtio (default), vsock, elf, bzimage, symbols, cli, snapshot,
-#             control or oci: fuzz_TARGET.c
+#   TARGET    virtio (default), vsock, elf, bzimage, multiboot, symbols, cli,
+#             snapshot, control or oci: fuzz_TARGET.c
 #   SECONDS   how long to fuzz (default 60); 0 builds only
 # Exit status: 0 no crash, 1 a crash/leak/timeout (the input is saved as
 # WORKDIR/crash-* and printed), 77 clang or libFuzzer missing (Meson: skip).
@@ -65,6 +65,7 @@ $root/devices/virtio/virtio_vsock.c
 $root/devices/core/guest_mem.c
 $root/devices/core/log.c" ;;
 bzimage) srcs="$root/vmm/boot/bzimage.c" ;;
+multiboot) srcs="$root/vmm/boot/multiboot.c $root/devices/core/guest_mem.c" ;;
 symbols) srcs="$root/vmm/host/symbols.c" ;;
 cli)
 	srcs="$root/vmm/cli.c $root/vmm/host/control_client.c $root/vmm/host/control_proto.c"
@@ -87,7 +88,7 @@ $root/vmm/oci/oci_mounts.c
 $root/vmm/oci/oci_vm.c"
 	libs=-ljson-c ;;
 *)
-	echo "fuzz: unknown target '$target' (virtio, vsock, elf, bzimage, symbols, cli, snapshot, control, oci)" >&2
+	echo "fuzz: unknown target '$target' (virtio, vsock, elf, bzimage, multiboot, symbols, cli, snapshot, control, oci)" >&2
 	exit 1 ;;
 esac
 # One work directory per target: corpora of different harnesses do not mix.

@@ -270,6 +270,45 @@ printf 'initrd\n' >"$tmp/initrd"
 expect "--initrd with the tiny guest" "cannot use initrd '$tmp/initrd' (--initrd): the kernel" -- \
 	run $m --kernel "$elf" --initrd "$tmp/initrd"
 
+# Multiboot kernels (kvm-unit-tests' kind): the header's requirements and its
+# a.out-kludge addresses are judged before KVM, and they take an --initrd.
+# mk_multiboot FILE FLAGS LOAD BSS_END ENTRY: the header at offset 0 with flag
+# 16's address fields (the whole file loads at LOAD), then 16 bytes of hlt.
+mk_multiboot() {
+	{
+		le $((0x1BADB002)) 4
+		le "$2" 4
+		le $((-(0x1BADB002 + $2))) 4
+		le "$3" 4 # header_addr: the header is the file's first byte
+		le "$3" 4 # load_addr
+		le 0 4    # load_end_addr: to the end of the file
+		le "$4" 4 # bss_end_addr
+		le "$5" 4 # entry_addr
+		i=0
+		while [ $i -lt 16 ]; do
+			printf '\364'
+			i=$((i + 1))
+		done
+	} >"$1"
+}
+mb=$((0x10000 | 3)) # a.out kludge, page-aligned modules, memory information
+mk_multiboot "$tmp/mb-video" $((mb | 4)) $((0x200000)) 0 $((0x200020))
+expect "multiboot video mode" "cannot boot kernel '$tmp/mb-video' (--kernel): the multiboot header asks for a video mode" -- \
+	run $m --kernel "$tmp/mb-video"
+mk_multiboot "$tmp/mb-flag5" $((mb | 32)) $((0x200000)) 0 $((0x200020))
+expect "multiboot unknown requirement" "requires flags 0x20" -- run $m --kernel "$tmp/mb-flag5"
+mk_multiboot "$tmp/mb-low" $mb $((0x90000)) 0 $((0x90020))
+expect "multiboot image on the boot area" "overlaps kvmini's boot structures" -- run $m --kernel "$tmp/mb-low"
+mk_multiboot "$tmp/mb-entry" $mb $((0x200000)) 0 $((0x300000))
+expect "multiboot entry outside the image" "entry point 0x300000 is outside the image" -- \
+	run $m --kernel "$tmp/mb-entry"
+mk_multiboot "$tmp/mb-big" $mb $((0x200000)) $((0x8000000)) $((0x200020))
+expect "multiboot .bss beyond --mem" "needs 128 MiB of guest RAM below 4 GiB; --mem gives 64 MiB" -- \
+	run $m --kernel "$tmp/mb-big"
+mk_multiboot "$tmp/mb-good" $mb $((0x200000)) $((0x210000)) $((0x200020))
+passes_input_checks "multiboot kernel with --initrd" "initrd" -- \
+	run $m --kernel "$tmp/mb-good" --initrd "$tmp/initrd" --cmdline "a b"
+
 # --disk: a regular file or a block device, openable as asked.
 expect "--disk missing" "cannot open disk image '$tmp/nope' (--disk): No such file" -- run $m --kernel "$elf" --disk "$tmp/nope"
 expect "--disk directory" "'$tmp/dir' (--disk): is a directory" -- run $m --kernel "$elf" --disk "$tmp/dir"

@@ -25,7 +25,9 @@
 #include "kvmini/chardev.h"
 #include "kvmini/device_state.h"
 #include "kvmini/disk.h"
+#include "kvmini/fw_cfg.h"
 #include "kvmini/i8042.h"
+#include "kvmini/pc_testdev.h"
 #include "kvmini/serial.h"
 #include "kvmini/testdev.h"
 #include "kvmini/virtio_blk.h"
@@ -592,6 +594,102 @@ START_TEST(test_testdev_refuses_bad_state)
 	td_drive(&a);
 	struct blob s = save_of(&td_model, &a);
 	check_format_errors(&td_model, &t, s, 1);
+	free(s.buf);
+}
+END_TEST
+
+/* ---- fw_cfg --------------------------------------------------------------------- */
+
+static int fwc_save(void *dev, struct state_writer *w)
+{
+	return fw_cfg_save(dev, w);
+}
+
+static int fwc_load(void *dev, struct state_reader *r)
+{
+	return fw_cfg_load(dev, r);
+}
+
+static const struct model fwc_model = {fwc_save, fwc_load};
+
+static uint8_t fwc_in(struct fw_cfg *f)
+{
+	uint8_t v;
+	f->dev.ops->read(&f->dev, 1, &v, 1);
+	return v;
+}
+
+/* Select the RAM size and read 3 of its 8 bytes: the rest must come out after a restore. */
+static void fwc_drive(struct fw_cfg *f)
+{
+	uint8_t key[2] = {FW_CFG_RAM_SIZE, 0};
+	f->dev.ops->write(&f->dev, 0, key, 2);
+	for (int i = 0; i < 3; i++)
+		fwc_in(f);
+}
+
+START_TEST(test_fw_cfg_roundtrip)
+{
+	struct fw_cfg a, b;
+	uint8_t rest_a[5], rest_b[5];
+
+	ck_assert_int_eq(fw_cfg_init(&a, 0x1234567890ULL, 2), 0);
+	ck_assert_int_eq(fw_cfg_init(&b, 0x1234567890ULL, 2), 0);
+	fwc_drive(&a);
+	struct blob s = roundtrip(&fwc_model, &a, &b);
+	for (int i = 0; i < 5; i++) {
+		rest_a[i] = fwc_in(&a);
+		rest_b[i] = fwc_in(&b);
+	}
+	ck_assert_int_eq(memcmp(rest_a, rest_b, sizeof(rest_a)), 0);
+	ck_assert_uint_eq(device_load_le(rest_b, 5), 0x1234567890ULL >> 24);
+	free(s.buf);
+}
+END_TEST
+
+START_TEST(test_fw_cfg_refuses_bad_state)
+{
+	struct fw_cfg a, t;
+
+	ck_assert_int_eq(fw_cfg_init(&a, 64ULL << 20, 1), 0);
+	ck_assert_int_eq(fw_cfg_init(&t, 64ULL << 20, 1), 0);
+	fwc_drive(&a);
+	struct blob s = save_of(&fwc_model, &a);
+	check_format_errors(&fwc_model, &t, s, 1);
+	/* Payload: selector (u16), offset (u8). RAM_SIZE has 8 bytes, NB_CPUS 2, 0x1234 none. */
+	check_corrupt(&fwc_model, &t, s, field(s, 0, 2), 1, 9, -EINVAL);
+	check_corrupt(&fwc_model, &t, s, field(s, 0, 0), 2, FW_CFG_NB_CPUS, -EINVAL);
+	check_corrupt(&fwc_model, &t, s, field(s, 0, 0), 2, 0x1234, -EINVAL);
+	free(s.buf);
+}
+END_TEST
+
+/* ---- pc-testdev ------------------------------------------------------------------ */
+
+static int pct_save(void *dev, struct state_writer *w)
+{
+	return pc_testdev_save(dev, w);
+}
+
+static int pct_load(void *dev, struct state_reader *r)
+{
+	return pc_testdev_load(dev, r);
+}
+
+static const struct model pct_model = {pct_save, pct_load};
+
+START_TEST(test_pc_testdev_roundtrip)
+{
+	struct pc_testdev a, b;
+	uint8_t v[4] = {0x78, 0x56, 0x34, 0x12}, got[4];
+
+	ck_assert_int_eq(pc_testdev_init(&a, NULL, NULL, NULL), 0);
+	ck_assert_int_eq(pc_testdev_init(&b, NULL, NULL, NULL), 0);
+	a.ioport.ops->write(&a.ioport, 0, v, 4);
+	struct blob s = roundtrip(&pct_model, &a, &b);
+	b.ioport_byte.ops->read(&b.ioport_byte, 0, got, 4);
+	ck_assert_int_eq(memcmp(got, v, 4), 0);
+	check_format_errors(&pct_model, &b, s, 1);
 	free(s.buf);
 }
 END_TEST
@@ -1264,6 +1362,9 @@ static Suite *device_state_suite(void)
 	tcase_add_test(tc, test_i8042_refuses_bad_state);
 	tcase_add_test(tc, test_testdev_roundtrip);
 	tcase_add_test(tc, test_testdev_refuses_bad_state);
+	tcase_add_test(tc, test_fw_cfg_roundtrip);
+	tcase_add_test(tc, test_fw_cfg_refuses_bad_state);
+	tcase_add_test(tc, test_pc_testdev_roundtrip);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("virtio_blk");

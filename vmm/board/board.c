@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "abi/kvmini_abi.h"
@@ -25,6 +26,12 @@
 static void on_guest_exit(void *opaque, unsigned int code)
 {
 	vm_request_stop(opaque, (int)code);
+}
+
+/* isa-debug-exit: status is already QEMU's (value << 1) | 1. */
+static void on_debug_exit(void *opaque, int status)
+{
+	vm_request_stop(opaque, status);
 }
 
 static void on_guest_marker(void *opaque, unsigned int id)
@@ -128,6 +135,64 @@ int board_setup(struct board *b, struct vm *vm, const struct vm_config *cfg)
 
 	/* virtio-mmio devices: disks, console, rng, NICs (vmm/board/board_virtio.c). */
 	return board_virtio_setup(b, cfg);
+}
+
+/*
+ * pc-testdev's "flush page": make KVM drop its mapping of the page, so that
+ * the guest's next access faults into KVM (eventinj takes that fault while
+ * an event is being delivered). Taking the host page away and giving it
+ * back, as QEMU does, makes the kernel tell KVM through its MMU notifier.
+ * While the page is away, any other thread touching it would fault: only
+ * safe when the one vCPU is here, out of KVM_RUN, and no I/O thread device
+ * (virtio) reads or writes guest RAM. Otherwise the flush is skipped; the
+ * test's checks hold either way, it only exercises less of KVM.
+ */
+static void on_testdev_flush(void *opaque, uint64_t gpa)
+{
+	static bool warned;
+	struct board *b = opaque;
+	void *page = guest_mem_ptr(&b->vm->mem, gpa, 4096);
+
+	if (!page)
+		return; /* not RAM: KVM maps nothing there */
+	if (b->vm->ncpus != 1 || b->res.nvirtio) {
+		log_once(&warned, LOG_INFO,
+			 "pc-testdev: page flushes are skipped with more than one vCPU or with "
+			 "virtio devices");
+		return;
+	}
+	if (mprotect(page, 4096, PROT_NONE) == 0)
+		mprotect(page, 4096, PROT_READ | PROT_WRITE);
+}
+
+int board_add_qemu_devices(struct board *b, const struct vm_config *cfg)
+{
+	int ret;
+
+	debug_exit_init(&b->debug_exit, on_debug_exit, b->vm);
+	if ((ret = board_place_pio(b, &b->debug_exit.dev, DEBUG_EXIT_PORT_BASE)))
+		return ret;
+	/* QEMU's fw_cfg counts the CPUs in 16 bits; the CLI allows far fewer. */
+	fw_cfg_init(&b->fw_cfg, cfg->mem_size, (uint16_t)cfg->cpus);
+	if ((ret = board_place_pio(b, &b->fw_cfg.dev, FW_CFG_PORT_BASE)))
+		return ret;
+
+	/*
+	 * pc-testdev's lines are ISA IRQ lines as on QEMU's PC: line n is GSI
+	 * n, shared with whatever else drives it (COM1 on 4), so they claim no
+	 * GSI from the device manager. KVM_IRQ_LINE sets a level on both the
+	 * PIC (below 16) and the IOAPIC pin (api.rst, KVM_IRQ_LINE).
+	 */
+	for (int gsi = 0; gsi < PC_TESTDEV_IRQ_LINES; gsi++)
+		if ((ret = vm_irq_line_init_level(b->vm, &b->pc_testdev_irq[gsi], gsi)))
+			return ret;
+	pc_testdev_init(&b->pc_testdev, b->pc_testdev_irq, on_testdev_flush, b);
+	if ((ret = board_place_pio(b, &b->pc_testdev.ioport, PC_TESTDEV_IOPORT_BASE)) ||
+	    (ret = board_place_pio(b, &b->pc_testdev.flush, PC_TESTDEV_FLUSH_BASE)) ||
+	    (ret = board_place_pio(b, &b->pc_testdev.ioport_byte, PC_TESTDEV_IOPORT_BYTE_BASE)) ||
+	    (ret = board_place_pio(b, &b->pc_testdev.irq, PC_TESTDEV_IRQ_BASE)))
+		return ret;
+	return 0;
 }
 
 /* stdin -> UART: offer only what fits, so nothing is dropped (no overrun). */

@@ -4,6 +4,9 @@
  *   port 0x3f8-0x3ff  8250 UART (COM1), GSI 4          devices/pc/serial.c
  *   port 0x60, 0x64   i8042 (only for the reset line)   devices/pc/i8042.c
  *   port 0x500-0x50f  test device; MMIO 0xd1000000     devices/pc/testdev.c
+ *   port 0xf4-0xf7    isa-debug-exit (multiboot only)   devices/pc/debug_exit.c
+ *   port 0x510-0x511  fw_cfg (multiboot only)           devices/pc/fw_cfg.c
+ *   port 0xe0-0xeb, 0x2000-0x2017  pc-testdev (multiboot only)  devices/pc/pc_testdev.c
  *   MMIO 0xd0000000+  virtio-mmio devices, GSI 5+      vmm/board/board_virtio.c
  * and in the kernel: PIC, IOAPIC, LAPICs, PIT (vm_create_irqchip(), which
  * main.c calls before board_setup(): a line wired before the irqchip exists
@@ -20,7 +23,10 @@
 #include "host/chardev_io.h"
 #include "host/stdin_console.h"
 #include "kvmini/chardev.h"
+#include "kvmini/debug_exit.h"
+#include "kvmini/fw_cfg.h"
 #include "kvmini/i8042.h"
+#include "kvmini/pc_testdev.h"
 #include "kvmini/serial.h" /* struct device, uint64_t */
 #include "kvmini/testdev.h"
 
@@ -41,6 +47,10 @@ struct board {
 	struct irq_line com1_irq;
 	struct testdev testdev;
 	struct i8042 i8042;
+	struct debug_exit debug_exit;			      /* board_add_qemu_devices() only */
+	struct fw_cfg fw_cfg;				      /* board_add_qemu_devices() only */
+	struct pc_testdev pc_testdev;			      /* board_add_qemu_devices() only */
+	struct irq_line pc_testdev_irq[PC_TESTDEV_IRQ_LINES]; /* GSIs 0-23, shared */
 	struct virtio_board *virtio; /* board_virtio.c's devices, or NULL */
 	struct board_labs *labs;     /* kvmini-lab's devices (board_labs.c), or NULL */
 
@@ -74,6 +84,18 @@ void board_init(struct board *b, struct vm *vm);
  * is to be one (vm_create_irqchip() first). 0 or -errno (logged).
  */
 int board_setup(struct board *b, struct vm *vm, const struct vm_config *cfg);
+
+/*
+ * The two devices of QEMU's PC that kvm-unit-tests' x86 tests expect, for a
+ * multiboot kernel (main.c adds them after board_setup() for those only:
+ * no other guest knows them, and a guest that knows no device cannot
+ * misuse it): isa-debug-exit at port 0xf4, whose write ends the run with
+ * status (value << 1) | 1, fw_cfg at 0x510 telling cfg->cpus and
+ * cfg->mem_size, and pc-testdev (its scratch port, page flush and the 24
+ * interrupt lines). Needs the irqchip. 0 or -errno (logged, e.g. a port
+ * already taken).
+ */
+int board_add_qemu_devices(struct board *b, const struct vm_config *cfg);
 
 /*
  * Claim [port, port + dev->size) of port space (or [addr, ...) of MMIO) for

@@ -14,6 +14,7 @@
 #include "kvmini/net_backend.h"
 #include "boot/boot.h"
 #include "boot/boot_linux.h"
+#include "boot/boot_multiboot.h"
 #include "boot/boot_tiny.h"
 #include "boot/bzimage.h"
 #include "boot/elf.h"
@@ -163,6 +164,9 @@ static int check_kernel_image(const char *path, enum kernel_kind kind, uint64_t 
 	char err[256];
 	int ret;
 
+	if (kind == KERNEL_MULTIBOOT)
+		return boot_multiboot_check(path, mem_size);
+
 	if (kind == KERNEL_LINUX_BZIMAGE) {
 		uint8_t head[BZIMAGE_HEAD];
 		struct bzimage_info info;
@@ -311,14 +315,15 @@ int boot_check_inputs(const struct vm_config *cfg)
 		.pvh = kind != KERNEL_LINUX_BZIMAGE,
 		.share = cfg->nshares > 0,
 	};
-	kconfig_warn(cfg->kernel_path, kind != KERNEL_LINUX_BZIMAGE, &needs);
+	if (kind != KERNEL_MULTIBOOT)
+		kconfig_warn(cfg->kernel_path, kind != KERNEL_LINUX_BZIMAGE, &needs);
 	if ((ret = check_kernel_image(cfg->kernel_path, kind, cfg->mem_size)))
 		return ret;
 	/* The tiny guest has no initrd loader: say so rather than drop the file. */
 	if (cfg->initrd_path && kind == KERNEL_ELF)
 		return refuse(-EINVAL, "cannot use initrd", "--initrd", cfg->initrd_path,
-			      "the kernel '%s' is not Linux (no bzImage header, no PVH note); "
-			      "only Linux guests take an initrd",
+			      "the kernel '%s' is not Linux (no bzImage header, no PVH note) "
+			      "nor multiboot; only those guests take an initrd",
 			      cfg->kernel_path);
 	for (unsigned int i = 0; i < cfg->ndisks; i++) {
 		const struct disk_config *d = &cfg->disks[i];
@@ -360,6 +365,8 @@ enum kernel_kind boot_detect(const char *path)
 		return KERNEL_LINUX_BZIMAGE;
 	if (elf_has_pvh_entry(path))
 		return KERNEL_LINUX_PVH;
+	if (boot_multiboot_detect(path))
+		return KERNEL_MULTIBOOT;
 	return KERNEL_ELF; /* or not a kernel at all: elf_load() will say why */
 }
 
@@ -371,6 +378,8 @@ int boot_guest(struct vm *vm, const struct vm_config *cfg, enum kernel_kind kind
 
 	if (kind == KERNEL_LINUX_BZIMAGE)
 		return boot_linux_bzimage(vm, cfg);
+	if (kind == KERNEL_MULTIBOOT)
+		return boot_multiboot(vm, cfg);
 
 	/*
 	 * An ELF: the tiny guest must load above the boot structures in the

@@ -19,6 +19,7 @@ enum kernel_kind {
 	KERNEL_ELF,	      /* the tiny guest (or anything else: elf_load judges) */
 	KERNEL_LINUX_BZIMAGE, /* Linux boot protocol image ("HdrS" at 0x202) */
 	KERNEL_LINUX_PVH,     /* an ELF with a XEN_ELFNOTE_PHYS32_ENTRY note: vmlinux */
+	KERNEL_MULTIBOOT,     /* a multiboot v1 header in the first 8 KiB: kvm-unit-tests */
 };
 
 /*
@@ -29,7 +30,8 @@ enum kernel_kind {
  *                       headers must be sound (bzimage_parse or
  *                       elf_check_file) and what it loads must fit in
  *                       --mem; the initrd must fit whole; --initrd is
- *                       refused for a kernel that is not Linux
+ *                       refused for a kernel that is neither Linux nor
+ *                       multiboot
  *   --disk              a regular file or a block device, openable
  *                       read-write (read-only with ",ro"); not empty
  *   --console file:P    a regular file (created if missing) or a FIFO that
@@ -39,7 +41,10 @@ enum kernel_kind {
  */
 int boot_check_inputs(const struct vm_config *cfg);
 
-/* What kind of kernel the file at path is, from its first bytes and notes. */
+/*
+ * What kind of kernel the file at path is, from its first bytes and notes:
+ * a bzImage header first, then a PVH note, then a multiboot header.
+ */
 enum kernel_kind boot_detect(const char *path);
 
 /*
@@ -47,6 +52,7 @@ enum kernel_kind boot_detect(const char *path);
  * boot vCPU:
  *   a bzImage (Linux boot protocol "HdrS" header)  -> boot_linux_bzimage()
  *   an ELF with a PVH entry note (Linux vmlinux)     -> boot_linux_pvh()
+ *   a multiboot v1 kernel (kvm-unit-tests' .flat)    -> boot_multiboot()
  *   any other x86-64 ELF (the tiny guest)            -> boot_tiny_guest()
  * Logs the reason on failure. 0 or -errno.
  */

@@ -100,6 +100,7 @@ static int set_registers(struct vcpu *vcpu, struct kvm_sregs *sregs, const struc
 		.rdi = e->rdi,
 		.rsi = e->rsi,
 		.rbx = e->rbx,
+		.rax = e->rax,
 		.rflags = 0x2, /* bit 1 is reserved and always set; IF clear */
 	};
 

@@ -16,10 +16,11 @@ struct vcpu;
  * cpu_setup_long_mode: also identity page tables (2 MiB pages) covering
  * max(4 GiB, top of RAM), paging on, EFER.LME/LMA, 64-bit code segment.
  * cpu_setup_protected_mode: 32-bit flat segments, paging off (PVH entry).
- * RIP, RSP, RSI, RDI and RBX are set as given. 0 or -errno.
+ * RIP, RSP, RSI, RDI, RBX and RAX are set as given (RAX: the multiboot
+ * loader magic). 0 or -errno.
  */
 struct cpu_entry {
-	uint64_t rip, rsp, rdi, rsi, rbx;
+	uint64_t rip, rsp, rdi, rsi, rbx, rax;
 };
 int cpu_setup_long_mode(struct vcpu *vcpu, const struct cpu_entry *entry);
 int cpu_setup_protected_mode(struct vcpu *vcpu, const struct cpu_entry *entry);
