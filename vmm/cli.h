@@ -31,6 +31,9 @@ enum cli_result {
  */
 int cli_parse_size(const char *text, uint64_t *bytes);
 
+/* text as a decimal number, at most max, into *out. 0 or -EINVAL. */
+int cli_parse_uint(const char *text, unsigned long max, unsigned int *out);
+
 /*
  * Parse argv: argv[0] is the program, then global options (-v, --verbose,
  * -h, --help, -V, --version), then the command ("run", "restore DIR",
