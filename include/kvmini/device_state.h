@@ -89,6 +89,11 @@ void state_begin(struct state_writer *w, uint32_t kind, uint32_t version);
 /* Finish the blob state_begin() started. Returns 0 or the writer's error. */
 int state_end(struct state_writer *w);
 
+/*
+ * Append one little-endian value to the open blob. A fixed buffer that is
+ * full, or a growable one that cannot grow, sets the writer's error
+ * (state_end() returns it); later puts then do nothing.
+ */
 void state_put_u8(struct state_writer *w, uint8_t v);
 void state_put_u16(struct state_writer *w, uint16_t v);
 void state_put_u32(struct state_writer *w, uint32_t v);
@@ -114,6 +119,7 @@ struct state_reader {
 	int err;	  /* 0 or the first -errno */
 };
 
+/* Read blobs from buf[len] (not copied: it must outlive the reader). */
 void state_reader_init(struct state_reader *r, const uint8_t *buf, size_t len);
 
 /*
@@ -131,6 +137,10 @@ int state_open(struct state_reader *r, const char *name, uint32_t kind, uint32_t
  */
 int state_close(struct state_reader *r);
 
+/*
+ * Take one little-endian value from the open blob. Reading past its end
+ * sets the reader's error (logged; state_close() returns it) and gives 0.
+ */
 uint8_t state_get_u8(struct state_reader *r);
 uint16_t state_get_u16(struct state_reader *r);
 uint32_t state_get_u32(struct state_reader *r);

@@ -13,6 +13,10 @@ enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 /* Messages above this level are dropped. Default LOG_WARN. */
 void log_set_level(enum log_level level);
 
+/*
+ * One line "kvmini: [warning: |debug: ]MESSAGE" on stderr, unless level is
+ * above the threshold; the log_error() family calls it.
+ */
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
