@@ -206,6 +206,12 @@ int main(int argc, char **argv)
 	 */
 	if (argc >= 2 && strcmp(argv[1], "oci") == 0)
 		return oci_main(argc - 1, argv + 1);
+	/*
+	 * Called as kvmini-oci (the installed symlink): podman and containerd
+	 * run a runtime by path with runc's arguments and no way to insert "oci".
+	 */
+	if (oci_main_is_runtime_name(argv[0]))
+		return oci_main(argc, argv);
 	switch (cli_parse(argc, argv, host_ram_bytes(), &cfg, stdout, err, sizeof(err))) {
 	case CLI_EXIT_OK:
 		return 0;

@@ -121,6 +121,11 @@ status_is c1 stopped
 oci_json "j['pid'] == 0" "state: a stopped container has pid 0"
 oci kill c1 KILL
 oci_expect_error "kill of a stopped container" "it is stopped"
+# runc: kill --all of a stopped container is no error (containerd's shim sends it).
+oci kill --all c1 KILL
+[ "$status" -eq 0 ] || check_fail "kill --all of a stopped container: $(cat "$tmp/err")"
+oci ps --format json c1
+[ "$status" -eq 0 ] && [ "$(cat "$tmp/out")" = "[]" ] || check_fail "ps of a stopped container: $(cat "$tmp/out" "$tmp/err")"
 oci delete c1
 [ "$status" -eq 0 ] || check_fail "delete c1: status $status: $(cat "$tmp/err")"
 oci_root_empty "after delete c1"
@@ -132,6 +137,14 @@ pid=$(cat "$tmp/c2.pid")
 lib_pids="$pid"
 oci kill c2 0
 [ "$status" -eq 0 ] || check_fail "kill c2 0 (a probe): status $status"
+oci kill --all c2 0
+[ "$status" -eq 0 ] || check_fail "kill --all c2 0: status $status: $(cat "$tmp/err")"
+# ps: the VMM process is the container's only host process.
+oci ps --format json c2
+[ "$status" -eq 0 ] && [ "$(cat "$tmp/out")" = "[$pid]" ] || check_fail "ps --format json: $(cat "$tmp/out" "$tmp/err")"
+oci ps c2 -ef
+[ "$status" -eq 0 ] && head -n 1 "$tmp/out" | grep -q '^PID ' && grep -q "^$pid " "$tmp/out" ||
+	check_fail "ps (table): $(cat "$tmp/out" "$tmp/err")"
 oci delete c2
 [ "$status" -eq 0 ] || check_fail "delete c2: status $status: $(cat "$tmp/err")"
 sleep 0.2
@@ -223,6 +236,11 @@ oci_expect_error "kill of a create that died" "it is creating"
 oci delete dead
 [ "$status" -eq 0 ] || check_fail "delete of a create that died: status $status: $(cat "$tmp/err")"
 oci_root_empty "after deleting a create that died"
+# One that died before state.json: delete --force removes the directory (runc).
+mkdir -p "$root/dead2/share"
+oci delete --force dead2
+[ "$status" -eq 0 ] || check_fail "delete --force without state.json: $(cat "$tmp/err")"
+oci_root_empty "after delete --force of a directory without state.json"
 
 # Two creates of one ID at once: exactly one wins.
 VMM_MODE='sleep' timeout 20 "$kvmini" oci --root "$root" create --bundle "$tmp/b" race \

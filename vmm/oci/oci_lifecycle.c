@@ -129,7 +129,7 @@ bool oci_lifecycle_signal_ok(int sig)
 	}
 }
 
-int oci_lifecycle_kill(const char *root, const char *id, int sig)
+int oci_lifecycle_kill(const char *root, const char *id, int sig, bool all)
 {
 	struct oci_state st;
 	int dirfd, ret;
@@ -144,7 +144,14 @@ int oci_lifecycle_kill(const char *root, const char *id, int sig)
 	}
 	if ((ret = open_state(root, id, &dirfd, &st)))
 		return ret;
-	if (st.status != OCI_CREATED && st.status != OCI_RUNNING) {
+	if (st.status == OCI_STOPPED && all) {
+		/*
+		 * runc: --all signals every process left in the container's
+		 * cgroup, and for a stopped one there is none; containerd's shim
+		 * sends it after the container's exit and wants success.
+		 */
+		ret = 0;
+	} else if (st.status != OCI_CREATED && st.status != OCI_RUNNING) {
 		oci_log(LOG_ERROR, "cannot kill container '%s': it is %s", id,
 			oci_state_status_name(st.status));
 		ret = -ESRCH;
@@ -181,10 +188,23 @@ static int kill_and_wait(struct oci_state *st)
 int oci_lifecycle_delete(const char *root, const char *id, bool force)
 {
 	struct oci_state st;
-	int dirfd, ret = open_state(root, id, &dirfd, &st);
+	char err[512];
+	int dirfd, ret = oci_state_open(root, id, &dirfd, &st, err, sizeof(err));
 
-	if (ret)
+	/*
+	 * runc: delete --force of a container that does not exist succeeds
+	 * (podman and containerd's shim clean up so after a failed create), and
+	 * removes a directory that a create which died left without state.json.
+	 */
+	if (ret == -ENOENT && force) {
+		ret = oci_state_remove(root, id);
+		return ret == -ENOENT ? 0 : ret;
+	}
+	if (ret) {
+		oci_log(LOG_ERROR, "%s", err);
 		return ret;
+	}
+	oci_state_refresh(&st);
 	if (st.status == OCI_RUNNING && !force) {
 		oci_log(LOG_ERROR,
 			"cannot delete container '%s': it is running (stop it, or use "

@@ -20,9 +20,11 @@ int oci_lifecycle_start(const char *root, const char *id);
 /*
  * Send sig to the VMM process of a created or running container. Only
  * signals with a meaning for a VM are sent (oci_lifecycle_signal_ok());
- * others are refused with -ENOTSUP.
+ * others are refused with -ENOTSUP. The VMM process is the container's only
+ * host process (virtiofsd, its child, ends with it), so all (runc's kill
+ * --all) signals the same one; with all, a stopped container is no error.
  */
-int oci_lifecycle_kill(const char *root, const char *id, int sig);
+int oci_lifecycle_kill(const char *root, const char *id, int sig, bool all);
 
 /*
  * A signal as runc's kill takes it: "TERM", "SIGTERM", "term" or "15".
@@ -39,7 +41,8 @@ bool oci_lifecycle_signal_ok(int sig);
 
 /*
  * Remove a stopped or created container's state (a created one is killed
- * first, as runc does); a running one only with force, after SIGKILL.
+ * first, as runc does); a running one only with force, after SIGKILL. With
+ * force, a container that does not exist is no error (runc's rule).
  */
 int oci_lifecycle_delete(const char *root, const char *id, bool force);
 

@@ -30,18 +30,28 @@ int oci_list_print_json(json_object *j)
 	return ret;
 }
 
-int oci_list_state(const char *root, const char *id)
+/* Container id's state, its status as it is now. 0 or -errno (logged). */
+static int read_one(const char *root, const char *id, struct oci_state *st)
 {
-	struct oci_state st;
 	char err[512];
-	int dirfd, ret = oci_state_open(root, id, &dirfd, &st, err, sizeof(err));
+	int dirfd, ret = oci_state_open(root, id, &dirfd, st, err, sizeof(err));
 
 	if (ret) {
 		oci_log(LOG_ERROR, "%s", err);
 		return ret;
 	}
 	close(dirfd);
-	oci_state_refresh(&st);
+	oci_state_refresh(st);
+	return 0;
+}
+
+int oci_list_state(const char *root, const char *id)
+{
+	struct oci_state st;
+	int ret = read_one(root, id, &st);
+
+	if (ret)
+		return ret;
 	json_object *j = oci_state_to_json(&st);
 	ret = j ? oci_list_print_json(j) : -ENOMEM;
 	json_object_put(j);
@@ -171,5 +181,35 @@ int oci_list_print(const char *root, enum oci_list_format fmt)
 	for (size_t i = 0; i < n; i++)
 		oci_state_free(&st[i]);
 	free(st);
+	return ret;
+}
+
+int oci_list_ps(const char *root, const char *id, bool json)
+{
+	struct oci_state st;
+	char comm[64] = "?", path[64];
+	int ret = read_one(root, id, &st);
+
+	if (ret)
+		return ret;
+	bool alive = st.status == OCI_CREATED || st.status == OCI_RUNNING;
+	if (json) {
+		/* go-runc's Ps() decodes a JSON array of pids. */
+		ret = printf(alive ? "[%d]\n" : "[]\n", (int)st.pid) < 0 ? -EIO : 0;
+	} else {
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)st.pid);
+		FILE *f = alive ? fopen(path, "re") : NULL;
+		if (f && fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		if (f)
+			fclose(f);
+		/* containerd's Top() wants a header line with a PID column. */
+		ret = printf("PID   CMD\n") < 0 ? -EIO : 0;
+		if (!ret && alive)
+			ret = printf("%-5d %s\n", (int)st.pid, comm) < 0 ? -EIO : 0;
+	}
+	if (ret)
+		oci_log(LOG_ERROR, "ps: cannot write the output");
+	oci_state_free(&st);
 	return ret;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* `kvmini oci state` and `list` (vmm/oci/oci_list.c): what ROOT holds, as runc prints it. */
+/* `kvmini oci state`, `list` and `ps` (vmm/oci/oci_list.c): what ROOT holds, as runc prints it. */
 #ifndef KVMINI_OCI_LIST_H
 #define KVMINI_OCI_LIST_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 enum oci_list_format {
@@ -23,6 +24,14 @@ int oci_list_state(const char *root, const char *id);
  * not exist holds none. 0 or -errno (logged).
  */
 int oci_list_print(const char *root, enum oci_list_format fmt);
+
+/*
+ * runc's ps: the container's host processes, which for a microVM is its
+ * VMM process alone (none once stopped). json: a JSON array of pids
+ * (containerd's Pids()); else a table with a PID column (containerd's
+ * Top()). 0 or -errno (logged).
+ */
+int oci_list_ps(const char *root, const char *id, bool json);
 
 /* Print j as indented JSON on stdout (j stays the caller's). 0 or -EIO (logged). */
 int oci_list_print_json(json_object *j);

@@ -76,5 +76,10 @@ json_object *oci_spec_features(void)
 
 const char *oci_spec_version_text(void)
 {
-	return "kvmini version " KVMINI_VERSION "\nspec: " OCI_SPEC_VERSION "\n";
+	/*
+	 * runc's three lines: containerd's go-runc (parseVersion) and podman
+	 * split exactly "NAME version V", "commit: C", "spec: S".
+	 */
+	return "kvmini version " KVMINI_VERSION "\ncommit: " KVMINI_VERSION
+	       "\nspec: " OCI_SPEC_VERSION "\n";
 }

@@ -20,7 +20,7 @@ json_object *oci_spec_default(void);
 /* The features document (features.md): a new object (put it). */
 json_object *oci_spec_features(void);
 
-/* The lines of --version ("kvmini version X", "spec: 1.1.0"). */
+/* The lines of --version, runc's three: "kvmini version X", "commit: X", "spec: 1.1.0". */
 const char *oci_spec_version_text(void);
 
 #endif /* KVMINI_OCI_SPEC_H */
