@@ -13,8 +13,7 @@ kvmini=$1
 . "$(dirname "$0")/oci_lib.sh"
 
 # A stand-in guest, so that every case below gets past the guest lookup.
-mkdir "$tmp/guest" && : >"$tmp/guest/vmlinux" && : >"$tmp/guest/initramfs.cpio"
-export KVMINI_OCI_GUEST="$tmp/guest"
+oci_stand_in_guest
 
 # Bundles whose config.json is the default with one change each, made by one
 # python3 run (it starts slowly on a loaded machine): NAME, the text the

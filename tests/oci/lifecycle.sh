@@ -19,8 +19,7 @@ kvmini=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # absolute: one case runs
 # shellcheck source=oci_lib.sh
 . "$(dirname "$0")/oci_lib.sh"
 
-mkdir "$tmp/guest" && : >"$tmp/guest/vmlinux" && : >"$tmp/guest/initramfs.cpio"
-export KVMINI_OCI_GUEST="$tmp/guest"
+oci_stand_in_guest
 export KVMINI_OCI_TEST_VMM="$tmp/vmm.sh"
 export VMM_REC="$tmp/rec"
 mkdir "$VMM_REC"

@@ -10,6 +10,18 @@
 #	oci_expect_error WHAT TEXT  the last oci failed with TEXT on stderr
 #	oci_root_empty WHAT         nothing is left under $root
 #	oci_json EXPR WHY           EXPR (Python, j = stdout as JSON) holds
+#	oci_busybox_rootfs DIR      a root file system: Debian's static busybox,
+#	                            its applets, mount points, /work (skips, 77,
+#	                            without a static /bin/busybox)
+#	oci_stand_in_guest          KVMINI_OCI_GUEST: empty vmlinux and initramfs,
+#	                            enough for create to get past the guest lookup
+#	oci_vm_guest                KVMINI_OCI_GUEST for real microVMs: from
+#	                            $KVMINI_OCI_GUEST, $KVMINI_LINUX_DIR or
+#	                            guest/linux/build.sh; skips (77) naming what
+#	                            is missing (KVM, --share, the agent)
+#	oci_host_vmm                the agent on this host instead of a VM:
+#	                            KVMINI_OCI_TEST_VMM=host-vmm.sh, AGENT_TMP
+#	                            (skips without root or unshare)
 # $kvmini must be set; $root is $tmp/root.
 
 root=$tmp/root
@@ -58,4 +70,45 @@ sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' "$tmp/out" "$1" 2>"$tmp/jso
 	else
 		check_fail "$2: $1 does not hold for: $(cat "$tmp/out" "$tmp/json.err")"
 	fi
+}
+
+oci_busybox_rootfs() {
+	[ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' ||
+		lib_skip "no static /bin/busybox (apt-get install busybox-static)"
+	mkdir -p "$1/bin" "$1/proc" "$1/sys" "$1/dev" "$1/tmp" "$1/work" "$1/etc" ||
+		fail "cannot make $1"
+	cp /bin/busybox "$1/bin/busybox" || fail "cannot copy busybox to $1"
+	for applet in sh echo cat sleep id pwd env touch false true hostname stty tty; do
+		ln -s busybox "$1/bin/$applet"
+	done
+}
+
+oci_stand_in_guest() {
+	mkdir -p "$tmp/guest" && : >"$tmp/guest/vmlinux" && : >"$tmp/guest/initramfs.cpio" ||
+		fail "cannot make a stand-in guest"
+	export KVMINI_OCI_GUEST="$tmp/guest"
+}
+
+oci_vm_guest() {
+	lib_require_kvm
+	"$kvmini" --help | grep -q -- '--share' ||
+		lib_skip "kvmini run has no --share (virtio-fs), which holds the container's root"
+	oci_g=${KVMINI_OCI_GUEST:-${KVMINI_LINUX_DIR:-}}
+	if [ -z "$oci_g" ]; then
+		oci_g=$("$lib_root/guest/linux/build.sh" | tail -n 1) || fail "guest/linux/build.sh failed"
+	fi
+	for oci_f in vmlinux initramfs.cpio; do
+		[ -s "$oci_g/$oci_f" ] || lib_skip "no $oci_g/$oci_f (set KVMINI_OCI_GUEST)"
+	done
+	grep -aq 'kvmini.agent=' "$oci_g/initramfs.cpio" ||
+		lib_skip "the guest's /init does not source an agent (kvmini.agent=, guest/linux/init.sh)"
+	export KVMINI_OCI_GUEST="$oci_g"
+}
+
+oci_host_vmm() {
+	[ "$(id -u)" -eq 0 ] || lib_skip "the agent's mounts on the host need root"
+	command -v unshare >/dev/null || lib_skip "no unshare (util-linux)"
+	oci_stand_in_guest
+	mkdir -p "$tmp/agent" || fail "cannot make $tmp/agent"
+	export KVMINI_OCI_TEST_VMM="$lib_root/tests/oci/host-vmm.sh" AGENT_TMP="$tmp/agent"
 }

@@ -24,74 +24,12 @@ kvmini=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 # shellcheck source=oci_lib.sh
 . "$(dirname "$0")/oci_lib.sh"
 
-[ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' ||
-	lib_skip "no static /bin/busybox (apt-get install busybox-static)"
 if [ "$mode" = host ]; then
-	[ "$(id -u)" -eq 0 ] || lib_skip "the agent's mounts on the host need root"
-	command -v unshare >/dev/null || lib_skip "no unshare (util-linux)"
-	mkdir "$tmp/guest" && : >"$tmp/guest/vmlinux" && : >"$tmp/guest/initramfs.cpio"
-	export KVMINI_OCI_GUEST="$tmp/guest" KVMINI_OCI_TEST_VMM="$tmp/vmm.sh" AGENT_TMP="$tmp"
-	# The stand-in for `kvmini run`: the agent in a private mount and UTS
-	# namespace, ended with its "VM" by a kill as kvmini's would be.
-	cat >"$tmp/vmm.sh" <<'SH'
-#!/bin/sh
-: >"$AGENT_TMP/shares.$$"
-while [ $# -gt 0 ]; do
-	if [ "$1" = --share ]; then
-		d=${2%%,*} rest=${2#*,}
-		echo "${rest%%,*} $d ${rest#*,}" >>"$AGENT_TMP/shares.$$"
-		case "$2" in *,kvmini-oci) agent_dir=$d ;; esac
-		shift
-	fi
-	shift
-done
-export agent_dir SHARES="$AGENT_TMP/shares.$$" agent_work="$AGENT_TMP/work.$$"
-unshare --mount --uts --propagation private --fork --kill-child sh -c '
-	KVMINI_AGENT_LIB=1
-	. "$agent_dir/agent.sh"
-	# A share is a bind mount here; read-only when the share or the mount is.
-	agent_mount_share() {
-		while read -r tag dir ro; do
-			[ "$tag" = "$1" ] || continue
-			mount --bind "$dir" "$2" || return 1
-			[ "$3" = ro ] || [ "$ro" = ro ] || return 0
-			mount -o remount,bind,ro "$2"
-			return
-		done <"$SHARES"
-		return 1
-	}
-	agent_exit_vm() { exit "$1"; }
-	agent_main' &
-# A stop request (kill TERM) ends the "VM" as kvmini's does (status 122);
-# unshare itself ignores SIGTERM while it waits, SIGKILL ends its child too.
-child=$!
-trap 'kill -KILL $child; wait $child; exit 122' TERM INT HUP
-wait $child
-SH
-	chmod +x "$tmp/vmm.sh"
+	oci_host_vmm
 else
-	lib_require_kvm
-	"$kvmini" --help | grep -q -- '--share' ||
-		lib_skip "kvmini run has no --share (virtio-fs), which holds the container's root"
-	guest=${KVMINI_OCI_GUEST:-${KVMINI_LINUX_DIR:-}}
-	if [ -z "$guest" ]; then
-		guest=$("$lib_root/guest/linux/build.sh" | tail -n 1) || fail "guest/linux/build.sh failed"
-	fi
-	for f in vmlinux initramfs.cpio; do
-		[ -s "$guest/$f" ] || lib_skip "no $guest/$f (set KVMINI_OCI_GUEST)"
-	done
-	grep -aq 'kvmini.agent=' "$guest/initramfs.cpio" ||
-		lib_skip "the guest's /init does not source an agent (kvmini.agent=, guest/linux/init.sh)"
-	export KVMINI_OCI_GUEST="$guest"
+	oci_vm_guest
 fi
-
-# The rootfs: busybox and its applets, mount points, a working directory.
-mkdir -p "$tmp/rootfs/bin" "$tmp/rootfs/proc" "$tmp/rootfs/sys" "$tmp/rootfs/dev" \
-	"$tmp/rootfs/tmp" "$tmp/rootfs/work"
-cp /bin/busybox "$tmp/rootfs/bin/busybox"
-for applet in sh echo cat sleep id pwd env touch false true hostname; do
-	ln -s busybox "$tmp/rootfs/bin/$applet"
-done
+oci_busybox_rootfs "$tmp/rootfs"
 
 # run_case NAME WANT_STATUS PY: a bundle sharing the rootfs, PY applied to the config.
 run_case() {
