@@ -20,6 +20,10 @@ packages=(
 	# benchmarks: peers to measure against; qemu-system-x86 also brings
 	# qemu-system-common, whose /usr/lib/qemu/virtiofsd serves --share
 	qemu-system-x86 runc crun python3
+	# tests/oci/podman.sh and containerd.sh: the tools that drive kvmini-oci
+	# as they drive runc (podman brings conmon; containerd its runc shim),
+	# and tmux for `podman run -it`. Run as root, so no uidmap is needed.
+	podman containerd tmux
 )
 
 missing=()

@@ -57,6 +57,9 @@ cleanup() {
 		grep -qsF -- "$sock" "$p/cmdline" && kill -KILL "${p#/proc/}" 2>/dev/null
 	done
 	grep -o " $tmp/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done
+	# The containers' cgroups are /NAMESPACE/ID: kvmini removes ID, as runc does.
+	awk '$4 == "/" && $0 ~ / - cgroup2? / { print $5 }' /proc/self/mountinfo |
+		while read -r d; do rmdir "$d/$ns" 2>/dev/null; done
 	lib_cleanup
 }
 trap cleanup EXIT
@@ -149,6 +152,9 @@ pid=$(awk '$1 == "c-sleep" && $3 == "RUNNING" { print $2 }' "$tmp/tasks")
 [ -n "$pid" ] || fail "ctr run -d: the task is not running: $(cat "$tmp/tasks")"
 timeout 20 "$kvmini" oci --root "$nsroot" state c-sleep >"$tmp/out" 2>&1
 oci_json "j['status'] == 'running' and j['pid'] == $pid" "ctr run -d: kvmini's state is running, pid $pid"
+# The VMM process is in the cgroup containerd asked for (/NAMESPACE/ID).
+grep -q ":/$ns/c-sleep\$" "/proc/$pid/cgroup" && echo "PASS: ctr run -d: the VMM process is in /$ns/c-sleep" ||
+	check_fail "ctr run -d: the VMM is not in cgroup /$ns/c-sleep: $(cat "/proc/$pid/cgroup")"
 ctr_ tasks kill c-sleep >"$tmp/err" 2>&1 || check_fail "ctr task kill: $(cat "$tmp/err")"
 n=0
 while ctr_ tasks list 2>/dev/null | grep -q '^c-sleep .*RUNNING'; do

@@ -24,7 +24,7 @@ export agent_dir SHARES="$AGENT_TMP/shares.$$" agent_work="$AGENT_TMP/work.$$"
 # A background job of a non-interactive shell gets /dev/null as stdin: the
 # container's stdin (a terminal with --console-socket) goes by fd 3.
 exec 3<&0
-unshare --mount --uts --propagation private --fork --kill-child sh -c '
+unshare --mount --uts --pid --propagation private --fork --kill-child sh -c '
 	exec 0<&3 3<&-
 	KVMINI_AGENT_LIB=1
 	. "$agent_dir/agent.sh"
@@ -42,7 +42,8 @@ unshare --mount --uts --propagation private --fork --kill-child sh -c '
 	agent_exit_vm() { exit "$1"; }
 	agent_main' &
 # A stop request (kill TERM) ends the "VM" as kvmini's does (status 122);
-# unshare itself ignores SIGTERM while it waits, SIGKILL ends its child too.
+# unshare itself ignores SIGTERM while it waits, SIGKILL ends its child,
+# the PID namespace's init, and with it every process of the "VM".
 child=$!
 exec 3<&-
 trap 'kill -KILL $child; wait $child; rm -rf "$SHARES" "$agent_work"; exit 122' TERM INT HUP

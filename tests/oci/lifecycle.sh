@@ -241,6 +241,42 @@ oci delete --force dead2
 [ "$status" -eq 0 ] || check_fail "delete --force without state.json: $(cat "$tmp/err")"
 oci_root_empty "after delete --force of a directory without state.json"
 
+# linux.cgroupsPath: the VMM process joins it in every cgroup hierarchy
+# before start, and delete removes it (runtime-spec config-linux.md).
+if [ "$(id -u)" -eq 0 ] && grep -q ' - cgroup2* ' /proc/self/mountinfo; then
+	cg=/kvmini-test-$$
+	cgdirs=$(awk '$4 == "/" && $0 ~ / - cgroup2? / { print $5 }' /proc/self/mountinfo)
+	oci_bundle "$tmp/cg" "c[\"linux\"][\"cgroupsPath\"] = \"$cg/c1\""
+	VMM_NAME=cg VMM_MODE=sleep oci create --bundle "$tmp/cg" --pid-file "$tmp/cg.pid" cg
+	[ "$status" -eq 0 ] || check_fail "create with cgroupsPath: $(cat "$tmp/err")"
+	grep -q cgroupsPath "$tmp/err" && check_fail "cgroupsPath warned about: $(cat "$tmp/err")"
+	pid=$(cat "$tmp/cg.pid")
+	lib_pids="$pid"
+	n=$(grep -c ":$cg/c1\$" "/proc/$pid/cgroup")
+	if [ "$n" -eq "$(echo "$cgdirs" | wc -l)" ]; then
+		echo "PASS: cgroupsPath: the VMM process is in $cg/c1 in all $n hierarchies"
+	else
+		check_fail "cgroupsPath: the VMM's cgroups: $(cat "/proc/$pid/cgroup")"
+	fi
+	oci delete --force cg
+	[ "$status" -eq 0 ] || check_fail "delete cg: $(cat "$tmp/err")"
+	for d in $cgdirs; do
+		[ -d "$d$cg/c1" ] && check_fail "delete left the cgroup $d$cg/c1"
+		rmdir "$d$cg" 2>/dev/null
+	done
+	# systemd's form needs systemd: a warning, and the VMM stays where it was.
+	oci_bundle "$tmp/cgsd" 'c["linux"]["cgroupsPath"] = "system.slice:kvmini:x"'
+	VMM_NAME=cgsd VMM_STATUS=0 oci run --bundle "$tmp/cgsd" cgsd
+	[ "$status" -eq 0 ] && grep -q "cgroupsPath 'system.slice:kvmini:x' is systemd's form" "$tmp/err" ||
+		check_fail "systemd cgroupsPath: status $status: $(cat "$tmp/err")"
+	oci_bundle "$tmp/cgdot" 'c["linux"]["cgroupsPath"] = "/a/../../b"'
+	oci create --bundle "$tmp/cgdot" cgdot
+	oci_expect_error "cgroupsPath with '..'" "has a '..' component"
+	oci_root_empty "after the cgroup cases"
+else
+	echo "SKIP (cgroupsPath): needs root and a mounted cgroup hierarchy"
+fi
+
 # Two creates of one ID at once: exactly one wins.
 VMM_MODE='sleep' timeout 20 "$kvmini" oci --root "$root" create --bundle "$tmp/b" race \
 	>/dev/null 2>"$tmp/race1" </dev/null &

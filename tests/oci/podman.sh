@@ -161,6 +161,11 @@ id=$(cat "$tmp/id")
 pid=$(pm inspect --format '{{.State.Pid}}' kvmini-sleeper)
 oci state "$id"
 oci_json "j['status'] == 'running' and j['pid'] == $pid" "podman run -d: kvmini's state is running, pid $pid"
+# The VMM process is in the cgroup podman asked for (config.json's linux.cgroupsPath).
+want=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["linux"]["cgroupsPath"])' \
+	"$(pm inspect --format '{{.StaticDir}}' kvmini-sleeper)/config.json")
+grep -q ":$want\$" "/proc/$pid/cgroup" && echo "PASS: podman run -d: the VMM process is in $want" ||
+	check_fail "podman run -d: the VMM is not in cgroup '$want': $(cat "/proc/$pid/cgroup")"
 start=$(date +%s)
 pm stop --time 10 kvmini-sleeper >"$tmp/out" 2>"$tmp/err" || check_fail "podman stop: $(cat "$tmp/err")"
 [ $(($(date +%s) - start)) -lt 10 ] || check_fail "podman stop needed SIGKILL after its timeout"

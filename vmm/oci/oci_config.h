@@ -58,6 +58,7 @@ struct oci_config {
 	json_object *annotations; /* NULL or an object of strings, owned by json */
 	unsigned int mem_mib;	  /* guest RAM, from linux.resources.memory.limit */
 	unsigned int vcpus;	  /* from linux.resources.cpu quota/period or cpus */
+	const char *cgroups_path; /* linux.cgroupsPath, NULL: none */
 	char *warnings[OCI_CONFIG_MAX_WARN];
 	size_t nwarnings;
 	size_t nwarnings_dropped;

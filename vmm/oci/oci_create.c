@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "kvm/host_quirks.h"
+#include "oci/oci_cgroup.h"
 #include "oci_agent_sh.h"
 #include "oci/oci_config.h"
 #include "oci/oci_console.h"
@@ -227,6 +228,29 @@ out:
 	return ret;
 }
 
+/*
+ * The VMM process, still waiting on the FIFO, joins linux.cgroupsPath, so
+ * that the VM's threads and virtiofsd start there. A path kvmini cannot make
+ * (systemd's form; any failure when not root, as runc's rootless mode
+ * treats it) is a warning, and the VMM stays in the caller's cgroup.
+ */
+static int join_cgroup(const struct oci_config *cfg, pid_t pid, struct oci_state *st)
+{
+	char err[600];
+	int ret = oci_cgroup_join(cfg->cgroups_path, pid, err, sizeof(err));
+
+	if (!ret) {
+		snprintf(st->cgroup, sizeof(st->cgroup), "%s", cfg->cgroups_path);
+		return 0;
+	}
+	if (ret == -ENOTSUP || geteuid() != 0) {
+		oci_log(LOG_WARN, "%s", err);
+		return 0;
+	}
+	oci_log(LOG_ERROR, "%s", err);
+	return ret;
+}
+
 int oci_create(const char *root, const char *id, const struct oci_create_opts *o, pid_t *pid)
 {
 	struct oci_config cfg = {0};
@@ -249,6 +273,11 @@ int oci_create(const char *root, const char *id, const struct oci_create_opts *o
 	}
 	if ((ret = spawn(dirfd, root, id, o, &vm, pid)))
 		goto undo;
+	if (cfg.cgroups_path && cfg.cgroups_path[0] && (ret = join_cgroup(&cfg, *pid, &st))) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+		goto undo;
+	}
 	st.pid = *pid;
 	st.pid_start = oci_state_pid_start(*pid);
 	st.status = OCI_CREATED;

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "oci/oci_cgroup.h"
 #include "oci/oci_lifecycle.h"
 #include "oci/oci_log.h"
 #include "oci/oci_state.h"
@@ -221,6 +222,9 @@ int oci_lifecycle_delete(const char *root, const char *id, bool force)
 			id, (int)st.pid, strerror(-ret));
 		goto out;
 	}
+	/* The VMM is gone (runc destroys the cgroup at delete, too). */
+	if (st.cgroup[0])
+		oci_cgroup_remove(st.cgroup);
 	if ((ret = oci_state_remove(root, id)))
 		oci_log(LOG_ERROR, "cannot remove the state of container '%s' in %s: %s", id, root,
 			strerror(-ret));

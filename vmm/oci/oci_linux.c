@@ -219,7 +219,7 @@ static int parse_namespaces(struct oci_config *cfg, json_object *lx, char *err, 
 static const struct oci_field linux_fields[] = {
 	{"resources", NULL},
 	{"namespaces", NULL},
-	{"cgroupsPath", "the caller places the VMM process (the container's pid) in a cgroup"},
+	{"cgroupsPath", NULL},
 	{"devices", "the guest sees no host device"},
 	{"uidMappings", "no user namespace mapping in the guest"},
 	{"gidMappings", "no user namespace mapping in the guest"},
@@ -246,6 +246,8 @@ int oci_linux_parse(struct oci_config *cfg, char *err, size_t errlen)
 	if (lx) {
 		oci_config_check_fields(cfg, lx, "linux.", linux_fields);
 		if ((ret = parse_namespaces(cfg, lx, err, errlen)) ||
+		    (ret = oci_config_get_string(lx, "cgroupsPath", "linux.", false,
+						 &cfg->cgroups_path, err, errlen)) ||
 		    (ret = oci_config_get(lx, "resources", json_type_object, "linux.", &res, err,
 					  errlen)))
 			return ret;

@@ -154,6 +154,8 @@ int oci_state_write(int dirfd, const struct oci_state *st)
 	}
 	json_object_object_add(k, "pid_start", json_object_new_uint64(st->pid_start));
 	json_object_object_add(k, "owner_uid", json_object_new_int64(st->owner));
+	if (st->cgroup[0])
+		json_object_object_add(k, "cgroups_path", json_object_new_string(st->cgroup));
 	json_object_object_add(j, "kvmini", k);
 	const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY);
 	int fd = openat(dirfd, STATE_FILE_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -213,6 +215,7 @@ int oci_state_read(int dirfd, struct oci_state *st)
 		st->pid_start = json_object_get_uint64(v);
 	if (json_object_object_get_ex(k, "owner_uid", &v))
 		st->owner = (uid_t)json_object_get_int64(v);
+	copy_string(k, "cgroups_path", st->cgroup, sizeof(st->cgroup));
 	if (json_object_object_get_ex(j, "annotations", &v) &&
 	    json_object_is_type(v, json_type_object))
 		st->annotations = json_object_get(v);

@@ -33,6 +33,7 @@ struct oci_state {
 	char rootfs[PATH_MAX];	      /* absolute */
 	char created[40];	      /* RFC 3339, UTC */
 	uid_t owner;		      /* who created it */
+	char cgroup[PATH_MAX];	      /* linux.cgroupsPath the VMM joined, "" if none */
 	json_object *annotations;     /* NULL or owned (json_object_put) */
 };
 
