@@ -3,7 +3,8 @@
  * config.json as `kvmini oci` reads it (vmm/oci/oci_config.c, oci_mounts.c,
  * oci_linux.c): types checked field by field, fields it cannot honour and
  * unknown ones named in warnings, the memory limit as guest RAM, the CPU
- * limit as vCPUs, mounts classified, and the default spec accepted as is.
+ * limit as vCPUs, the cgroup path kept, mounts classified, and the default
+ * spec accepted as is.
  */
 #include <check.h>
 #include <errno.h>
@@ -230,6 +231,29 @@ START_TEST(test_warnings)
 }
 END_TEST
 
+/* linux.cgroupsPath is kept (oci_cgroup.c joins it), with no warning; ".." is refused. */
+START_TEST(test_cgroups_path)
+{
+	ck_assert_int_eq(parse_with(NULL, "\"linux\": {\"cgroupsPath\": \"/libpod_parent/x\"}"), 0);
+	ck_assert_str_eq(cfg.cgroups_path, "/libpod_parent/x");
+	ck_assert_uint_eq(cfg.nwarnings, 0);
+	ck_assert_int_eq(parse_with(NULL, "\"linux\": {\"cgroupsPath\": \"system.slice:a:b\"}"), 0);
+	ck_assert_str_eq(cfg.cgroups_path, "system.slice:a:b");
+	ck_assert_int_eq(parse_with(NULL, ""), 0);
+	ck_assert_ptr_null(cfg.cgroups_path);
+	static const char *const bad[] = {"..", "/a/..", "../b", "/a/../b"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char extra[128];
+		snprintf(extra, sizeof(extra), "\"linux\": {\"cgroupsPath\": \"%s\"}", bad[i]);
+		ck_assert_int_eq(parse_with(NULL, extra), -EINVAL);
+		ck_assert_msg(strstr(err, "linux.cgroupsPath") && strstr(err, "'..'"), "%s", err);
+	}
+	/* "..." and "a..b" are names, not the parent. */
+	ck_assert_int_eq(parse_with(NULL, "\"linux\": {\"cgroupsPath\": \"/a...b/..c\"}"), 0);
+	ck_assert_int_eq(parse_with(NULL, "\"linux\": {\"cgroupsPath\": 5}"), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_memory)
 {
 	unsigned int mib;
@@ -378,6 +402,7 @@ int main(void)
 	tcase_add_test(tc, test_not_json);
 	tcase_add_test(tc, test_versions);
 	tcase_add_test(tc, test_warnings);
+	tcase_add_test(tc, test_cgroups_path);
 	tcase_add_test(tc, test_memory);
 	tcase_add_test(tc, test_vcpus);
 	tcase_add_test(tc, test_mounts);

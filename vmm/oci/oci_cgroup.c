@@ -16,6 +16,7 @@
 
 #include "errbuf.h"
 #include "oci/oci_cgroup.h"
+#include "oci/oci_config.h"
 
 #define MAX_HIERARCHIES 32
 
@@ -120,10 +121,9 @@ static int check_path(const char *path, char *err, size_t errlen)
 				  "cannot create (no D-Bus client): the VMM process stays in "
 				  "the caller's cgroup",
 				  path);
-	for (const char *p = path; (p = strstr(p, "..")); p += 2)
-		if ((p == path || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
-			return errbuf_set(err, errlen, -EINVAL,
-					  "linux.cgroupsPath '%.100s' has a '..' component", path);
+	if (oci_config_has_dotdot(path))
+		return errbuf_set(err, errlen, -EINVAL,
+				  "linux.cgroupsPath '%.100s' has a '..' component", path);
 	return 0;
 }
 

@@ -400,3 +400,11 @@ void oci_config_free(struct oci_config *cfg)
 		json_object_put(cfg->json);
 	memset(cfg, 0, sizeof(*cfg));
 }
+
+bool oci_config_has_dotdot(const char *path)
+{
+	for (const char *p = path; (p = strstr(p, "..")); p += 2)
+		if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return true;
+	return false;
+}

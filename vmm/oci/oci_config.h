@@ -109,6 +109,9 @@ struct oci_field {
 	const char *why;
 };
 
+/* Has path a ".." component ("..", "a/..", "../b", "a/../b")? */
+bool oci_config_has_dotdot(const char *path);
+
 /* Add a warning to cfg (formatted; beyond OCI_CONFIG_MAX_WARN only counted). */
 void oci_config_warn(struct oci_config *cfg, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

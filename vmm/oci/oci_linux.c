@@ -216,6 +216,19 @@ static int parse_namespaces(struct oci_config *cfg, json_object *lx, char *err, 
 	return 0;
 }
 
+/* linux.cgroupsPath: kept for oci_cgroup_join(); a ".." could climb out of the hierarchy. */
+static int parse_cgroups_path(struct oci_config *cfg, json_object *lx, char *err, size_t errlen)
+{
+	int ret = oci_config_get_string(lx, "cgroupsPath", "linux.", false, &cfg->cgroups_path, err,
+					errlen);
+
+	if (!ret && cfg->cgroups_path && oci_config_has_dotdot(cfg->cgroups_path))
+		ret = errbuf_set(err, errlen, -EINVAL,
+				 "linux.cgroupsPath '%.100s' has a '..' component",
+				 cfg->cgroups_path);
+	return ret;
+}
+
 static const struct oci_field linux_fields[] = {
 	{"resources", NULL},
 	{"namespaces", NULL},
@@ -246,8 +259,7 @@ int oci_linux_parse(struct oci_config *cfg, char *err, size_t errlen)
 	if (lx) {
 		oci_config_check_fields(cfg, lx, "linux.", linux_fields);
 		if ((ret = parse_namespaces(cfg, lx, err, errlen)) ||
-		    (ret = oci_config_get_string(lx, "cgroupsPath", "linux.", false,
-						 &cfg->cgroups_path, err, errlen)) ||
+		    (ret = parse_cgroups_path(cfg, lx, err, errlen)) ||
 		    (ret = oci_config_get(lx, "resources", json_type_object, "linux.", &res, err,
 					  errlen)))
 			return ret;

@@ -53,12 +53,7 @@ static bool is_bind(const char *type, const char **opts, size_t nopts)
 /* Absolute, and no ".." component: the agent joins it to the container root. */
 static bool good_destination(const char *d)
 {
-	if (d[0] != '/')
-		return false;
-	for (const char *p = d; (p = strstr(p, "..")); p += 2)
-		if ((p == d || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
-			return false;
-	return true;
+	return d[0] == '/' && !oci_config_has_dotdot(d);
 }
 
 /* Keep the options the guest can apply, comma-joined; warn about the others. */
