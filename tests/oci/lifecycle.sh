@@ -258,7 +258,21 @@ if [ "$(id -u)" -eq 0 ] && grep -q ' - cgroup2* ' /proc/self/mountinfo; then
 	else
 		check_fail "cgroupsPath: the VMM's cgroups: $(cat "/proc/$pid/cgroup")"
 	fi
-	oci delete --force cg
+	# kill --all: every process of the cgroup, not only the VMM (runc's rule).
+	oci start cg
+	wait_for "$VMM_REC/cg.pid" || check_fail "cg: the VMM did not run after start"
+	sleep 0.2
+	child=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null)
+	[ -n "$child" ] || check_fail "cg: the stand-in VMM has no child"
+	oci kill --all cg KILL
+	[ "$status" -eq 0 ] || check_fail "kill --all cg KILL: $(cat "$tmp/err")"
+	sleep 0.5
+	for p in $pid $child; do
+		kill -0 "$p" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null &&
+			check_fail "kill --all left pid $p of the container's cgroup alive"
+	done
+	status_is cg stopped
+	oci delete cg
 	[ "$status" -eq 0 ] || check_fail "delete cg: $(cat "$tmp/err")"
 	for d in $cgdirs; do
 		[ -d "$d$cg/c1" ] && check_fail "delete left the cgroup $d$cg/c1"

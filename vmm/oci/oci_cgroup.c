@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +154,31 @@ int oci_cgroup_join(const char *path, pid_t pid, char *err, size_t errlen)
 	for (size_t i = 0; i < n; i++)
 		free(mounts[i]);
 	return ret;
+}
+
+void oci_cgroup_signal(const char *path, int sig)
+{
+	char *mounts[MAX_HIERARCHIES], procs[PATH_MAX + 16], err[16];
+	FILE *f = NULL;
+	int pid;
+
+	if (check_path(path, err, sizeof(err)))
+		return;
+	size_t n = hierarchies(mounts, MAX_HIERARCHIES);
+	for (size_t i = 0; i < n; i++) {
+		if (!f) {
+			snprintf(procs, sizeof(procs), "%s/%s/cgroup.procs", mounts[i], path);
+			f = fopen(procs, "re");
+		}
+		free(mounts[i]);
+	}
+	if (!f)
+		return;
+	/* Never kill(0) or kill(-1), whatever the file says. */
+	while (fscanf(f, "%d", &pid) == 1)
+		if (pid > 0)
+			kill(pid, sig);
+	fclose(f);
 }
 
 void oci_cgroup_remove(const char *path)

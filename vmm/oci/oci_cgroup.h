@@ -24,6 +24,13 @@
 int oci_cgroup_join(const char *path, pid_t pid, char *err, size_t errlen);
 
 /*
+ * Send sig to every process in the cgroup path (runc's kill --all): the
+ * VMM process and what it started (virtiofsd), or what outlived it. The
+ * first hierarchy whose cgroup.procs can be read names them. Best effort.
+ */
+void oci_cgroup_signal(const char *path, int sig);
+
+/*
  * Remove the cgroup path (its last component only, as runc does) from
  * every hierarchy, once its processes are gone. Best effort: a cgroup that
  * is busy or absent stays as it is.

@@ -148,9 +148,11 @@ int oci_lifecycle_kill(const char *root, const char *id, int sig, bool all)
 	if (st.status == OCI_STOPPED && all) {
 		/*
 		 * runc: --all signals every process left in the container's
-		 * cgroup, and for a stopped one there is none; containerd's shim
-		 * sends it after the container's exit and wants success.
+		 * cgroup, none or a few for a stopped one, and succeeds:
+		 * containerd's shim sends it after the container's exit.
 		 */
+		if (st.cgroup[0])
+			oci_cgroup_signal(st.cgroup, sig);
 		ret = 0;
 	} else if (st.status != OCI_CREATED && st.status != OCI_RUNNING) {
 		oci_log(LOG_ERROR, "cannot kill container '%s': it is %s", id,
@@ -161,6 +163,9 @@ int oci_lifecycle_kill(const char *root, const char *id, int sig, bool all)
 		ret = -errno;
 		oci_log(LOG_ERROR, "cannot kill container '%s' (pid %d): %s", id, (int)st.pid,
 			strerror(errno));
+	} else if (all && st.cgroup[0]) {
+		/* And what the VMM started there (virtiofsd), as runc's --all. */
+		oci_cgroup_signal(st.cgroup, sig);
 	}
 	oci_state_free(&st);
 	close(dirfd);

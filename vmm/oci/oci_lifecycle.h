@@ -20,9 +20,9 @@ int oci_lifecycle_start(const char *root, const char *id);
 /*
  * Send sig to the VMM process of a created or running container. Only
  * signals with a meaning for a VM are sent (oci_lifecycle_signal_ok());
- * others are refused with -ENOTSUP. The VMM process is the container's only
- * host process (virtiofsd, its child, ends with it), so all (runc's kill
- * --all) signals the same one; with all, a stopped container is no error.
+ * others are refused with -ENOTSUP. With all (runc's kill --all), every
+ * process in the container's cgroup gets sig too (the VMM's virtiofsd), and
+ * a stopped container is no error.
  */
 int oci_lifecycle_kill(const char *root, const char *id, int sig, bool all);
 
