@@ -64,7 +64,7 @@ oci list -q
 oci list --format yaml
 oci_expect_error "list --format yaml" "--format"
 
-for cmd in state start delete kill "kill --all" "ps" "ps --format json"; do
+for cmd in state start delete kill "kill --all" "ps" "ps --format json" pause resume; do
 	# shellcheck disable=SC2086 # the command and its option are two words
 	oci $cmd nosuch
 	oci_expect_error "$cmd of an unknown ID" "container 'nosuch' does not exist"
@@ -92,7 +92,7 @@ oci_expect_error "state without an ID" "takes a container ID"
 oci state a b
 oci_expect_error "state with two IDs" "got 2 arguments"
 # runc commands kvmini cannot do: refused with the reason, never "unknown option".
-for cmd in "exec --process p.json --detach --pid-file p x" "pause x" "resume x" \
+for cmd in "exec --process p.json --detach --pid-file p x" \
 	"update --resources - x" "events --stats x" "checkpoint x" "restore x"; do
 	# shellcheck disable=SC2086 # the command and its options are words
 	oci $cmd

@@ -176,6 +176,24 @@ VMM_NAME=det VMM_MODE=sleep oci run -d --bundle "$tmp/b" --pid-file "$tmp/det.pi
 [ "$status" -eq 0 ] || check_fail "run -d: status $status: $(cat "$tmp/err")"
 lib_pids="$(cat "$tmp/det.pid")"
 status_is det running
+
+# pause and resume: the VMM process is stopped (SIGSTOP) and continued.
+det=$(cat "$tmp/det.pid")
+oci pause det
+[ "$status" -eq 0 ] || check_fail "pause det: $(cat "$tmp/err")"
+status_is det paused
+grep -q '^State:.*T' "/proc/$det/status" || check_fail "pause: the VMM is not stopped: $(grep State "/proc/$det/status")"
+oci pause det
+oci_expect_error "pause of a paused container" "it is paused, not running"
+oci delete det
+oci_expect_error "delete of a paused container" "it is paused"
+oci resume det
+[ "$status" -eq 0 ] || check_fail "resume det: $(cat "$tmp/err")"
+status_is det running
+grep -q '^State:.*T' "/proc/$det/status" && check_fail "resume: the VMM is still stopped"
+oci resume det
+oci_expect_error "resume of a running container" "it is running, not paused"
+oci pause det
 oci delete --force det
 [ "$status" -eq 0 ] || check_fail "delete --force: status $status: $(cat "$tmp/err")"
 oci_root_empty "after delete --force"

@@ -6,8 +6,9 @@
 # a test-private store (--root/--runroot/--tmpdir under $tmp: the host's
 # podman state is never touched). Checks: `podman run --rm IMAGE echo hi`
 # prints hi and a status propagates; `podman run -it` through tmux gives a
-# working terminal (a prompt, stty size, the exit status); `podman run -d`,
-# `podman stop` and `podman rm`; and kvmini's --root is empty after each.
+# working terminal (a prompt, stty size, the exit status); `podman run -d`
+# in the cgroup podman names, `podman pause`/`unpause`, `podman stop` and
+# `podman rm`; and kvmini's --root is empty after each.
 # Usage: podman.sh KVMINI [vm|host]
 #   vm (default)  as microVMs. Without /dev/kvm it first checks the error
 #                 path: podman really runs kvmini-oci, the user sees
@@ -166,6 +167,13 @@ want=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["linux"]
 	"$(pm inspect --format '{{.StaticDir}}' kvmini-sleeper)/config.json")
 grep -q ":$want\$" "/proc/$pid/cgroup" && echo "PASS: podman run -d: the VMM process is in $want" ||
 	check_fail "podman run -d: the VMM is not in cgroup '$want': $(cat "/proc/$pid/cgroup")"
+# pause and unpause: kvmini's pause and resume, the VM frozen between them.
+pm pause kvmini-sleeper >"$tmp/out" 2>"$tmp/err" || check_fail "podman pause: $(cat "$tmp/err")"
+oci state "$id"
+oci_json "j['status'] == 'paused'" "podman pause: kvmini's state is paused"
+pm unpause kvmini-sleeper >"$tmp/out" 2>"$tmp/err" || check_fail "podman unpause: $(cat "$tmp/err")"
+oci state "$id"
+oci_json "j['status'] == 'running'" "podman unpause: kvmini's state is running"
 start=$(date +%s)
 pm stop --time 10 kvmini-sleeper >"$tmp/out" 2>"$tmp/err" || check_fail "podman stop: $(cat "$tmp/err")"
 [ $(($(date +%s) - start)) -lt 10 ] || check_fail "podman stop needed SIGKILL after its timeout"

@@ -146,6 +146,15 @@ static int parse_id_only(int argc, char **argv, const struct option *opts, bool 
 
 static const struct option no_opts[] = {{NULL, 0, NULL, 0}};
 
+static int cmd_pause(const char *root, int argc, char **argv)
+{
+	bool unused = false;
+
+	if (parse_id_only(argc, argv, no_opts, &unused))
+		return 1;
+	return oci_lifecycle_pause(root, argv[optind], strcmp(argv[0], "pause") == 0) ? 1 : 0;
+}
+
 static int cmd_start(const char *root, int argc, char **argv)
 {
 	bool unused = false;
@@ -296,13 +305,11 @@ static int cmd_ps(const char *root, int argc, char **argv)
 
 /*
  * runc commands kvmini refuses, each with its reason: exec needs a channel
- * into the guest's process namespace, pause and update a guest that obeys,
- * events and checkpoint kvmini's own machinery (snapshots are not OCI's).
+ * into the guest, update a VM that can grow, events statistics kvmini does
+ * not gather, checkpoint and restore CRIU (kvmini's snapshots are not OCI's).
  */
 static const char *const unsupported[][2] = {
 	{"exec", "there is no channel into the guest to start a second process"},
-	{"pause", "freezing the VM is 'kill ID STOP' (and 'kill ID CONT')"},
-	{"resume", "thawing the VM is 'kill ID CONT'"},
 	{"update", "a running VM's RAM and vCPUs are fixed at create"},
 	{"events", "kvmini reports no cgroup statistics or OOM events"},
 	{"checkpoint", "CRIU cannot checkpoint a VM"},
@@ -321,6 +328,8 @@ static const struct oci_cmd commands[] = {
 	{"spec", cmd_spec, "spec [--bundle DIR]"},
 	{"features", cmd_features, "features"},
 	{"ps", cmd_ps, "ps [--format table|json] ID"},
+	{"pause", cmd_pause, "pause ID"},
+	{"resume", cmd_pause, "resume ID"},
 	{NULL, NULL, NULL},
 };
 

@@ -154,7 +154,8 @@ int oci_lifecycle_kill(const char *root, const char *id, int sig, bool all)
 		if (st.cgroup[0])
 			oci_cgroup_signal(st.cgroup, sig);
 		ret = 0;
-	} else if (st.status != OCI_CREATED && st.status != OCI_RUNNING) {
+	} else if (st.status != OCI_CREATED && st.status != OCI_RUNNING &&
+		   st.status != OCI_PAUSED) {
 		oci_log(LOG_ERROR, "cannot kill container '%s': it is %s", id,
 			oci_state_status_name(st.status));
 		ret = -ESRCH;
@@ -166,6 +167,34 @@ int oci_lifecycle_kill(const char *root, const char *id, int sig, bool all)
 	} else if (all && st.cgroup[0]) {
 		/* And what the VMM started there (virtiofsd), as runc's --all. */
 		oci_cgroup_signal(st.cgroup, sig);
+	}
+	oci_state_free(&st);
+	close(dirfd);
+	return ret;
+}
+
+int oci_lifecycle_pause(const char *root, const char *id, bool pause)
+{
+	enum oci_status from = pause ? OCI_RUNNING : OCI_PAUSED;
+	struct oci_state st;
+	int dirfd, ret = open_state(root, id, &dirfd, &st);
+
+	if (ret)
+		return ret;
+	if (st.status != from) {
+		oci_log(LOG_ERROR, "cannot %s container '%s': it is %s, not %s",
+			pause ? "pause" : "resume", id, oci_state_status_name(st.status),
+			oci_state_status_name(from));
+		ret = -EINVAL;
+	} else if (kill(st.pid, pause ? SIGSTOP : SIGCONT)) {
+		ret = -errno;
+		oci_log(LOG_ERROR, "cannot %s container '%s' (pid %d): %s",
+			pause ? "pause" : "resume", id, (int)st.pid, strerror(errno));
+	} else {
+		st.status = pause ? OCI_PAUSED : OCI_RUNNING;
+		if ((ret = oci_state_write(dirfd, &st)))
+			oci_log(LOG_ERROR, "container '%s' %s, but its state.json: %s", id,
+				pause ? "paused" : "resumed", strerror(-ret));
 	}
 	oci_state_free(&st);
 	close(dirfd);
@@ -211,11 +240,10 @@ int oci_lifecycle_delete(const char *root, const char *id, bool force)
 		return ret;
 	}
 	oci_state_refresh(&st);
-	if (st.status == OCI_RUNNING && !force) {
+	if ((st.status == OCI_RUNNING || st.status == OCI_PAUSED) && !force) {
 		oci_log(LOG_ERROR,
-			"cannot delete container '%s': it is running (stop it, or use "
-			"--force)",
-			id);
+			"cannot delete container '%s': it is %s (stop it, or use --force)", id,
+			oci_state_status_name(st.status));
 		ret = -EBUSY;
 		goto out;
 	}

@@ -40,6 +40,13 @@ int oci_lifecycle_parse_signal(const char *s);
 bool oci_lifecycle_signal_ok(int sig);
 
 /*
+ * pause: freeze a running container's VM, the whole VMM process (SIGSTOP;
+ * runc freezes the cgroup), state "paused"; !pause (resume): thaw a paused
+ * one (SIGCONT), state "running". 0, or -EINVAL from another state.
+ */
+int oci_lifecycle_pause(const char *root, const char *id, bool pause);
+
+/*
  * Remove a stopped or created container's state (a created one is killed
  * first, as runc does); a running one only with force, after SIGKILL. With
  * force, a container that does not exist is no error (runc's rule).

@@ -192,7 +192,7 @@ int oci_list_ps(const char *root, const char *id, bool json)
 
 	if (ret)
 		return ret;
-	bool alive = st.status == OCI_CREATED || st.status == OCI_RUNNING;
+	bool alive = st.status != OCI_STOPPED && st.status != OCI_CREATING;
 	if (json) {
 		/* go-runc's Ps() decodes a JSON array of pids. */
 		ret = printf(alive ? "[%d]\n" : "[]\n", (int)st.pid) < 0 ? -EIO : 0;

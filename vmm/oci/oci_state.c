@@ -24,10 +24,8 @@
 #define STATE_FILE_TMP "state.json.tmp"
 
 static const char *const status_names[] = {
-	[OCI_CREATING] = "creating",
-	[OCI_CREATED] = "created",
-	[OCI_RUNNING] = "running",
-	[OCI_STOPPED] = "stopped",
+	[OCI_CREATING] = "creating", [OCI_CREATED] = "created", [OCI_RUNNING] = "running",
+	[OCI_STOPPED] = "stopped",   [OCI_PAUSED] = "paused",
 };
 
 const char *oci_state_status_name(enum oci_status status)
@@ -204,10 +202,10 @@ int oci_state_read(int dirfd, struct oci_state *st)
 	if (!json_object_object_get_ex(j, "status", &v) ||
 	    !json_object_is_type(v, json_type_string))
 		goto out;
-	for (st->status = OCI_CREATING; st->status <= OCI_STOPPED; st->status++)
+	for (st->status = OCI_CREATING; st->status <= OCI_PAUSED; st->status++)
 		if (strcmp(status_names[st->status], json_object_get_string(v)) == 0)
 			break;
-	if (st->status > OCI_STOPPED || !json_object_object_get_ex(j, "pid", &v) ||
+	if (st->status > OCI_PAUSED || !json_object_object_get_ex(j, "pid", &v) ||
 	    !json_object_object_get_ex(j, "kvmini", &k))
 		goto out;
 	st->pid = (pid_t)json_object_get_int(v);

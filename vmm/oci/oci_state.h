@@ -22,6 +22,7 @@ enum oci_status {
 	OCI_CREATED,  /* the VMM process waits on exec.fifo */
 	OCI_RUNNING,  /* start opened exec.fifo: the VM runs */
 	OCI_STOPPED,  /* the VMM process has exited */
+	OCI_PAUSED,   /* pause stopped the VMM process (SIGSTOP) until resume */
 };
 
 struct oci_state {
