@@ -6,7 +6,8 @@
 # CRI plugin), imports the busybox rootfs as an OCI image archive made by
 # oci_image.py (no registry), and stops containerd at exit. Checks: `ctr
 # run --rm IMAGE ID echo hi` prints hi, a status propagates, `ctr run -d`
-# then `ctr task kill` stops the container, and kvmini's --root (ctr's
+# puts the VMM in containerd's cgroup, `ctr task pause`/`resume` work and
+# `ctr task kill` stops the container, and kvmini's --root (ctr's
 # --runc-root) is empty after each.
 # Usage: containerd.sh KVMINI [vm|host]
 #   vm (default)  as microVMs. Without /dev/kvm it first checks the error
@@ -155,6 +156,13 @@ oci_json "j['status'] == 'running' and j['pid'] == $pid" "ctr run -d: kvmini's s
 # The VMM process is in the cgroup containerd asked for (/NAMESPACE/ID).
 grep -q ":/$ns/c-sleep\$" "/proc/$pid/cgroup" && echo "PASS: ctr run -d: the VMM process is in /$ns/c-sleep" ||
 	check_fail "ctr run -d: the VMM is not in cgroup /$ns/c-sleep: $(cat "/proc/$pid/cgroup")"
+# pause and resume: kvmini's pause and resume through the shim.
+ctr_ tasks pause c-sleep >"$tmp/err" 2>&1 || check_fail "ctr task pause: $(cat "$tmp/err")"
+ctr_ tasks list 2>&1 | grep -q '^c-sleep .*PAUSED' || check_fail "ctr task pause: $(ctr_ tasks list 2>&1)"
+timeout 20 "$kvmini" oci --root "$nsroot" state c-sleep >"$tmp/out" 2>&1
+oci_json "j['status'] == 'paused'" "ctr task pause: kvmini's state is paused"
+ctr_ tasks resume c-sleep >"$tmp/err" 2>&1 || check_fail "ctr task resume: $(cat "$tmp/err")"
+ctr_ tasks list 2>&1 | grep -q '^c-sleep .*RUNNING' || check_fail "ctr task resume: $(ctr_ tasks list 2>&1)"
 ctr_ tasks kill c-sleep >"$tmp/err" 2>&1 || check_fail "ctr task kill: $(cat "$tmp/err")"
 n=0
 while ctr_ tasks list 2>/dev/null | grep -q '^c-sleep .*RUNNING'; do
