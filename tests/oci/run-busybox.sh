@@ -11,6 +11,11 @@
 #                 agent (kvmini.agent=); skips (77) naming what is missing.
 #                 The guest comes from $KVMINI_OCI_GUEST, $KVMINI_LINUX_DIR,
 #                 or guest/linux/build.sh (minutes the first time).
+#   qemu          the same containers in the same Linux guest, booted by
+#                 QEMU with software emulation (tests/qemu-vmm.sh stands in
+#                 for `kvmini run` through KVMINI_OCI_TEST_VMM): the agent
+#                 runs in the real guest kernel on hosts without KVM. Needs
+#                 root, qemu-system-x86_64 and /usr/lib/qemu/virtiofsd.
 #   host          the same containers with the guest agent (vmm/oci/agent.sh,
 #                 as `create` writes it) run on this host in a private mount
 #                 and UTS namespace instead of a VM (KVMINI_OCI_TEST_VMM), its
@@ -70,9 +75,17 @@ wait $child
 SH
 	chmod +x "$tmp/vmm.sh"
 else
-	lib_require_kvm
-	"$kvmini" --help | grep -q -- '--share' ||
-		lib_skip "kvmini run has no --share (virtio-fs), which holds the container's root"
+	if [ "$mode" = qemu ]; then
+		[ "$(id -u)" -eq 0 ] || lib_skip "virtiofsd needs root"
+		command -v qemu-system-x86_64 >/dev/null ||
+			lib_skip "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
+		[ -x /usr/lib/qemu/virtiofsd ] || lib_skip "no /usr/lib/qemu/virtiofsd (apt-get install qemu-system-x86)"
+		export KVMINI_OCI_TEST_VMM="$lib_root/tests/qemu-vmm.sh"
+	else
+		lib_require_kvm
+		"$kvmini" --help | grep -q -- '--share' ||
+			lib_skip "kvmini run has no --share (virtio-fs), which holds the container's root"
+	fi
 	guest=${KVMINI_OCI_GUEST:-${KVMINI_LINUX_DIR:-}}
 	if [ -z "$guest" ]; then
 		guest=$("$lib_root/guest/linux/build.sh" | tail -n 1) || fail "guest/linux/build.sh failed"
