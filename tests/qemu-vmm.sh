@@ -127,7 +127,10 @@ case " $cmdline " in
 esac
 args+=(-append "$cmdline")
 
-timeout --kill-after=5 "$timeout" qemu-system-x86_64 "${args[@]}" &
+# The console's input is ours: a background job's stdin would be /dev/null
+# without the explicit redirection.
+exec 3<&0
+timeout --kill-after=5 "$timeout" qemu-system-x86_64 "${args[@]}" <&3 3<&- &
 qemu=$!
 trap 'kill $qemu 2>/dev/null; wait $qemu; exit 122' TERM INT HUP
 wait $qemu
