@@ -10,7 +10,8 @@
 # Usage: qemu-vmm.sh run [kvmini run options]
 # Understood: --kernel, --initrd, --mem, --cpus, --cmdline, --share
 # DIR,TAG[,ro] (repeatable: one virtiofsd each, as kvmini starts them),
-# --net user[,hostfwd=...] (QEMU's own libslirp), --timeout SECONDS. Anything
+# --net user[,hostfwd=...] (QEMU's own libslirp), --disk PATH[,ro]
+# (virtio-blk, raw), --timeout SECONDS. Anything
 # else is refused, so a test cannot silently lose an option.
 #
 # The exit status is the guest's, as with kvmini: /init writes it to port
@@ -30,7 +31,7 @@ die() {
 [ "${1:-}" = run ] || die "usage: qemu-vmm.sh run [kvmini run options]"
 shift
 kernel="" initrd="" mem=256M cpus=1 cmdline="" timeout=600
-shares=() nets=()
+shares=() nets=() disks=()
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || die "option $1 needs a value"
 	case $1 in
@@ -41,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--cmdline) cmdline=$2 ;;
 	--share) shares+=("$2") ;;
 	--net) nets+=("$2") ;;
+	--disk) disks+=("$2") ;;
 	--timeout) timeout=$2 ;;
 	*) die "option $1 is not understood by this stand-in" ;;
 	esac
@@ -99,6 +101,14 @@ for share in "${shares[@]}"; do
 	n=$((n + 1))
 done
 n=0
+for disk in "${disks[@]}"; do
+	file=${disk%,ro}
+	ro=off
+	[ "$file" = "$disk" ] || ro=on
+	args+=(-drive "id=d$n,file=$file,format=raw,if=none,readonly=$ro" -device "virtio-blk-device,drive=d$n")
+	n=$((n + 1))
+done
+n=0
 for net in "${nets[@]}"; do
 	case $net in
 	user) args+=(-netdev "user,id=n$n") ;;
@@ -114,7 +124,7 @@ done
 # command). microvm gives device i the slot at 0xfeb00e00 - i * 0x200 with
 # IRQ 12 - i (read off QEMU 7.2's own additions).
 devices=""
-for ((i = 0; i < ${#shares[@]} + ${#nets[@]}; i++)); do
+for ((i = 0; i < ${#shares[@]} + ${#disks[@]} + ${#nets[@]}; i++)); do
 	devices="$devices virtio_mmio.device=512@$(printf '0x%x' $((0xfeb00e00 - i * 0x200))):$((12 - i))"
 done
 case " $cmdline " in

@@ -18,6 +18,9 @@
 #   tty    (/init's kvmini.tty=) with kvmini.tty=none the interactive shell
 #          sends no ESC[6n cursor probe (nobody would answer it); with
 #          kvmini.tty=101x33, `stty size` in that shell prints "33 101".
+#   disk   (/init's exit path) a read-write boot from the ext4 root disk
+#          writes a file and ends: the file system is left clean (e2fsck -fn
+#          passes, no journal to replay), and a read-only boot reads the file.
 #   ready  (/init's kvmini.ready mode, which snapshot templates use) the
 #          guest prints KVMINI-READY, reads one command line from the
 #          console, runs it without echoing it, and ends with its status.
@@ -39,7 +42,7 @@ if [ -z "$linux" ]; then
 	linux=$("$srcdir/guest/linux/build.sh" | tail -n 1) ||
 		lib_skip "the Linux guest is not built and guest/linux/build.sh failed"
 fi
-for f in vmlinux initramfs.cpio; do
+for f in vmlinux initramfs.cpio rootfs.ext4; do
 	[ -s "$linux/$f" ] || lib_skip "no $linux/$f"
 done
 
@@ -155,9 +158,38 @@ case_tty() {
 	grep -qx "33 101" "$tmp/out" || check_fail "101x33: stty size in the guest did not say '33 101'"
 }
 
+# A read-write boot must leave ext4 clean for the next, read-only, boot.
+case_disk() {
+	local word="kept-$$-$RANDOM"
+	cp "$linux/rootfs.ext4" "$tmp/root.ext4"
+	"$lib_root/tests/qemu-vmm.sh" run --timeout 300 --mem 128M --kernel "$linux/vmlinux" \
+		--disk "$tmp/root.ext4" \
+		--cmdline "console=ttyS0 root=/dev/vda rw rootfstype=ext4 -- echo $word > /kept.txt" \
+		</dev/null >"$tmp/log" 2>&1
+	status=$?
+	tr -d '\r' <"$tmp/log"
+	[ "$status" -eq 0 ] || check_fail "rw boot: status $status, want 0"
+	e2fsck -fn "$tmp/root.ext4" >"$tmp/fsck" 2>&1 ||
+		check_fail "e2fsck -fn after the rw boot: $(cat "$tmp/fsck")"
+	! dumpe2fs -h "$tmp/root.ext4" 2>/dev/null | grep -q needs_recovery ||
+		check_fail "the rw boot left a journal to replay (needs_recovery)"
+	dumpe2fs -h "$tmp/root.ext4" 2>/dev/null | grep -Eq '^Filesystem state: +clean$' ||
+		check_fail "the rw boot did not leave the file system clean"
+	"$lib_root/tests/qemu-vmm.sh" run --timeout 300 --mem 128M --kernel "$linux/vmlinux" \
+		--disk "$tmp/root.ext4,ro" \
+		--cmdline "console=ttyS0 root=/dev/vda ro rootfstype=ext4 -- cat /kept.txt" \
+		</dev/null >"$tmp/log" 2>&1
+	status=$?
+	tr -d '\r' <"$tmp/log" >"$tmp/out"
+	cat "$tmp/out"
+	[ "$status" -eq 0 ] || check_fail "ro boot: status $status, want 0"
+	grep -qx "$word" "$tmp/out" || check_fail "the ro boot did not read the file the rw boot wrote"
+}
+
 case $case_name in
 net) case_net ;;
 ready) case_ready ;;
+disk) case_disk ;;
 tty) case_tty ;;
 *) fail "unknown case '$case_name'" ;;
 esac
