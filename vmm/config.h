@@ -124,13 +124,14 @@ static inline bool config_needs_host_sockets(const struct vm_config *cfg)
 }
 
 /*
- * Is the run to be under the system-call filter: --seccomp on, and no
- * --snapshot-on, since a snapshot opens and writes files (main.c, and the
- * control socket's snapshot command, host/control_vm.c)?
+ * May the run write a snapshot while the guest runs, so that its
+ * system-call filter must allow the snapshot writer's calls
+ * (host/seccomp.h, SECCOMP_SNAPSHOT): --snapshot-on, or a control socket
+ * (--control, --name), whose snapshot command may come at any time?
  */
-static inline bool config_seccomp_filter(const struct vm_config *cfg)
+static inline bool config_needs_snapshot_calls(const struct vm_config *cfg)
 {
-	return cfg->seccomp && !cfg->snapshot_dir;
+	return cfg->snapshot_dir || cfg->control_path || cfg->name;
 }
 
 #endif /* KVMINI_CONFIG_H */
