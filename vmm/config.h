@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "host/seccomp.h"	/* enum seccomp_extras */
 #include "kvmini/net_backend.h" /* struct net_hostfwd, NET_SLIRP_MAX_HOSTFWD */
 
 #define CONFIG_MAX_DISKS  4
@@ -132,6 +133,25 @@ static inline bool config_needs_host_sockets(const struct vm_config *cfg)
 static inline bool config_needs_snapshot_calls(const struct vm_config *cfg)
 {
 	return cfg->snapshot_dir || cfg->control_path || cfg->name;
+}
+
+/*
+ * The groups of system calls a run's filter adds to every VM's (enum
+ * seccomp_extras, host/seccomp.h): devices is the VM's configuration (a
+ * restored VM's is the snapshot's), opts the command line's, whose control
+ * socket and --snapshot-on count. A plain run gets none: the narrowest
+ * program.
+ */
+static inline unsigned int config_seccomp_extras(const struct vm_config *devices,
+						 const struct vm_config *opts)
+{
+	unsigned int extras = 0;
+
+	if (config_needs_host_sockets(devices) || config_needs_host_sockets(opts))
+		extras |= SECCOMP_HOST_SOCKETS;
+	if (config_needs_snapshot_calls(opts))
+		extras |= SECCOMP_SNAPSHOT;
+	return extras;
 }
 
 #endif /* KVMINI_CONFIG_H */

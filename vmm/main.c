@@ -151,22 +151,6 @@ static int setup(struct vm *vm, struct board *board, struct watch *watch, struct
 }
 
 /*
- * The groups of calls the run's filter adds to every VM's (host/seccomp.h).
- * A restored VM's devices are the snapshot's (vm->cfg), its control socket
- * the command line's (cfg). A plain run gets none: the narrowest program.
- */
-static unsigned int filter_extras(const struct vm *vm, const struct vm_config *cfg)
-{
-	unsigned int extras = 0;
-
-	if (config_needs_host_sockets(vm->cfg) || config_needs_host_sockets(cfg))
-		extras |= SECCOMP_HOST_SOCKETS;
-	if (config_needs_snapshot_calls(cfg))
-		extras |= SECCOMP_SNAPSHOT;
-	return extras;
-}
-
-/*
  * `kvmini restore DIR`: the same steps as setup(), but the VM's shape comes
  * from the snapshot, RAM is the snapshot's memory.bin (copy-on-write), and
  * instead of booting a kernel every piece of state is set back
@@ -253,9 +237,9 @@ int main(int argc, char **argv)
 		 * 6. Run: vCPU threads run the guest; this thread serves I/O until a
 		 * stop. First the system-call filter, which the threads inherit,
 		 * after a restore too: the one program that has what this run
-		 * needs (filter_extras()).
+		 * needs (config_seccomp_extras()).
 		 */
-		if ((!cfg.seccomp || seccomp_install(filter_extras(&vm, &cfg)) == 0) &&
+		if ((!cfg.seccomp || seccomp_install(config_seccomp_extras(vm.cfg, &cfg)) == 0) &&
 		    vcpus_start(&vm) == 0) {
 			ret = event_loop_run(&vm.loop);
 			if (ret)

@@ -56,6 +56,10 @@
  *   user-MODE      MODE under the filter of a --net user or --vsock VM, which allows
  *                  sockets (user-open, user-execve, user-fork: that filter
  *                  must refuse them all the same)
+ *   snap-MODE      MODE under the filter of a VM with a control socket, which
+ *                  also allows writing a snapshot (snap-open, snap-execve,
+ *                  snap-fork: refused all the same; seccomp_snapshot_probe.c
+ *                  tries the opens a snapshot program must refuse)
  *   int80-unfiltered
  *                  the int80 call with no filter installed, to learn whether
  *                  this host's kernel takes 32-bit system calls at all
@@ -102,6 +106,7 @@
 #include "host/seccomp.h"
 #include "kvm/vm.h"
 #include "board/board_fs.h"
+#include "probe_filter.h"
 
 static int failures;
 
@@ -110,52 +115,6 @@ static void check(int ok, const char *what)
 	printf("%s: %s\n", ok ? "ok" : "FAILED", what);
 	if (!ok)
 		failures++;
-}
-
-/*
- * The "Seccomp:" mode in /proc/self/status (2: a filter), read through a
- * descriptor opened before the filter (opening files is forbidden after).
- */
-static int filter_mode(int status_fd)
-{
-	char buf[4096];
-	ssize_t n = read(status_fd, buf, sizeof(buf) - 1); /* once: the offset is 0 */
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	const char *line = strstr(buf, "\nSeccomp:");
-	return line ? atoi(line + strlen("\nSeccomp:")) : -1;
-}
-
-/* After seccomp_install(): exit 77 (skip) if this build installs no filter. */
-static void skip_without_filter(int status_fd)
-{
-	int mode = filter_mode(status_fd);
-	if (mode == 0) {
-		printf("SKIP: seccomp_install() installed no filter (a sanitizer build)\n");
-		exit(77);
-	}
-	if (mode != 2) {
-		printf("seccomp_probe: FAILED: Seccomp mode %d after seccomp_install()\n", mode);
-		exit(1);
-	}
-}
-
-/*
- * Install the monitor's filter (host_sockets: the --net user / --vsock one)
- * as main.c does, saying which (what: " (with --vsock)"...); exit 77 if this
- * build installs none. stdout is line-buffered first: its buffer is
- * allocated now (fstat), before the filter. 0, or 1 if loading failed.
- */
-static int install_filter(bool host_sockets, const char *what)
-{
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	printf("seccomp_probe: installing the filter%s\n", what);
-	if (seccomp_install(host_sockets))
-		return 1;
-	skip_without_filter(status_fd);
-	return 0;
 }
 
 static volatile sig_atomic_t kicked;
@@ -189,7 +148,7 @@ static int probe_allowed(void)
 	unlink(path);
 	struct sigaction sa = {.sa_handler = on_kick};
 	sigemptyset(&sa.sa_mask);
-	if (install_filter(false, ""))
+	if (probe_filter_install(0, ""))
 		return 1;
 
 	/* Signals between our own threads (the vCPU kick), and thread creation. */
@@ -271,7 +230,7 @@ static int probe_output(void)
 	}
 	fcntl(pipefd[1], F_SETPIPE_SZ, 4096);
 	close(closed[0]); /* nobody will ever read "gone" */
-	if (install_filter(false, ""))
+	if (probe_filter_install(0, ""))
 		return 1;
 
 	/* A reader that stops: 200 KB of lines, none of it may block. */
@@ -344,7 +303,7 @@ static int probe_console(void)
 	if (event_loop_init(&vm.loop) || watch_signals(&watch, &vm) ||
 	    stdin_console_start(&input, &vm, STDIN_FILENO, show_input, NULL))
 		return 2;
-	if (seccomp_install(false))
+	if (seccomp_install(0))
 		return 2;
 	fprintf(stderr, "seccomp_probe: console ready\n");
 	if (event_loop_run(&vm.loop))
@@ -422,7 +381,7 @@ static int probe_net(void)
 		return 1;
 	}
 	struct net_wait w = {.loop = &loop, .be = be};
-	if (install_filter(false, " (no --net user)"))
+	if (probe_filter_install(0, " (no --net user)"))
 		return 1;
 
 	/* The guest's frame out: sendmsg of header-less iovecs; the peer reads it whole. */
@@ -513,7 +472,7 @@ static int probe_net_user(void)
 		fprintf(stderr, "seccomp_probe: cannot open slirp\n");
 		return 1;
 	}
-	if (install_filter(true, " (with --net user)"))
+	if (probe_filter_install(SECCOMP_HOST_SOCKETS, " (with --net user)"))
 		return 1;
 
 	struct iovec iov = {f, dhcp_discover(f, mac, xid)};
@@ -716,7 +675,7 @@ static int probe_vsock(void)
 		perror("seccomp_probe: host programs");
 		return 1;
 	}
-	if (install_filter(true, " (with --vsock)"))
+	if (probe_filter_install(SECCOMP_HOST_SOCKETS, " (with --vsock)"))
 		return 1;
 
 	/* Host to guest: accept4 and the CONNECT line (recvfrom); the guest accepts. */
@@ -835,7 +794,7 @@ static int probe_share(void)
 	int tick = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	if (tick < 0 || event_loop_add(&loop, tick, EPOLLIN, share_tick, &tick))
 		return 1;
-	if (install_filter(false, " (with --share)"))
+	if (probe_filter_install(0, " (with --share)"))
 		return 1;
 
 	check(share_driver_ok(&sh[0]), "share: DRIVER_OK hands the rings over (sendmsg, recvfrom)");
@@ -905,14 +864,11 @@ static int probe_control(void)
 		perror("seccomp_probe: control client");
 		return 1;
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	printf("seccomp_probe: installing the filter (with --control)\n");
-	check(config_needs_host_sockets(&cfg),
-	      "control: --control selects the host-sockets filter");
-	if (seccomp_install(config_needs_host_sockets(&cfg)))
+	unsigned int extras = config_seccomp_extras(&cfg, &cfg);
+	check(extras == (SECCOMP_HOST_SOCKETS | SECCOMP_SNAPSHOT),
+	      "control: --control selects the host-sockets and snapshot filter");
+	if (probe_filter_install(extras, " (with --control)"))
 		return 1;
-	skip_without_filter(status_fd);
 
 	check(event_loop_run(&loop) == 0, "control: the loop served the socket until stop");
 	ssize_t n = recv(client, buf, sizeof(buf) - 1, MSG_DONTWAIT);
@@ -1019,15 +975,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "seccomp_probe: the terminal is in raw mode\n");
 		mode = "socket";
 	}
-	/* "user-MODE": the same call under the wider filter of a --net user VM. */
-	bool host_sockets = strncmp(mode, "user-", 5) == 0;
-	if (host_sockets)
+	/*
+	 * "user-MODE": the same call under the wider filter of a --net user VM;
+	 * "snap-MODE": under the widest, a VM with a control socket's.
+	 */
+	unsigned int extras = 0;
+	if (strncmp(mode, "user-", 5) == 0) {
+		extras = SECCOMP_HOST_SOCKETS;
 		mode += 5;
-	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	} else if (strncmp(mode, "snap-", 5) == 0) {
+		extras = SECCOMP_HOST_SOCKETS | SECCOMP_SNAPSHOT;
+		mode += 5;
+	}
 	fprintf(stderr, "seccomp_probe: installing the filter, then: %s\n", argv[1]);
-	if (seccomp_install(host_sockets))
+	if (probe_filter_install(extras, ""))
 		return 2;
-	skip_without_filter(status_fd);
 	forbidden(mode);
 	fprintf(stderr, "seccomp_probe: FAILED: the forbidden call returned (errno %d: %s)\n",
 		errno, strerror(errno));
