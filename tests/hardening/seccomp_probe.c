@@ -107,6 +107,7 @@
 #include "kvm/vm.h"
 #include "board/board_fs.h"
 #include "probe_filter.h"
+#include "probe_net.h"
 
 static int failures;
 
@@ -414,49 +415,6 @@ static int probe_net(void)
 	return failures ? 1 : 0;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/*
- * A broadcast DHCPDISCOVER (RFC 2131) from mac in f (at least 342 bytes),
- * with a correct IPv4 header checksum (RFC 791), which slirp checks; no
- * UDP checksum (0, RFC 768). Returns the frame's length.
- */
-static size_t dhcp_discover(uint8_t *f, const uint8_t mac[6], uint32_t xid)
-{
-	enum { BOOTP = 300, UDP = 8 + BOOTP, IP = 20 + UDP };
-	static const uint8_t opts[] = {99, 130, 83, 99, 53, 1, 1 /* DISCOVER */, 255};
-	uint8_t *ip = f + 14, *udp = ip + 20, *bootp = udp + 8;
-	uint32_t sum = 0;
-
-	memset(f, 0, 14 + IP);
-	memset(f, 0xff, 6);
-	memcpy(f + 6, mac, 6);
-	put16(f + 12, 0x0800);
-	ip[0] = 0x45;
-	put16(ip + 2, IP);
-	ip[8] = 64; /* TTL */
-	ip[9] = 17; /* UDP */
-	memset(ip + 16, 0xff, 4);
-	for (int i = 0; i < 20; i += 2)
-		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
-	sum = (sum & 0xffff) + (sum >> 16);
-	put16(ip + 10, (uint16_t) ~(sum + (sum >> 16)));
-	put16(udp, 68);
-	put16(udp + 2, 67);
-	put16(udp + 4, UDP);
-	bootp[0] = 1; /* BOOTREQUEST */
-	bootp[1] = 1; /* Ethernet */
-	bootp[2] = 6;
-	memcpy(bootp + 4, &xid, 4);
-	memcpy(bootp + 28, mac, 6);
-	memcpy(bootp + 236, opts, sizeof(opts));
-	return 14 + IP;
-}
-
 static int probe_net_user(void)
 {
 	static const uint8_t mac[6] = {0x02, 0x4b, 0x56, 0x00, 0x00, 0x00};
@@ -475,7 +433,7 @@ static int probe_net_user(void)
 	if (probe_filter_install(SECCOMP_HOST_SOCKETS, " (with --net user)"))
 		return 1;
 
-	struct iovec iov = {f, dhcp_discover(f, mac, xid)};
+	struct iovec iov = {f, probe_net_dhcp_discover(f, mac, xid)};
 	check(net_backend_send(be, &iov, 1) == 0, "net-user: DHCPDISCOVER sent");
 	bool offered = false;
 	for (int tries = 0; tries < 40 && !offered; tries++) {
@@ -906,7 +864,12 @@ static void forbidden(const char *mode)
 		char *argv[] = {"true", NULL};
 		execve("/bin/true", argv, NULL);
 	} else if (strcmp(mode, "open") == 0) {
-		open("/etc/passwd", O_RDONLY);
+		/*
+		 * O_CLOEXEC, as the monitor opens files: the host-sockets filter
+		 * refuses a bare O_RDONLY open (fopen's) with EACCES instead, for
+		 * libslirp (seccomp_dns_probe.c tests that).
+		 */
+		open("/etc/passwd", O_RDONLY | O_CLOEXEC);
 	} else if (strcmp(mode, "fork") == 0) {
 		pid_t pid = fork();
 		if (pid == 0)

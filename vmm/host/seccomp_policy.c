@@ -124,14 +124,33 @@ static const char *const allowed_calls[] = {
  * other C libraries unlinkat). Too much to allow for every VM, so these
  * are only in the programs with SECCOMP_HOST_SOCKETS, which
  * seccomp_install() loads only when asked.
- * Not allowed, knowingly: libslirp reads /etc/resolv.conf (fopen, stat)
- * when the guest first asks the built-in DNS proxy (10.0.2.3), and opening
- * files stays forbidden; a guest under --net user should use another DNS
- * server (or run with --seccomp off).
+ * libslirp's DNS forwarder: see host_socket_failing_if below.
  */
 static const char *const host_socket_calls[] = {
 	"socket",      "connect",     "bind",	"listen",  "accept",   "accept4", "setsockopt",
 	"getsockname", "getpeername", "sendto", "recvmsg", "shutdown", "unlink",  "unlinkat",
+};
+
+/*
+ * Refused with an error the caller handles, in the programs with the
+ * host-socket calls only. kvmini gives a --net user guest a DNS server it
+ * reaches through slirp's NAT, read from /etc/resolv.conf at setup
+ * (devices/backends/net_slirp_dns.c), so libslirp's own forwarder, which
+ * reads that file at each query, is off. When the host's nameserver cannot
+ * be reached that way (a loopback address other than 127.0.0.1), the
+ * forwarder stays at 10.0.2.3; its fopen (openat with flags O_RDONLY
+ * exactly) then fails with EACCES and the query goes unanswered (slirp
+ * sends the guest an ICMP unreachable), where SIGSYS would kill the VM at
+ * the guest's first DNS query. Reading files stays impossible; any other
+ * open still traps, and stat() is never reached (libslirp stats the file
+ * only after it read it once).
+ */
+static const struct {
+	const char *name;
+	struct scmp_arg_cmp arg;
+	int error;
+} host_socket_failing_if[] = {
+	{"openat", {2, SCMP_CMP_EQ, O_RDONLY, 0}, EACCES},
 };
 
 /*
@@ -307,6 +326,10 @@ static int add_rules(scmp_filter_ctx ctx, uint32_t tgid, unsigned int extras)
 	for (size_t i = 0; (extras & SECCOMP_HOST_SOCKETS) && i < COUNT(host_socket_calls) && !ret;
 	     i++)
 		ret = add_rule(ctx, SCMP_ACT_ALLOW, host_socket_calls[i], 0, NULL);
+	for (size_t i = 0;
+	     (extras & SECCOMP_HOST_SOCKETS) && i < COUNT(host_socket_failing_if) && !ret; i++)
+		ret = add_rule(ctx, SCMP_ACT_ERRNO(host_socket_failing_if[i].error),
+			       host_socket_failing_if[i].name, 1, &host_socket_failing_if[i].arg);
 	if (!ret && (extras & SECCOMP_SNAPSHOT))
 		ret = add_snapshot_rules(ctx);
 	for (size_t i = 0; i < COUNT(allowed_if) && !ret; i++) {
