@@ -132,18 +132,23 @@ static const char *const host_socket_calls[] = {
 };
 
 /*
- * Refused with an error the caller handles, in the programs with the
- * host-socket calls only. kvmini gives a --net user guest a DNS server it
- * reaches through slirp's NAT, read from /etc/resolv.conf at setup
- * (devices/backends/net_slirp_dns.c), so libslirp's own forwarder, which
- * reads that file at each query, is off. When the host's nameserver cannot
- * be reached that way (a loopback address other than 127.0.0.1), the
- * forwarder stays at 10.0.2.3; its fopen (openat with flags O_RDONLY
- * exactly) then fails with EACCES and the query goes unanswered (slirp
- * sends the guest an ICMP unreachable), where SIGSYS would kill the VM at
- * the guest's first DNS query. Reading files stays impossible; any other
- * open still traps, and stat() is never reached (libslirp stats the file
- * only after it read it once).
+ * A call allowed when one argument passes a test: {argument number,
+ * comparison, operand, operand} as in struct scmp_arg_cmp (seccomp_rule_add(3)).
+ * A call on several lines is allowed when any of them passes.
+ */
+struct arg_rule {
+	const char *name;
+	struct scmp_arg_cmp arg;
+};
+
+/*
+ * Refused with an error, in the host-socket programs only. A --net user
+ * guest asks a DNS server kvmini read from /etc/resolv.conf at setup
+ * (devices/backends/net_slirp_dns.c), not libslirp's forwarder, which reads
+ * that file at each query. Where no such server exists (a loopback one other
+ * than 127.0.0.1) the forwarder stays at 10.0.2.3: its fopen (openat with
+ * O_RDONLY exactly) gets EACCES and the query goes unanswered, where SIGSYS
+ * would kill the VM. Any other open still traps; stat() is never reached.
  */
 static const struct {
 	const char *name;
@@ -165,12 +170,7 @@ static const struct {
  * byte, not ftruncate: three calls fewer. Opening and removing files, the
  * rest of a snapshot's work, are argument-checked (snapshot_if, below).
  */
-static const char *const snapshot_calls[] = {
-	"mkdir",
-	"pwrite64",
-	"fsync",
-	"renameat",
-};
+static const char *const snapshot_calls[] = {"mkdir", "pwrite64", "fsync", "renameat"};
 
 /*
  * The state a snapshot reads (vcpu_state_get(), vm_state_get()): every one a
@@ -203,10 +203,7 @@ static const unsigned long snapshot_ioctls[] = {
  * wherever the user kvmini runs as may write (docs/architecture.md,
  * "Hardening", says what that costs).
  */
-static const struct {
-	const char *name;
-	struct scmp_arg_cmp arg;
-} snapshot_if[] = {
+static const struct arg_rule snapshot_if[] = {
 	{"openat", {2, SCMP_CMP_MASKED_EQ, OPEN_MODE_BITS, O_RDONLY | O_DIRECTORY}},
 	{"openat", {2, SCMP_CMP_MASKED_EQ, OPEN_MODE_BITS, O_WRONLY | O_CREAT | O_EXCL}},
 	{"unlinkat", {2, SCMP_CMP_EQ, 0, 0}},
@@ -241,15 +238,8 @@ static const unsigned long allowed_ioctls[] = {
 	FIONREAD,
 };
 
-/*
- * Allowed when one argument passes a test: {argument number, comparison,
- * operand, operand} as in struct scmp_arg_cmp (seccomp_rule_add(3)). A call
- * on several lines is allowed when any of them passes.
- */
-static const struct {
-	const char *name;
-	struct scmp_arg_cmp arg;
-} allowed_if[] = {
+/* Every VM's calls allowed when one argument passes a test (struct arg_rule). */
+static const struct arg_rule allowed_if[] = {
 	/* Memory, but never executable: a guest must not get code into the monitor. */
 	{"mmap", {2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0}},
 	{"mprotect", {2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0}},
