@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "host/seccomp.h"	/* enum seccomp_extras */
 #include "kvmini/net_backend.h" /* struct net_hostfwd, NET_SLIRP_MAX_HOSTFWD */
 
 #define CONFIG_MAX_DISKS  4
@@ -124,13 +125,33 @@ static inline bool config_needs_host_sockets(const struct vm_config *cfg)
 }
 
 /*
- * Is the run to be under the system-call filter: --seccomp on, and no
- * --snapshot-on, since a snapshot opens and writes files (main.c, and the
- * control socket's snapshot command, host/control_vm.c)?
+ * May the run write a snapshot while the guest runs, so that its
+ * system-call filter must allow the snapshot writer's calls
+ * (host/seccomp.h, SECCOMP_SNAPSHOT): --snapshot-on, or a control socket
+ * (--control, --name), whose snapshot command may come at any time?
  */
-static inline bool config_seccomp_filter(const struct vm_config *cfg)
+static inline bool config_needs_snapshot_calls(const struct vm_config *cfg)
 {
-	return cfg->seccomp && !cfg->snapshot_dir;
+	return cfg->snapshot_dir || cfg->control_path || cfg->name;
+}
+
+/*
+ * The groups of system calls a run's filter adds to every VM's (enum
+ * seccomp_extras, host/seccomp.h): devices is the VM's configuration (a
+ * restored VM's is the snapshot's), opts the command line's, whose control
+ * socket and --snapshot-on count. A plain run gets none: the narrowest
+ * program.
+ */
+static inline unsigned int config_seccomp_extras(const struct vm_config *devices,
+						 const struct vm_config *opts)
+{
+	unsigned int extras = 0;
+
+	if (config_needs_host_sockets(devices) || config_needs_host_sockets(opts))
+		extras |= SECCOMP_HOST_SOCKETS;
+	if (config_needs_snapshot_calls(opts))
+		extras |= SECCOMP_SNAPSHOT;
+	return extras;
 }
 
 #endif /* KVMINI_CONFIG_H */

@@ -241,13 +241,11 @@ int main(int argc, char **argv)
 		vm_mark(&vm, "VM ready", -1);
 		/*
 		 * 6. Run: vCPU threads run the guest; this thread serves I/O until a
-		 * stop. First the system-call filter, which the threads inherit;
-		 * not with --snapshot-on: a snapshot opens and writes files. The
-		 * control socket is the command line's (a restored VM's vm.cfg
-		 * is the snapshot's).
+		 * stop. First the system-call filter, which the threads inherit,
+		 * after a restore too: the one program that has what this run
+		 * needs (config_seccomp_extras()).
 		 */
-		bool sockets = config_needs_host_sockets(vm.cfg) || config_needs_host_sockets(&cfg);
-		if ((!config_seccomp_filter(&cfg) || seccomp_install(sockets) == 0) &&
+		if ((!cfg.seccomp || seccomp_install(config_seccomp_extras(vm.cfg, &cfg)) == 0) &&
 		    vcpus_start(&vm) == 0) {
 			ret = event_loop_run(&vm.loop);
 			if (ret)

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * User-mode networking on libslirp: a small TCP/IP stack in the monitor
- * that answers the guest's DHCP, DNS and ARP itself and turns the guest's
+ * that answers the guest's DHCP and ARP itself and turns the guest's
  * TCP and UDP flows into ordinary host sockets (NAT), so a guest gets a
  * network without root or a TAP. libslirp's default network is used:
- * 10.0.2.0/24, the host (gateway) 10.0.2.2, DNS 10.0.2.3, the guest's DHCP
- * lease 10.0.2.15. IPv6 is off.
+ * 10.0.2.0/24, the host (gateway) 10.0.2.2, the guest's DHCP lease
+ * 10.0.2.15. The guest's DNS server is the host's own nameserver, reached
+ * through the NAT (or the gateway for a host resolver on 127.0.0.1), not
+ * libslirp's forwarder at 10.0.2.3, which would read /etc/resolv.conf under
+ * the system-call filter (net_slirp_dns.c says more). IPv6 is off.
  *
  * libslirp owns sockets and timers but no event loop: it asks the
  * application to poll its fds (slirp_pollfds_fill / slirp_pollfds_poll) and
@@ -22,6 +25,7 @@
  * the guest wait in a bounded queue; when it is full they are dropped, which
  * libslirp allows (its TCP retransmits, at a lower pace).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <slirp/libslirp.h>
@@ -435,6 +439,13 @@ int net_slirp_open(struct net_backend **out, const struct net_hostfwd *fwd, unsi
 		.vnameserver = ip4("10.0.2.3"),
 		.in6_enabled = false,
 	};
+	/* Read now, before the filter: libslirp's forwarder would read it at each query. */
+	if (net_slirp_dns_choose("/etc/resolv.conf", "/run/systemd/resolve/resolv.conf",
+				 cfg.vnetwork, cfg.vnetmask, cfg.vhost, &cfg.vnameserver)) {
+		cfg.disable_dns = true; /* vnameserver is an ordinary address to libslirp */
+		log_info("slirp: the guest's DNS server is %s (from the host's resolv.conf)",
+			 inet_ntoa(cfg.vnameserver));
+	}
 	s->slirp = slirp_new(&cfg, &slirp_callbacks, s);
 	if (!s->slirp) {
 		log_error("slirp: libslirp refused its configuration");

@@ -23,6 +23,14 @@
 #                            mount the virtio-fs share TAG on /run and run
 #                            /run/agent.sh in this shell; its status ends
 #                            the VM.
+#   kvmini.tty=COLSxROWS     (kvmini adds it when its stdin and stdout are a
+#                            terminal) the user's terminal size: the
+#                            interactive shell's console gets it with stty,
+#                            a command sees it in $COLUMNS and $LINES.
+#   kvmini.tty=none          (kvmini adds it otherwise) nobody can answer a
+#                            terminal's queries: the interactive shell runs
+#                            with echo off, so busybox's line editing sends
+#                            no ESC[6n cursor probes into the output.
 #   ip=dhcp                  (kvmini adds it for --net user) the kernel has
 #                            configured eth0; its DNS servers are in
 #                            /proc/net/pnp, which becomes /etc/resolv.conf.
@@ -171,6 +179,22 @@ esac
 # not searched for kvmini.* words.
 params=" ${cmdline%% -- *} "
 
+# The user's terminal, from kvmini.tty= (empty: not known).
+tty_size=
+case "$params" in
+*" kvmini.tty="*)
+	tty_size=${params#* kvmini.tty=}
+	tty_size=${tty_size%% *}
+	;;
+esac
+case "$tty_size" in
+*[0-9]x[0-9]*)
+	# Free (no process): busybox's programs read these when the console's
+	# own size is unset.
+	export COLUMNS="${tty_size%%x*}" LINES="${tty_size#*x}"
+	;;
+esac
+
 case "$params" in
 *" kvmini.agent="*)
 	agent_tag=${params#* kvmini.agent=}
@@ -209,6 +233,12 @@ esac
 echo "kvmini: no command after ' -- ' on the kernel command line; starting a shell."
 echo "kvmini: leave it with 'exit' to end the VM."
 export PS1='kvmini# '
+# One stty process (about a second where guest kernel code is emulated),
+# paid only by interactive shells.
+case "$tty_size" in
+none) stty -echo 2>/dev/null ;;
+*[0-9]x[0-9]*) stty cols "$COLUMNS" rows "$LINES" 2>/dev/null ;;
+esac
 # setsid + cttyhack: make the console (e.g. ttyS0) the shell's controlling
 # terminal, so that Ctrl-C and job control work.
 setsid cttyhack sh

@@ -27,6 +27,7 @@
 #ifndef KVMINI_NET_BACKEND_H
 #define KVMINI_NET_BACKEND_H
 
+#include <netinet/in.h> /* struct in_addr */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -84,14 +85,38 @@ int net_tap_open(struct net_backend **out, const char *ifname, char *name_out);
 
 /*
  * User-mode networking: libslirp's defaults (network 10.0.2.0/24, host
- * 10.0.2.2, DNS 10.0.2.3, the guest's DHCP lease 10.0.2.15) and the given
- * TCP port forwards, each bound to 127.0.0.1 only. Returns 0 and *out,
+ * 10.0.2.2, the guest's DHCP lease 10.0.2.15) and the given TCP port
+ * forwards, each bound to 127.0.0.1 only. The guest's DNS server (DHCP) is
+ * net_slirp_dns_choose()'s, read from /etc/resolv.conf here: call before
+ * the system-call filter. Returns 0 and *out,
  * -ENOTSUP (with a message) when the build has no libslirp, or -errno.
  */
 int net_slirp_open(struct net_backend **out, const struct net_hostfwd *fwd, unsigned int nfwd);
 
 /* Does this build have libslirp? */
 bool net_slirp_available(void);
+
+/*
+ * The first IPv4 "nameserver" of resolv.conf(5) text (NUL-terminated) in
+ * *server. 0, or -ENOENT when there is none.
+ */
+int net_slirp_dns_parse(const char *text, struct in_addr *server);
+
+/*
+ * The DNS server to give a --net user guest, one it reaches through slirp's
+ * NAT without libslirp's forwarder (devices/backends/net_slirp_dns.c says
+ * why): true and *server, from resolv_conf's first IPv4 nameserver: that
+ * one if reachable (not loopback, not 0.0.0.0, outside vnetwork/vnetmask);
+ * vhost, slirp's way to the host's 127.0.0.1, for 127.0.0.1 or no
+ * nameserver; for systemd-resolved's stub 127.0.0.53, resolved_conf's first
+ * (NULL: none) if reachable. false, *server untouched and a warning logged,
+ * when there is none such (another loopback address, an unreadable file):
+ * keep libslirp's forwarder then. Reads the files: call at setup, before
+ * the system-call filter.
+ */
+bool net_slirp_dns_choose(const char *resolv_conf, const char *resolved_conf,
+			  struct in_addr vnetwork, struct in_addr vnetmask, struct in_addr vhost,
+			  struct in_addr *server);
 
 /* Send, receive, close through the ops (NULL-safe close). */
 static inline int net_backend_send(struct net_backend *be, const struct iovec *iov, unsigned int n)

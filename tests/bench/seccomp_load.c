@@ -59,7 +59,7 @@ static int install_at_run_time(void)
 		return -1;
 	for (int nr = 0; nr < 512; nr++)
 		free(seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr));
-	scmp_filter_ctx ctx = seccomp_policy_filter((uint32_t)getpid(), false);
+	scmp_filter_ctx ctx = seccomp_policy_filter((uint32_t)getpid(), 0);
 	if (!ctx)
 		return -1;
 	int ret = seccomp_load(ctx);
@@ -70,7 +70,7 @@ static int install_at_run_time(void)
 /* seccomp_install() now, for a VM without --net user (the common case). */
 static int install_at_build_time(void)
 {
-	return seccomp_install(false);
+	return seccomp_install(0);
 }
 
 /*
@@ -85,7 +85,7 @@ static int installs_a_filter(void)
 		int null = open("/dev/null", O_WRONLY);
 		if (null < 0 || dup2(null, STDERR_FILENO) < 0)
 			_exit(1);
-		_exit(seccomp_install(false) == 0 && prctl(PR_GET_SECCOMP) == 0 ? 0 : 1);
+		_exit(seccomp_install(0) == 0 && prctl(PR_GET_SECCOMP) == 0 ? 0 : 1);
 	}
 	int status;
 	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
@@ -160,8 +160,8 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	/* Touch both paths' code and data once here, so no child pays for it alone. */
-	seccomp_release(seccomp_policy_filter((uint32_t)getpid(), false));
-	seccomp_program(getpid(), false);
+	seccomp_release(seccomp_policy_filter((uint32_t)getpid(), 0));
+	seccomp_program(getpid(), 0);
 
 	for (int i = 0; i < rounds; i++) {
 		old_ns[i] = time_install(install_at_run_time);

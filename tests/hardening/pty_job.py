@@ -10,6 +10,7 @@ import os
 import pty
 import select
 import signal
+import struct
 import termios
 import time
 
@@ -72,11 +73,14 @@ def wait_exit(shell, pid, timeout):
     return None
 
 
-def start(argv):
+def start(argv, winsize=None):
     """Run argv on a new pseudo-terminal as a shell's foreground job.
+    winsize: (rows, columns) to give the terminal before argv starts.
 
     Returns (master, slave, the terminal's settings before, (shell, pid))."""
     master, slave = pty.openpty()
+    if winsize:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", winsize[0], winsize[1], 0, 0))
     before = termios.tcgetattr(slave)
     # As an interactive shell does: a session leader (the "shell") whose
     # child runs in its own, foreground, process group. A process group

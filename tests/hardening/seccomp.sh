@@ -5,8 +5,9 @@
 # what the monitor needs, reports a violation clearly and restores the
 # terminal.
 #
-# Usage: seccomp.sh PROBE
-#   PROBE is tests/hardening/seccomp_probe (see its source for the modes).
+# Usage: seccomp.sh PROBE SNAPSHOT-PROBE
+#   PROBE is tests/hardening/seccomp_probe, SNAPSHOT-PROBE
+#   tests/hardening/seccomp_snapshot_probe (see their sources for the modes).
 # No /dev/kvm needed. Exit status: 0 pass, 1 fail, 77 skip.
 # The int80 probe alone is skipped, with the reason, on a host whose kernel
 # takes no 32-bit system calls (no IA-32 emulation): there int $0x80 faults
@@ -15,6 +16,7 @@ set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 probe=$1
+snapshot_probe=$2
 lib_init seccomp
 dir=$tmp
 
@@ -80,6 +82,19 @@ elif [ $status -ne 0 ] || ! grep -q 'share: every call worked' "$dir/share.out";
 	check_fail "share (virtio-fs, virtiofsd): status $status"
 fi
 
+# 1g. The snapshot writer under the program of a VM that may snapshot
+#     (--snapshot-on; a control socket): the snapshot is written twice and
+#     restore's checks accept it. Under every VM's program the same writer
+#     dies of the filter: the program choice is what lets it through.
+for mode in snapshot snapshot-control snapshot-base; do
+	"$snapshot_probe" $mode "$dir/$mode" >"$dir/$mode.out" 2>&1
+	status=$?
+	cat "$dir/$mode.out"
+	[ $status -eq 0 ] || check_fail "$mode: status $status"
+done
+grep -Eqx 'kvmini: seccomp: forbidden system call [0-9]+ \(mkdir\)' "$dir/snapshot-base.out" ||
+	check_fail "snapshot-base: the base program did not name mkdir"
+
 # How this host treats int $0x80 with no filter at all: getpid answers
 # (IA-32 emulation on: the filter must refuse the call), or a
 # general-protection fault kills the probe with SIGSEGV (128 + 11 in the
@@ -126,7 +141,29 @@ int80 of another architecture
 user-open openat
 user-execve execve
 user-fork clone
+snap-open openat
+snap-execve execve
+snap-fork clone
 EOF
+
+# 2b. What the snapshot program still refuses: an existing file opened for
+#     writing (and not truncated), any file opened for reading, an unnamed
+#     file; and the calls every program refuses.
+echo "not to be overwritten" >"$dir/victim"
+for mode in overwrite read tmpfile; do
+	target=$dir/victim
+	[ $mode = tmpfile ] && target=$dir
+	"$snapshot_probe" $mode "$target" >"$dir/$mode.out" 2>&1 </dev/null
+	status=$?
+	if [ $status -ne "$STATUS_SECCOMP" ] ||
+		! grep -Eqx 'kvmini: seccomp: forbidden system call [0-9]+ \(openat\)' "$dir/$mode.out"; then
+		cat "$dir/$mode.out"
+		check_fail "snapshot program, $mode: status $status, expected $STATUS_SECCOMP and openat named"
+	else
+		echo "seccomp: snapshot program refused $mode"
+	fi
+done
+[ "$(cat "$dir/victim")" = "not to be overwritten" ] || check_fail "overwrite: the file changed"
 
 # 3. A violation while the terminal is in raw mode puts the terminal back.
 #    script(1) gives the probe a pseudo-terminal; stty -g prints its settings

@@ -56,6 +56,10 @@
  *   user-MODE      MODE under the filter of a --net user or --vsock VM, which allows
  *                  sockets (user-open, user-execve, user-fork: that filter
  *                  must refuse them all the same)
+ *   snap-MODE      MODE under the filter of a VM with a control socket, which
+ *                  also allows writing a snapshot (snap-open, snap-execve,
+ *                  snap-fork: refused all the same; seccomp_snapshot_probe.c
+ *                  tries the opens a snapshot program must refuse)
  *   int80-unfiltered
  *                  the int80 call with no filter installed, to learn whether
  *                  this host's kernel takes 32-bit system calls at all
@@ -102,6 +106,8 @@
 #include "host/seccomp.h"
 #include "kvm/vm.h"
 #include "board/board_fs.h"
+#include "probe_filter.h"
+#include "probe_net.h"
 
 static int failures;
 
@@ -110,52 +116,6 @@ static void check(int ok, const char *what)
 	printf("%s: %s\n", ok ? "ok" : "FAILED", what);
 	if (!ok)
 		failures++;
-}
-
-/*
- * The "Seccomp:" mode in /proc/self/status (2: a filter), read through a
- * descriptor opened before the filter (opening files is forbidden after).
- */
-static int filter_mode(int status_fd)
-{
-	char buf[4096];
-	ssize_t n = read(status_fd, buf, sizeof(buf) - 1); /* once: the offset is 0 */
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	const char *line = strstr(buf, "\nSeccomp:");
-	return line ? atoi(line + strlen("\nSeccomp:")) : -1;
-}
-
-/* After seccomp_install(): exit 77 (skip) if this build installs no filter. */
-static void skip_without_filter(int status_fd)
-{
-	int mode = filter_mode(status_fd);
-	if (mode == 0) {
-		printf("SKIP: seccomp_install() installed no filter (a sanitizer build)\n");
-		exit(77);
-	}
-	if (mode != 2) {
-		printf("seccomp_probe: FAILED: Seccomp mode %d after seccomp_install()\n", mode);
-		exit(1);
-	}
-}
-
-/*
- * Install the monitor's filter (host_sockets: the --net user / --vsock one)
- * as main.c does, saying which (what: " (with --vsock)"...); exit 77 if this
- * build installs none. stdout is line-buffered first: its buffer is
- * allocated now (fstat), before the filter. 0, or 1 if loading failed.
- */
-static int install_filter(bool host_sockets, const char *what)
-{
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	printf("seccomp_probe: installing the filter%s\n", what);
-	if (seccomp_install(host_sockets))
-		return 1;
-	skip_without_filter(status_fd);
-	return 0;
 }
 
 static volatile sig_atomic_t kicked;
@@ -189,7 +149,7 @@ static int probe_allowed(void)
 	unlink(path);
 	struct sigaction sa = {.sa_handler = on_kick};
 	sigemptyset(&sa.sa_mask);
-	if (install_filter(false, ""))
+	if (probe_filter_install(0, ""))
 		return 1;
 
 	/* Signals between our own threads (the vCPU kick), and thread creation. */
@@ -271,7 +231,7 @@ static int probe_output(void)
 	}
 	fcntl(pipefd[1], F_SETPIPE_SZ, 4096);
 	close(closed[0]); /* nobody will ever read "gone" */
-	if (install_filter(false, ""))
+	if (probe_filter_install(0, ""))
 		return 1;
 
 	/* A reader that stops: 200 KB of lines, none of it may block. */
@@ -344,7 +304,7 @@ static int probe_console(void)
 	if (event_loop_init(&vm.loop) || watch_signals(&watch, &vm) ||
 	    stdin_console_start(&input, &vm, STDIN_FILENO, show_input, NULL))
 		return 2;
-	if (seccomp_install(false))
+	if (seccomp_install(0))
 		return 2;
 	fprintf(stderr, "seccomp_probe: console ready\n");
 	if (event_loop_run(&vm.loop))
@@ -422,7 +382,7 @@ static int probe_net(void)
 		return 1;
 	}
 	struct net_wait w = {.loop = &loop, .be = be};
-	if (install_filter(false, " (no --net user)"))
+	if (probe_filter_install(0, " (no --net user)"))
 		return 1;
 
 	/* The guest's frame out: sendmsg of header-less iovecs; the peer reads it whole. */
@@ -455,49 +415,6 @@ static int probe_net(void)
 	return failures ? 1 : 0;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/*
- * A broadcast DHCPDISCOVER (RFC 2131) from mac in f (at least 342 bytes),
- * with a correct IPv4 header checksum (RFC 791), which slirp checks; no
- * UDP checksum (0, RFC 768). Returns the frame's length.
- */
-static size_t dhcp_discover(uint8_t *f, const uint8_t mac[6], uint32_t xid)
-{
-	enum { BOOTP = 300, UDP = 8 + BOOTP, IP = 20 + UDP };
-	static const uint8_t opts[] = {99, 130, 83, 99, 53, 1, 1 /* DISCOVER */, 255};
-	uint8_t *ip = f + 14, *udp = ip + 20, *bootp = udp + 8;
-	uint32_t sum = 0;
-
-	memset(f, 0, 14 + IP);
-	memset(f, 0xff, 6);
-	memcpy(f + 6, mac, 6);
-	put16(f + 12, 0x0800);
-	ip[0] = 0x45;
-	put16(ip + 2, IP);
-	ip[8] = 64; /* TTL */
-	ip[9] = 17; /* UDP */
-	memset(ip + 16, 0xff, 4);
-	for (int i = 0; i < 20; i += 2)
-		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
-	sum = (sum & 0xffff) + (sum >> 16);
-	put16(ip + 10, (uint16_t) ~(sum + (sum >> 16)));
-	put16(udp, 68);
-	put16(udp + 2, 67);
-	put16(udp + 4, UDP);
-	bootp[0] = 1; /* BOOTREQUEST */
-	bootp[1] = 1; /* Ethernet */
-	bootp[2] = 6;
-	memcpy(bootp + 4, &xid, 4);
-	memcpy(bootp + 28, mac, 6);
-	memcpy(bootp + 236, opts, sizeof(opts));
-	return 14 + IP;
-}
-
 static int probe_net_user(void)
 {
 	static const uint8_t mac[6] = {0x02, 0x4b, 0x56, 0x00, 0x00, 0x00};
@@ -513,10 +430,10 @@ static int probe_net_user(void)
 		fprintf(stderr, "seccomp_probe: cannot open slirp\n");
 		return 1;
 	}
-	if (install_filter(true, " (with --net user)"))
+	if (probe_filter_install(SECCOMP_HOST_SOCKETS, " (with --net user)"))
 		return 1;
 
-	struct iovec iov = {f, dhcp_discover(f, mac, xid)};
+	struct iovec iov = {f, probe_net_dhcp_discover(f, mac, xid)};
 	check(net_backend_send(be, &iov, 1) == 0, "net-user: DHCPDISCOVER sent");
 	bool offered = false;
 	for (int tries = 0; tries < 40 && !offered; tries++) {
@@ -716,7 +633,7 @@ static int probe_vsock(void)
 		perror("seccomp_probe: host programs");
 		return 1;
 	}
-	if (install_filter(true, " (with --vsock)"))
+	if (probe_filter_install(SECCOMP_HOST_SOCKETS, " (with --vsock)"))
 		return 1;
 
 	/* Host to guest: accept4 and the CONNECT line (recvfrom); the guest accepts. */
@@ -835,7 +752,7 @@ static int probe_share(void)
 	int tick = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	if (tick < 0 || event_loop_add(&loop, tick, EPOLLIN, share_tick, &tick))
 		return 1;
-	if (install_filter(false, " (with --share)"))
+	if (probe_filter_install(0, " (with --share)"))
 		return 1;
 
 	check(share_driver_ok(&sh[0]), "share: DRIVER_OK hands the rings over (sendmsg, recvfrom)");
@@ -905,14 +822,11 @@ static int probe_control(void)
 		perror("seccomp_probe: control client");
 		return 1;
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	printf("seccomp_probe: installing the filter (with --control)\n");
-	check(config_needs_host_sockets(&cfg),
-	      "control: --control selects the host-sockets filter");
-	if (seccomp_install(config_needs_host_sockets(&cfg)))
+	unsigned int extras = config_seccomp_extras(&cfg, &cfg);
+	check(extras == (SECCOMP_HOST_SOCKETS | SECCOMP_SNAPSHOT),
+	      "control: --control selects the host-sockets and snapshot filter");
+	if (probe_filter_install(extras, " (with --control)"))
 		return 1;
-	skip_without_filter(status_fd);
 
 	check(event_loop_run(&loop) == 0, "control: the loop served the socket until stop");
 	ssize_t n = recv(client, buf, sizeof(buf) - 1, MSG_DONTWAIT);
@@ -950,7 +864,12 @@ static void forbidden(const char *mode)
 		char *argv[] = {"true", NULL};
 		execve("/bin/true", argv, NULL);
 	} else if (strcmp(mode, "open") == 0) {
-		open("/etc/passwd", O_RDONLY);
+		/*
+		 * O_CLOEXEC, as the monitor opens files: the host-sockets filter
+		 * refuses a bare O_RDONLY open (fopen's) with EACCES instead, for
+		 * libslirp (seccomp_dns_probe.c tests that).
+		 */
+		open("/etc/passwd", O_RDONLY | O_CLOEXEC);
 	} else if (strcmp(mode, "fork") == 0) {
 		pid_t pid = fork();
 		if (pid == 0)
@@ -1019,15 +938,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "seccomp_probe: the terminal is in raw mode\n");
 		mode = "socket";
 	}
-	/* "user-MODE": the same call under the wider filter of a --net user VM. */
-	bool host_sockets = strncmp(mode, "user-", 5) == 0;
-	if (host_sockets)
+	/*
+	 * "user-MODE": the same call under the wider filter of a --net user VM;
+	 * "snap-MODE": under the widest, a VM with a control socket's.
+	 */
+	unsigned int extras = 0;
+	if (strncmp(mode, "user-", 5) == 0) {
+		extras = SECCOMP_HOST_SOCKETS;
 		mode += 5;
-	int status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	} else if (strncmp(mode, "snap-", 5) == 0) {
+		extras = SECCOMP_HOST_SOCKETS | SECCOMP_SNAPSHOT;
+		mode += 5;
+	}
 	fprintf(stderr, "seccomp_probe: installing the filter, then: %s\n", argv[1]);
-	if (seccomp_install(host_sockets))
+	if (probe_filter_install(extras, ""))
 		return 2;
-	skip_without_filter(status_fd);
 	forbidden(mode);
 	fprintf(stderr, "seccomp_probe: FAILED: the forbidden call returned (errno %d: %s)\n",
 		errno, strerror(errno));

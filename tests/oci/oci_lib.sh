@@ -15,10 +15,16 @@
 #	                            without a static /bin/busybox)
 #	oci_stand_in_guest          KVMINI_OCI_GUEST: empty vmlinux and initramfs,
 #	                            enough for create to get past the guest lookup
-#	oci_vm_guest                KVMINI_OCI_GUEST for real microVMs: from
+#	oci_require_kvm             skip (77) without usable /dev/kvm or kvmini
+#	                            run's --share
+#	oci_qemu_vmm                QEMU's software emulation instead of kvmini
+#	                            run: KVMINI_OCI_TEST_VMM=tests/qemu-vmm.sh
+#	                            (skips without root, QEMU or virtiofsd)
+#	oci_linux_guest             KVMINI_OCI_GUEST, the Linux guest: from
 #	                            $KVMINI_OCI_GUEST, $KVMINI_LINUX_DIR or
-#	                            guest/linux/build.sh; skips (77) naming what
-#	                            is missing (KVM, --share, the agent)
+#	                            guest/linux/build.sh; skips (77) without one
+#	                            whose /init sources the agent
+#	oci_vm_guest                oci_require_kvm, then oci_linux_guest
 #	oci_host_vmm                the agent on this host instead of a VM:
 #	                            KVMINI_OCI_TEST_VMM=host-vmm.sh, AGENT_TMP
 #	                            (skips without root or unshare)
@@ -89,10 +95,21 @@ oci_stand_in_guest() {
 	export KVMINI_OCI_GUEST="$tmp/guest"
 }
 
-oci_vm_guest() {
+oci_require_kvm() {
 	lib_require_kvm
 	"$kvmini" --help | grep -q -- '--share' ||
 		lib_skip "kvmini run has no --share (virtio-fs), which holds the container's root"
+}
+
+oci_qemu_vmm() {
+	[ "$(id -u)" -eq 0 ] || lib_skip "virtiofsd needs root"
+	command -v qemu-system-x86_64 >/dev/null ||
+		lib_skip "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
+	[ -x /usr/lib/qemu/virtiofsd ] || lib_skip "no /usr/lib/qemu/virtiofsd (apt-get install qemu-system-x86)"
+	export KVMINI_OCI_TEST_VMM="$lib_root/tests/qemu-vmm.sh"
+}
+
+oci_linux_guest() {
 	oci_g=${KVMINI_OCI_GUEST:-${KVMINI_LINUX_DIR:-}}
 	if [ -z "$oci_g" ]; then
 		oci_g=$("$lib_root/guest/linux/build.sh" | tail -n 1) || fail "guest/linux/build.sh failed"
@@ -103,6 +120,11 @@ oci_vm_guest() {
 	grep -aq 'kvmini.agent=' "$oci_g/initramfs.cpio" ||
 		lib_skip "the guest's /init does not source an agent (kvmini.agent=, guest/linux/init.sh)"
 	export KVMINI_OCI_GUEST="$oci_g"
+}
+
+oci_vm_guest() {
+	oci_require_kvm
+	oci_linux_guest
 }
 
 oci_host_vmm() {

@@ -11,6 +11,11 @@
 #                 agent (kvmini.agent=); skips (77) naming what is missing.
 #                 The guest comes from $KVMINI_OCI_GUEST, $KVMINI_LINUX_DIR,
 #                 or guest/linux/build.sh (minutes the first time).
+#   qemu          the same containers in the same Linux guest, booted by
+#                 QEMU with software emulation (tests/qemu-vmm.sh stands in
+#                 for `kvmini run` through KVMINI_OCI_TEST_VMM): the agent
+#                 runs in the real guest kernel on hosts without KVM. Needs
+#                 root, qemu-system-x86_64 and /usr/lib/qemu/virtiofsd.
 #   host          the same containers with the guest agent (vmm/oci/agent.sh,
 #                 as `create` writes it) run on this host in a private mount
 #                 and UTS namespace instead of a VM (KVMINI_OCI_TEST_VMM), its
@@ -24,12 +29,15 @@ kvmini=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 # shellcheck source=oci_lib.sh
 . "$(dirname "$0")/oci_lib.sh"
 
-if [ "$mode" = host ]; then
-	oci_host_vmm
-else
-	oci_vm_guest
-fi
 oci_busybox_rootfs "$tmp/rootfs"
+case "$mode" in
+host) oci_host_vmm ;;
+qemu)
+	oci_qemu_vmm
+	oci_linux_guest
+	;;
+*) oci_vm_guest ;;
+esac
 
 # run_case NAME WANT_STATUS PY: a bundle sharing the rootfs, PY applied to the config.
 run_case() {

@@ -85,14 +85,9 @@ int fake_snapshot_write(const char *dir, const struct fake_snapshot_opts *o)
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		ret = -errno;
+	/* As snapshot_take() opens it (the same calls, for seccomp_snapshot_probe.c). */
+	if ((dirfd = ret = snapshot_files_open_dir(dir)) < 0)
 		goto out;
-	}
-	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		ret = -errno;
-		goto out;
-	}
 	describe(o, m);
 	guest_mem_layout(&mem, ram, o->mem_size);
 	/* Some pages with data, the rest zero: a sparse memory.bin. */

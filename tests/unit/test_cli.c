@@ -563,12 +563,19 @@ START_TEST(control_options)
 	ck_assert_ptr_null(cfg.control_path);
 	ck_assert_ptr_null(cfg.name);
 	ck_assert(!config_needs_host_sockets(&cfg));
+	ck_assert(!config_needs_snapshot_calls(&cfg)); /* a plain run: the base filter */
 	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--control", "/tmp/c.sock"), CLI_RUN);
 	ck_assert_str_eq(cfg.control_path, "/tmp/c.sock");
 	ck_assert(config_needs_host_sockets(&cfg));
+	ck_assert(config_needs_snapshot_calls(&cfg)); /* ctl snapshot DIR may come */
 	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--name", "web-1.a_b"), CLI_RUN);
 	ck_assert_str_eq(cfg.name, "web-1.a_b");
 	ck_assert(config_needs_host_sockets(&cfg));
+	ck_assert(config_needs_snapshot_calls(&cfg));
+	ck_assert_int_eq(PARSE(&cfg, err, "run", "-k", "k", "--snapshot-on", "ready", "d"),
+			 CLI_RUN);
+	ck_assert(!config_needs_host_sockets(&cfg));
+	ck_assert(config_needs_snapshot_calls(&cfg));
 
 	const char *bad_names[] = {"", ".x", "..", "a/b", "a b", "\xc3\xa9"};
 	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
@@ -589,6 +596,7 @@ START_TEST(control_options)
 	ck_assert_str_eq(cfg.name, "r1");
 	ck_assert_str_eq(cfg.control_path, "/tmp/r.sock");
 	ck_assert(config_needs_host_sockets(&cfg));
+	ck_assert(config_needs_snapshot_calls(&cfg));
 }
 END_TEST
 

@@ -61,6 +61,7 @@ struct virtio_board {
 	struct board_slot slots[MAX_SLOTS];
 	unsigned int nslots;
 	struct virtio_blk *disks[CONFIG_MAX_DISKS];
+	uint64_t disk_sizes[CONFIG_MAX_DISKS]; /* bytes, as opened: for a snapshot's manifest */
 	unsigned int ndisks;
 	char serials[CONFIG_MAX_DISKS][VIRTIO_BLK_ID_BYTES + 1];
 	struct virtio_console *console;
@@ -216,6 +217,7 @@ static int add_disk(struct vm *vm, struct virtio_board *b, const struct disk_con
 		disk_close(backend);
 		return err;
 	}
+	b->disk_sizes[i] = disk_size(backend);
 	b->ndisks++;
 	return slot_place(b, s, virtio_blk_mmio(b->disks[i]));
 }
@@ -636,4 +638,11 @@ void board_virtio_serve_all(struct board *board)
 		}
 	}
 	board_virtio_flush(board);
+}
+
+uint64_t board_virtio_disk_size(const struct board *b, unsigned int i)
+{
+	const struct virtio_board *v = b->virtio;
+
+	return v && i < v->ndisks ? v->disk_sizes[i] : 0;
 }

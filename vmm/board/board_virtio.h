@@ -87,4 +87,12 @@ int board_virtio_load(struct board *b, struct state_reader *r);
  */
 void board_virtio_serve_all(struct board *b);
 
+/*
+ * The size in bytes disk i (in --disk order) had when the board opened it
+ * (disk_size()), for a snapshot's manifest: the snapshot then needs no
+ * open() of the image, which its system-call filter forbids. 0 if there is
+ * no such disk.
+ */
+uint64_t board_virtio_disk_size(const struct board *b, unsigned int i);
+
 #endif /* KVMINI_BOARD_VIRTIO_H */

@@ -43,6 +43,7 @@
 #include "boot/linux_events.h"
 #include "boot/pvh.h"
 #include "config.h"
+#include "host/stdin_console.h"
 #include "kvm/cpu_setup.h"
 #include "kvm/host_quirks.h"
 #include "kvm/msr.h"
@@ -110,8 +111,10 @@ static bool has_user_net(const struct vm_config *cfg)
 
 /*
  * The user's command line plus, before any "--": console=ttyS0 unless the
- * user chose a console, the virtio-mmio devices, ip=dhcp for a --net user
- * NIC unless the user chose ip=, and this host's quirks.
+ * user chose a console, the virtio-mmio devices, kvmini.tty= (what the
+ * user's terminal is: host/stdin_console.h) unless the user chose it,
+ * ip=dhcp for a --net user NIC unless the user chose ip=, and this host's
+ * quirks.
  */
 static int write_cmdline(struct vm *vm, const struct vm_config *cfg, const struct linux_boot *lb)
 {
@@ -130,6 +133,13 @@ static int write_cmdline(struct vm *vm, const struct vm_config *cfg, const struc
 	 * process in the guest (Documentation/admin-guide/nfs/nfsroot.rst, ip=).
 	 * A TAP network has no known DHCP server, so the user decides there.
 	 */
+	char tty[40];
+	if (!linux_cmdline_has_param(cfg->cmdline, "kvmini.tty") &&
+	    stdin_console_tty_param(STDIN_FILENO, STDOUT_FILENO, tty, sizeof(tty)) == 0 && tty[0] &&
+	    append_words(additions, sizeof(additions), tty)) {
+		log_error("the terminal parameter does not fit the command line");
+		return -E2BIG;
+	}
 	if ((has_user_net(cfg) && !linux_cmdline_has_param(cfg->cmdline, "ip") &&
 	     append_words(additions, sizeof(additions), "ip=dhcp")) ||
 	    (vm->quirks && vm->quirks->linux_cmdline &&

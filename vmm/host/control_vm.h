@@ -7,9 +7,9 @@
  *   status    state, vCPUs, memory, the board's devices, uptime, exit counts
  *   pause     vcpus_pause() (kvm/vcpu_pause.h): every vCPU parked outside KVM_RUN
  *   resume    vcpus_resume()
- *   snapshot  snapshot_take() (host/snapshot.h), through c->snapshot, unless the
- *             seccomp filter is on: a snapshot writes files, so the reply then
- *             says to run with --seccomp off (or --snapshot-on, which drops it)
+ *   snapshot  snapshot_take() (host/snapshot.h), through c->snapshot; under
+ *             the seccomp filter too, whose program for a VM with a control
+ *             socket has the snapshot writer's calls (host/seccomp.h)
  *   stop      vm_request_stop(KVMINI_STATUS_OK): the normal teardown follows
  *             (disks flushed, console drained); the guest is not asked first
  *   kill      vm_request_stop(KVMINI_STATUS_KILLED)
@@ -36,7 +36,6 @@ struct control_vm {
 	 * built in".
 	 */
 	int (*snapshot)(struct vm *vm, const char *dir);
-	bool filtered; /* the seccomp filter will be on (config_seccomp_filter()): no files */
 };
 
 /* The ops control_vm_start() serves with; opaque is the struct control_vm. */

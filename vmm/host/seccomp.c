@@ -4,9 +4,9 @@
  *
  * What is allowed, and why, is vmm/host/seccomp_policy.c. The build turns
  * that policy into BPF programs (vmm/host/seccomp_gen.c, with libseccomp);
- * this file only picks one of its two programs (the wider one, which also
- * allows run-time socket calls, only for a VM with --net user or --vsock),
- * fills in the monitor's pid and hands the program to the kernel, so that a
+ * this file only picks one of them (the narrowest that has the extras the
+ * run asked for: host sockets, snapshot writing; a plain run gets the base
+ * one), fills in the monitor's pid and hands the program to the kernel, so that a
  * VM start pays for one system call, not for building a filter
  * (docs/benchmarks.md, "System-call filter"). The monitor does not link
  * libseccomp.
@@ -87,32 +87,20 @@ const char *seccomp_call_name(int nr)
 								     : NULL;
 }
 
-/* Copy a generated program (len instructions) into code, with tgid at each of pid_at. */
-static const struct sock_fprog *fill_in(struct sock_fprog *prog, struct sock_filter *code,
-					const struct sock_filter *from, size_t len,
-					const unsigned short *pid_at, size_t npid, pid_t tgid)
+const struct sock_fprog *seccomp_program(pid_t tgid, unsigned int extras)
 {
-	memcpy(code, from, len * sizeof(*code));
-	for (size_t i = 0; i < npid; i++)
-		code[pid_at[i]].k = (uint32_t)tgid;
-	prog->len = (unsigned short)len;
-	prog->filter = code;
-	return prog;
-}
+	static struct sock_filter code[SECCOMP_PROGRAMS][SECCOMP_BPF_MAX_LEN];
+	static struct sock_fprog progs[SECCOMP_PROGRAMS];
 
-const struct sock_fprog *seccomp_program(pid_t tgid, bool host_sockets)
-{
-	static struct sock_filter base_code[COUNT(seccomp_bpf_code)];
-	static struct sock_filter host_sockets_code[COUNT(seccomp_bpf_host_sockets_code)];
-	static struct sock_fprog base, with_host_sockets;
-
-	if (host_sockets)
-		return fill_in(&with_host_sockets, host_sockets_code, seccomp_bpf_host_sockets_code,
-			       COUNT(seccomp_bpf_host_sockets_code),
-			       seccomp_bpf_host_sockets_pid_at,
-			       COUNT(seccomp_bpf_host_sockets_pid_at), tgid);
-	return fill_in(&base, base_code, seccomp_bpf_code, COUNT(seccomp_bpf_code),
-		       seccomp_bpf_pid_at, COUNT(seccomp_bpf_pid_at), tgid);
+	if (extras >= SECCOMP_PROGRAMS)
+		return NULL;
+	const struct seccomp_bpf_program *from = &seccomp_bpf_programs[extras];
+	memcpy(code[extras], from->code, from->len * sizeof(*from->code));
+	for (size_t i = 0; i < from->npid; i++)
+		code[extras][from->pid_at[i]].k = (uint32_t)tgid;
+	progs[extras].len = from->len;
+	progs[extras].filter = code[extras];
+	return &progs[extras];
 }
 
 /*
@@ -130,7 +118,7 @@ const struct sock_fprog *seccomp_program(pid_t tgid, bool host_sockets)
 #endif
 #endif
 
-int seccomp_install(bool host_sockets)
+int seccomp_install(unsigned int extras)
 {
 	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
 	int ret;
@@ -140,6 +128,10 @@ int seccomp_install(bool host_sockets)
 	return 0;
 #endif
 
+	if (extras >= SECCOMP_PROGRAMS) {
+		log_error("seccomp: no program for extras %#x", extras);
+		return -EINVAL;
+	}
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSYS, &sa, NULL) < 0) {
 		ret = -errno;
@@ -164,7 +156,7 @@ int seccomp_install(bool host_sockets)
 	 * leave a thread unfiltered. glibc 2.36 has no seccomp() wrapper.
 	 */
 	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
-			 seccomp_program(getpid(), host_sockets));
+			 seccomp_program(getpid(), extras));
 	if (r == 0)
 		return 0;
 	/* TSYNC failed: r is the id of a thread that could not take the filter. */

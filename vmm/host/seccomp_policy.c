@@ -3,9 +3,11 @@
  * The system calls a running VM may make (see vmm/host/seccomp.h), each with
  * the reason it is needed. This file is the one place to change the list: to
  * allow a call, add one line to the table it belongs in. The build compiles
- * the list into the monitor's two BPF programs (vmm/host/seccomp_gen.c): the
- * base one, and the one for a VM with a --net user NIC or --vsock, which also allows
- * host_socket_calls.
+ * the list into the monitor's BPF programs (vmm/host/seccomp_gen.c): the
+ * base one, and one for each combination of the groups a run may add
+ * (enum seccomp_extras): host_socket_calls for a VM with a --net user NIC,
+ * --vsock or a control socket, snapshot_calls for one that may write a
+ * snapshot (--snapshot-on, or a control socket).
  *
  * How the list was found: `strace -f` of real runs (every tiny guest,
  * the virtio disk, console and rng guests, a stop by SIGINT and by
@@ -120,16 +122,91 @@ static const char *const allowed_calls[] = {
  * on PATH, connects to PATH_P for a guest connect, shuts connections down
  * (virtio_vsock.c) and, at teardown, removes its socket file (unlink; on
  * other C libraries unlinkat). Too much to allow for every VM, so these
- * are only in the second program the build makes (the host_sockets one),
- * which seccomp_install() loads only when asked.
- * Not allowed, knowingly: libslirp reads /etc/resolv.conf (fopen, stat)
- * when the guest first asks the built-in DNS proxy (10.0.2.3), and opening
- * files stays forbidden; a guest under --net user should use another DNS
- * server (or run with --seccomp off).
+ * are only in the programs with SECCOMP_HOST_SOCKETS, which
+ * seccomp_install() loads only when asked.
+ * libslirp's DNS forwarder: see host_socket_failing_if below.
  */
 static const char *const host_socket_calls[] = {
 	"socket",      "connect",     "bind",	"listen",  "accept",   "accept4", "setsockopt",
 	"getsockname", "getpeername", "sendto", "recvmsg", "shutdown", "unlink",  "unlinkat",
+};
+
+/*
+ * A call allowed when one argument passes a test: {argument number,
+ * comparison, operand, operand} as in struct scmp_arg_cmp (seccomp_rule_add(3)).
+ * A call on several lines is allowed when any of them passes.
+ */
+struct arg_rule {
+	const char *name;
+	struct scmp_arg_cmp arg;
+};
+
+/*
+ * Refused with an error, in the host-socket programs only. A --net user
+ * guest asks a DNS server kvmini read from /etc/resolv.conf at setup
+ * (devices/backends/net_slirp_dns.c), not libslirp's forwarder, which reads
+ * that file at each query. Where no such server exists (a loopback one other
+ * than 127.0.0.1) the forwarder stays at 10.0.2.3: its fopen (openat with
+ * O_RDONLY exactly) gets EACCES and the query goes unanswered, where SIGSYS
+ * would kill the VM. Any other open still traps; stat() is never reached.
+ */
+static const struct {
+	const char *name;
+	struct scmp_arg_cmp arg;
+	int error;
+} host_socket_failing_if[] = {
+	{"openat", {2, SCMP_CMP_EQ, O_RDONLY, 0}, EACCES},
+};
+
+/*
+ * Writing a snapshot (host/snapshot.c, host/snapshot_files.c,
+ * docs/snapshot.md), for --snapshot-on and the control socket's snapshot
+ * command only: the I/O thread makes the directory if missing (mkdir),
+ * writes each file under a temporary name (pwrite64), syncs it (fsync) and
+ * renames it into place (renameat), so a reader never sees half a file.
+ * Found with `strace -f` of tests/hardening/seccomp_snapshot_probe.c, which
+ * drives the same writer. The file sizes come from descriptors and the board,
+ * never from lseek or stat, and memory.bin gets its length from its last
+ * byte, not ftruncate: three calls fewer. Opening and removing files, the
+ * rest of a snapshot's work, are argument-checked (snapshot_if, below).
+ */
+static const char *const snapshot_calls[] = {"mkdir", "pwrite64", "fsync", "renameat"};
+
+/*
+ * The state a snapshot reads (vcpu_state_get(), vm_state_get()): every one a
+ * KVM_GET_* that copies state out and changes nothing, and the two queries
+ * on /dev/kvm that say which to make (KVM_CHECK_EXTENSION, the MSR list).
+ */
+static const unsigned long snapshot_ioctls[] = {
+	KVM_CHECK_EXTENSION, KVM_GET_MSR_INDEX_LIST, KVM_GET_XSAVE, KVM_GET_FPU,
+	KVM_GET_XCRS,	     KVM_GET_LAPIC,	     KVM_GET_MSRS,  KVM_GET_MP_STATE,
+	KVM_GET_DEBUGREGS,   KVM_GET_IRQCHIP,	     KVM_GET_PIT2,  KVM_GET_CLOCK,
+};
+
+/*
+ * openat's flags (argument 2) that decide what an open may do. O_TMPFILE is
+ * O_DIRECTORY plus a bit of its own; both are in the mask so that neither
+ * rule lets an unnamed file through.
+ */
+#define OPEN_MODE_BITS (O_ACCMODE | O_CREAT | O_EXCL | O_DIRECTORY | (O_TMPFILE & ~O_DIRECTORY))
+
+/*
+ * A filter sees register values, never the path a pointer points to: the
+ * snapshot program cannot tell DIR from any other directory. What it can
+ * hold to is what an open may do, whatever the path:
+ *  - a directory, read-only: the snapshot directory's fd (O_DIRECTORY fails
+ *    on anything else, so no file's contents can be read this way);
+ *  - a file created by this very call, write-only (O_CREAT | O_EXCL, so
+ *    never an existing file, nor a symlink, opened for writing);
+ *  - unlinkat of a file (flags 0: never a directory, AT_REMOVEDIR).
+ * What stays possible: creating new files and renaming or removing files
+ * wherever the user kvmini runs as may write (docs/architecture.md,
+ * "Hardening", says what that costs).
+ */
+static const struct arg_rule snapshot_if[] = {
+	{"openat", {2, SCMP_CMP_MASKED_EQ, OPEN_MODE_BITS, O_RDONLY | O_DIRECTORY}},
+	{"openat", {2, SCMP_CMP_MASKED_EQ, OPEN_MODE_BITS, O_WRONLY | O_CREAT | O_EXCL}},
+	{"unlinkat", {2, SCMP_CMP_EQ, 0, 0}},
 };
 
 /*
@@ -161,15 +238,8 @@ static const unsigned long allowed_ioctls[] = {
 	FIONREAD,
 };
 
-/*
- * Allowed when one argument passes a test: {argument number, comparison,
- * operand, operand} as in struct scmp_arg_cmp (seccomp_rule_add(3)). A call
- * on several lines is allowed when any of them passes.
- */
-static const struct {
-	const char *name;
-	struct scmp_arg_cmp arg;
-} allowed_if[] = {
+/* Every VM's calls allowed when one argument passes a test (struct arg_rule). */
+static const struct arg_rule allowed_if[] = {
 	/* Memory, but never executable: a guest must not get code into the monitor. */
 	{"mmap", {2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0}},
 	{"mprotect", {2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0}},
@@ -213,18 +283,45 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsi
 	return ret;
 }
 
-static int add_rules(scmp_filter_ctx ctx, uint32_t tgid, bool host_sockets)
+/* The ioctl requests of table reqs (n of them) by request number (argument 1). */
+static int add_ioctls(scmp_filter_ctx ctx, const unsigned long *reqs, size_t n)
 {
 	int ret = 0;
 
-	for (size_t i = 0; i < COUNT(allowed_calls) && !ret; i++)
-		ret = add_rule(ctx, SCMP_ACT_ALLOW, allowed_calls[i], 0, NULL);
-	for (size_t i = 0; host_sockets && i < COUNT(host_socket_calls) && !ret; i++)
-		ret = add_rule(ctx, SCMP_ACT_ALLOW, host_socket_calls[i], 0, NULL);
-	for (size_t i = 0; i < COUNT(allowed_ioctls) && !ret; i++) {
-		struct scmp_arg_cmp req = SCMP_A1(SCMP_CMP_EQ, allowed_ioctls[i]);
+	for (size_t i = 0; i < n && !ret; i++) {
+		struct scmp_arg_cmp req = SCMP_A1(SCMP_CMP_EQ, reqs[i]);
 		ret = add_rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, &req);
 	}
+	return ret;
+}
+
+/* SECCOMP_SNAPSHOT's group: snapshot_calls, snapshot_ioctls, snapshot_if. */
+static int add_snapshot_rules(scmp_filter_ctx ctx)
+{
+	int ret = add_ioctls(ctx, snapshot_ioctls, COUNT(snapshot_ioctls));
+
+	for (size_t i = 0; i < COUNT(snapshot_calls) && !ret; i++)
+		ret = add_rule(ctx, SCMP_ACT_ALLOW, snapshot_calls[i], 0, NULL);
+	for (size_t i = 0; i < COUNT(snapshot_if) && !ret; i++)
+		ret = add_rule(ctx, SCMP_ACT_ALLOW, snapshot_if[i].name, 1, &snapshot_if[i].arg);
+	return ret;
+}
+
+static int add_rules(scmp_filter_ctx ctx, uint32_t tgid, unsigned int extras)
+{
+	int ret = add_ioctls(ctx, allowed_ioctls, COUNT(allowed_ioctls));
+
+	for (size_t i = 0; i < COUNT(allowed_calls) && !ret; i++)
+		ret = add_rule(ctx, SCMP_ACT_ALLOW, allowed_calls[i], 0, NULL);
+	for (size_t i = 0; (extras & SECCOMP_HOST_SOCKETS) && i < COUNT(host_socket_calls) && !ret;
+	     i++)
+		ret = add_rule(ctx, SCMP_ACT_ALLOW, host_socket_calls[i], 0, NULL);
+	for (size_t i = 0;
+	     (extras & SECCOMP_HOST_SOCKETS) && i < COUNT(host_socket_failing_if) && !ret; i++)
+		ret = add_rule(ctx, SCMP_ACT_ERRNO(host_socket_failing_if[i].error),
+			       host_socket_failing_if[i].name, 1, &host_socket_failing_if[i].arg);
+	if (!ret && (extras & SECCOMP_SNAPSHOT))
+		ret = add_snapshot_rules(ctx);
 	for (size_t i = 0; i < COUNT(allowed_if) && !ret; i++) {
 		struct scmp_arg_cmp arg = allowed_if[i].arg;
 		if (arg.datum_a == SECCOMP_POLICY_PID_PLACEHOLDER)
@@ -237,8 +334,12 @@ static int add_rules(scmp_filter_ctx ctx, uint32_t tgid, bool host_sockets)
 	return ret;
 }
 
-scmp_filter_ctx seccomp_policy_filter(uint32_t tgid, bool host_sockets)
+scmp_filter_ctx seccomp_policy_filter(uint32_t tgid, unsigned int extras)
 {
+	if (extras >= SECCOMP_PROGRAMS) {
+		fprintf(stderr, "seccomp: no such group of calls: %#x\n", extras);
+		return NULL;
+	}
 	/* Anything not allowed: SIGSYS, which seccomp.c's on_sigsys() reports. */
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
 	if (!ctx) {
@@ -253,7 +354,7 @@ scmp_filter_ctx seccomp_policy_filter(uint32_t tgid, bool host_sockets)
 	if (!ret)
 		ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (!ret)
-		ret = add_rules(ctx, tgid, host_sockets);
+		ret = add_rules(ctx, tgid, extras);
 	if (ret) {
 		seccomp_release(ctx);
 		return NULL;
@@ -261,9 +362,10 @@ scmp_filter_ctx seccomp_policy_filter(uint32_t tgid, bool host_sockets)
 	return ctx;
 }
 
-int seccomp_policy_export(uint32_t tgid, bool host_sockets, struct sock_filter **code, size_t *len)
+int seccomp_policy_export(uint32_t tgid, unsigned int extras, struct sock_filter **code,
+			  size_t *len)
 {
-	scmp_filter_ctx ctx = seccomp_policy_filter(tgid, host_sockets);
+	scmp_filter_ctx ctx = seccomp_policy_filter(tgid, extras);
 	if (!ctx)
 		return -EINVAL;
 

@@ -12,9 +12,10 @@
 
 #include <linux/filter.h> /* struct sock_filter */
 #include <seccomp.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "host/seccomp.h" /* enum seccomp_extras */
 
 /*
  * tgkill is allowed towards the monitor's own process only, and its pid is
@@ -28,18 +29,20 @@
 /*
  * The filter of the policy for the process tgid (SECCOMP_POLICY_PID_PLACEHOLDER
  * for the build-time program): forbidden calls trap (SIGSYS), calls through
- * another ABI too, and it is to be loaded on every thread (TSYNC). host_sockets:
- * the filter of a VM with a --net user NIC or --vsock, which also allows
- * run-time socket calls (host_socket_calls). NULL on error, with a message on stderr.
- * Free it with seccomp_release().
+ * another ABI too, and it is to be loaded on every thread (TSYNC). extras
+ * (enum seccomp_extras, host/seccomp.h) adds groups of calls: the run-time
+ * socket calls (host_socket_calls) for SECCOMP_HOST_SOCKETS, the snapshot
+ * writer's (snapshot_calls) for SECCOMP_SNAPSHOT. NULL on error (also for
+ * unknown extras), with a message on stderr. Free it with seccomp_release().
  */
-scmp_filter_ctx seccomp_policy_filter(uint32_t tgid, bool host_sockets);
+scmp_filter_ctx seccomp_policy_filter(uint32_t tgid, unsigned int extras);
 
 /*
- * The BPF program libseccomp makes of seccomp_policy_filter(tgid, host_sockets)
+ * The BPF program libseccomp makes of seccomp_policy_filter(tgid, extras)
  * (seccomp_export_bpf): *code is malloc'ed, *len instructions long.
  * 0, or -errno with a message on stderr.
  */
-int seccomp_policy_export(uint32_t tgid, bool host_sockets, struct sock_filter **code, size_t *len);
+int seccomp_policy_export(uint32_t tgid, unsigned int extras, struct sock_filter **code,
+			  size_t *len);
 
 #endif /* KVMINI_SECCOMP_POLICY_H */

@@ -57,8 +57,8 @@ static void describe(struct vm *vm, struct snapshot_manifest *m)
 	m->ndisks = cfg->ndisks;
 	for (unsigned int i = 0; i < cfg->ndisks; i++) {
 		snprintf(m->disks[i].path, sizeof(m->disks[i].path), "%s", cfg->disks[i].path);
-		/* Opened by the board already: a failure here would be a race; it records 0. */
-		snapshot_files_disk_size(cfg->disks[i].path, &m->disks[i].size);
+		/* As the board opened it: no open() here, which the filter would refuse. */
+		m->disks[i].size = board_virtio_disk_size(b, i);
 		m->disks[i].read_only = cfg->disks[i].read_only;
 	}
 	if (cfg->vsock_path) {
@@ -142,22 +142,10 @@ int snapshot_take(struct vm *vm, const char *dir)
 	bool was_paused = vcpus_paused(vm);
 	int ret;
 
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		ret = -errno;
-		log_error("cannot create snapshot directory '%s': %s", dir, strerror(errno));
-		return ret;
-	}
-	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dirfd = snapshot_files_open_dir(dir);
 	if (dirfd < 0) {
-		ret = -errno;
-		log_error("cannot open snapshot directory '%s': %s", dir, strerror(errno));
-		return ret;
-	}
-	/* An old manifest would vouch for files about to be replaced. */
-	if (unlinkat(dirfd, SNAPSHOT_MANIFEST, 0) < 0 && errno != ENOENT) {
-		ret = -errno;
-		log_error("cannot replace '%s/%s': %s", dir, SNAPSHOT_MANIFEST, strerror(errno));
-		goto out;
+		log_error("cannot open snapshot directory '%s': %s", dir, strerror(-dirfd));
+		return dirfd;
 	}
 	if (!was_paused && (ret = vcpus_pause(vm))) {
 		log_error("cannot snapshot into '%s': the vCPUs did not pause: %s", dir,

@@ -64,12 +64,20 @@ static int write_all(int fd, const void *buf, size_t len, off_t off)
 	return 0;
 }
 
-/* Create dirfd/"name.tmp" for writing, not through a symlink. fd or -errno. */
+/*
+ * Create dirfd/"name.tmp" for writing: a new file, never an existing one
+ * nor a symlink (O_EXCL), which is also all the system-call filter of a
+ * run that may snapshot lets openat create (vmm/host/seccomp_policy.c,
+ * snapshot_if). A leftover of a snapshot that failed half-way goes first.
+ * fd or -errno.
+ */
 static int create_tmp(int dirfd, const char *name, char *tmp, size_t tmplen)
 {
 	if ((size_t)snprintf(tmp, tmplen, "%s.tmp", name) >= tmplen)
 		return -ENAMETOOLONG;
-	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (unlinkat(dirfd, tmp, 0) < 0 && errno != ENOENT)
+		return -errno;
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -229,8 +237,12 @@ int snapshot_files_write_memory(int dirfd, const char *name, const uint8_t *mem,
 	if (fd < 0)
 		return fd;
 
-	/* The file's size first: every page never written stays a hole. */
-	int ret = ftruncate(fd, (off_t)size) < 0 ? -errno : 0;
+	/*
+	 * Pages of zeros are skipped: every page never written stays a hole.
+	 * The file gets its full length from its last byte (below), not from
+	 * ftruncate, which the snapshot's system-call filter does not allow.
+	 */
+	int ret = 0;
 	uint64_t off = 0;
 	while (!ret && off < size) {
 		uint64_t n = size - off < PAGE ? size - off : PAGE;
@@ -246,7 +258,29 @@ int snapshot_files_write_memory(int dirfd, const char *name, const uint8_t *mem,
 		ret = write_all(fd, mem + off, (size_t)(end - off), (off_t)off);
 		off = end;
 	}
+	/*
+	 * Memory ending in zeros: its last byte, written again, gives the file
+	 * its length (a hole before it reads as zeros, as the memory was).
+	 */
+	if (!ret && size > 0 && mem[size - 1] == 0)
+		ret = write_all(fd, mem + size - 1, 1, (off_t)(size - 1));
 	return commit_tmp(dirfd, fd, tmp, name, ret);
+}
+
+int snapshot_files_open_dir(const char *dir)
+{
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return -errno;
+	/* An old manifest would vouch for files about to be replaced. */
+	if (unlinkat(dirfd, SNAPSHOT_MANIFEST, 0) < 0 && errno != ENOENT) {
+		int ret = -errno;
+		close(dirfd);
+		return ret;
+	}
+	return dirfd;
 }
 
 int snapshot_files_open_memory(int dirfd, const char *name, uint64_t size, char *err, size_t errlen)

@@ -40,10 +40,19 @@
 #define SNAPSHOT_DEVICES  "devices.state"
 
 /*
+ * The directory dir for a new snapshot, made (0700) if missing, with the
+ * manifest of an older snapshot there removed first: until the new one is
+ * written, restore refuses the directory. The directory's fd (O_RDONLY,
+ * O_CLOEXEC: the only kind of open besides creating a file that the
+ * snapshot's system-call filter allows), for the writers below, or -errno.
+ */
+int snapshot_files_open_dir(const char *dir);
+
+/*
  * Write a state file dirfd/name: header and payload, replacing any file of
  * that name (through a temporary name and rename, so a reader never sees
- * half a file), fsync'ed. *file_crc gets the crc32 of the whole file, for
- * the manifest. 0 or -errno.
+ * half a file; the temporary file is created anew, O_EXCL), fsync'ed. *file_crc gets the crc32 of
+ * the whole file, for the manifest. 0 or -errno.
  */
 int snapshot_files_write_state(int dirfd, const char *name, uint32_t kind, const void *payload,
 			       size_t len, uint32_t *file_crc);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/timerfd.h>
 #include <termios.h>
 #include <unistd.h>
@@ -265,4 +266,23 @@ int stdin_console_start(struct stdin_console *in, struct vm *vm, int fd, stdin_c
 	}
 	in->pollable = in->polled = ret == 0;
 	return ret;
+}
+
+int stdin_console_tty_param(int in_fd, int out_fd, char *buf, size_t size)
+{
+	struct winsize ws = {0};
+	int n = 0;
+
+	if (size == 0)
+		return -E2BIG;
+	buf[0] = '\0';
+	if (!isatty(in_fd) || !isatty(out_fd))
+		n = snprintf(buf, size, "kvmini.tty=none");
+	else if (ioctl(out_fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col && ws.ws_row)
+		n = snprintf(buf, size, "kvmini.tty=%ux%u", ws.ws_col, ws.ws_row);
+	if (n < 0 || (size_t)n >= size) {
+		buf[0] = '\0';
+		return -E2BIG;
+	}
+	return 0;
 }

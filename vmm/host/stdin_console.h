@@ -54,6 +54,22 @@ int stdin_console_start(struct stdin_console *in, struct vm *vm, int fd, stdin_c
 			void *opaque);
 
 /*
+ * The kernel parameter that tells the minimal Linux guest's /init
+ * (guest/linux/init.sh) about the user's terminal, written into buf (size
+ * bytes):
+ *   "kvmini.tty=COLSxROWS"  in_fd and out_fd are terminals of that size
+ *                           (TIOCGWINSZ): /init sets the console's size, so
+ *                           `stty size` and full-screen programs see it;
+ *   "kvmini.tty=none"       they are not both terminals: nobody can answer a
+ *                           terminal's queries, so /init turns echo off and
+ *                           busybox's line editing sends no ESC[6n cursor
+ *                           probes, which would end up in the output;
+ *   ""                      terminals of unknown size: nothing to say.
+ * Returns 0, or -E2BIG when buf is too small (buf then holds "").
+ */
+int stdin_console_tty_param(int in_fd, int out_fd, char *buf, size_t size);
+
+/*
  * Put the terminal back as it was. Idempotent and async-signal-safe. (The
  * saved terminal state is the one process-wide variable here: a signal
  * handler must be able to reach it.)

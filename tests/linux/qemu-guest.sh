@@ -1,0 +1,197 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# qemu-guest.sh: the minimal Linux guest's own behaviour, booted by QEMU's
+# software emulation (tests/qemu-vmm.sh) on hosts without KVM. It checks the
+# guest image (guest/linux: kernel configuration, /init, busybox), not
+# kvmini, whose side of each feature has its own tests (unit tests, and
+# tests with KVM).
+#
+# Usage: qemu-guest.sh CASE SOURCE-ROOT
+#   net    (CONFIG_VIRTIO_NET, the kernel's DHCP client, /init's resolv.conf,
+#          busybox's wget and nc)
+#          - ip=dhcp gives eth0 10.0.2.15 from libslirp's DHCP server;
+#          - /etc/resolv.conf names the DHCP name server 10.0.2.3;
+#          - wget in the guest fetches a file from an HTTP server on the
+#            host's loopback (10.0.2.2 in the guest);
+#          - a host port forwarded into the guest (hostfwd) reaches `nc -l`.
+#   tty    (/init's kvmini.tty=) with kvmini.tty=none the interactive shell
+#          sends no ESC[6n cursor probe (nobody would answer it); with
+#          kvmini.tty=101x33, `stty size` in that shell prints "33 101".
+#   disk   (/init's exit path) a read-write boot from the ext4 root disk
+#          writes a file and ends: the file system is left clean (e2fsck -fn
+#          passes, no journal to replay), and a read-only boot reads the file.
+#   ready  (/init's kvmini.ready mode, which snapshot templates use) the
+#          guest prints KVMINI-READY, reads one command line from the
+#          console, runs it without echoing it, and ends with its status.
+#
+# The guest comes from $KVMINI_LINUX_DIR or guest/linux/build.sh.
+# Exit status 0 pass, 1 fail, 77 skip.
+set -u
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+case_name=${1:?usage: qemu-guest.sh CASE SOURCE-ROOT}
+srcdir=${2:?usage: qemu-guest.sh CASE SOURCE-ROOT}
+lib_init "qemu-guest[$case_name]"
+say() { echo "qemu-guest[$case_name]: $*"; }
+
+command -v qemu-system-x86_64 >/dev/null ||
+	lib_skip "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
+linux=${KVMINI_LINUX_DIR:-}
+if [ -z "$linux" ]; then
+	linux=$("$srcdir/guest/linux/build.sh" | tail -n 1) ||
+		lib_skip "the Linux guest is not built and guest/linux/build.sh failed"
+fi
+for f in vmlinux initramfs.cpio rootfs.ext4; do
+	[ -s "$linux/$f" ] || lib_skip "no $linux/$f"
+done
+
+case_net() {
+	# A free port for each server: the kernel picks, Python reports it.
+	free_port() {
+		python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	}
+
+	mkdir "$tmp/www"
+	word="from-the-host-$$-$RANDOM"
+	echo "$word" >"$tmp/www/hi.txt"
+	http_port=$(free_port)
+	python3 -m http.server "$http_port" --bind 127.0.0.1 --directory "$tmp/www" \
+		>"$tmp/http.log" 2>&1 &
+	lib_pids="$!"
+	fwd_port=$(free_port)
+
+	"$lib_root/tests/qemu-vmm.sh" run --timeout 300 --mem 128M \
+		--kernel "$linux/vmlinux" --initrd "$linux/initramfs.cpio" \
+		--net "user,hostfwd=tcp:127.0.0.1:$fwd_port-:8080" \
+		--cmdline "console=ttyS0 ip=dhcp -- \"cat /etc/resolv.conf; wget -qO- http://10.0.2.2:$http_port/hi.txt; echo guest-says-hi | nc -l -p 8080\"" \
+		</dev/null >"$tmp/log" 2>&1 &
+	vmm=$!
+	lib_pids="$lib_pids $vmm"
+
+	# Once the guest has fetched the file it listens: connect through hostfwd.
+	answer=""
+	for _ in $(seq 600); do
+		if grep -q "$word" "$tmp/log"; then
+			answer=$(python3 - "$fwd_port" <<-'PY'
+	import socket, sys, time
+	for _ in range(100):
+	    try:
+	        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+	        data = s.recv(100)
+	        if data:
+	            print(data.decode(errors="replace").strip())
+	            break
+	        s.close()
+	    except OSError:
+	        pass
+	    time.sleep(0.2)
+	PY
+			)
+			break
+		fi
+		kill -0 "$vmm" 2>/dev/null || break
+		sleep 0.5
+	done
+	wait "$vmm"
+	status=$?
+	tr -d '\r' <"$tmp/log" >"$tmp/out"
+	cat "$tmp/out"
+
+	[ "$status" -eq 0 ] || check_fail "the guest ended with status $status, want 0"
+	grep -q "ipaddr=10.0.2.15" "$tmp/out" ||
+		check_fail "the kernel's DHCP client did not configure 10.0.2.15"
+	grep -qx "nameserver 10.0.2.3" "$tmp/out" ||
+		check_fail "/etc/resolv.conf does not name the DHCP name server 10.0.2.3"
+	grep -qx "$word" "$tmp/out" ||
+		check_fail "wget in the guest did not fetch the host's file"
+	[ "$answer" = guest-says-hi ] ||
+		check_fail "the forwarded port did not reach nc in the guest (got '$answer')"
+}
+
+# boot_typed CMDLINE PATTERN INPUT: boot with CMDLINE, wait for a console
+# line matching PATTERN (grep), type INPUT; sets $status, output in $tmp/out.
+boot_typed() {
+	rm -f "$tmp/in"
+	mkfifo "$tmp/in"
+	"$lib_root/tests/qemu-vmm.sh" run --timeout 300 --mem 128M \
+		--kernel "$linux/vmlinux" --initrd "$linux/initramfs.cpio" \
+		--cmdline "$1" <"$tmp/in" >"$tmp/log" 2>&1 &
+	vmm=$!
+	lib_pids="$vmm"
+	exec 3>"$tmp/in"
+	for _ in $(seq 600); do
+		grep -q "$2" "$tmp/log" && break
+		kill -0 "$vmm" 2>/dev/null || break
+		sleep 0.5
+	done
+	printf '%s\n' "$3" >&3
+	# Keep the console's input open until the guest ends: QEMU drops input
+	# it has not passed to the UART yet when its stdin ends.
+	wait "$vmm"
+	status=$?
+	exec 3>&-
+	tr -d '\r' <"$tmp/log" >"$tmp/out"
+	cat "$tmp/out"
+}
+
+# The snapshot template's mode: READY, then one command from the console.
+case_ready() {
+	# shellcheck disable=SC2016 # the guest's shell expands it
+	boot_typed "console=ttyS0 kvmini.ready" "^KVMINI-READY" 'echo restored-$((20 + 22)); exit 3'
+	[ "$status" -eq 3 ] || check_fail "the guest ended with status $status, want 3 (the typed exit 3)"
+	grep -qx "restored-42" "$tmp/out" || check_fail "the typed command did not run"
+	! grep -q 'restored-\$' "$tmp/out" || check_fail "the typed command was echoed into the output"
+}
+
+# kvmini.tty= (kvmini adds it: vmm/host/stdin_console.c): no cursor probe
+# into a pipe, and the terminal's size for the interactive shell.
+case_tty() {
+	# shellcheck disable=SC2016 # the guest's shell expands it
+	boot_typed "console=ttyS0 kvmini.tty=none" "kvmini# " 'echo piped-$((6 * 7)); exit 4'
+	[ "$status" -eq 4 ] || check_fail "none: status $status, want 4 (the typed exit 4)"
+	grep -q "piped-42" "$tmp/out" || check_fail "none: the typed command did not run"
+	! grep -q "$(printf '\033')\[6n" "$tmp/out" ||
+		check_fail "none: an ESC[6n cursor probe reached the output"
+	boot_typed "console=ttyS0 kvmini.tty=101x33" "kvmini# " 'stty size; exit 5'
+	[ "$status" -eq 5 ] || check_fail "101x33: status $status, want 5 (the typed exit 5)"
+	grep -qx "33 101" "$tmp/out" || check_fail "101x33: stty size in the guest did not say '33 101'"
+}
+
+# A read-write boot must leave ext4 clean for the next, read-only, boot.
+case_disk() {
+	local word="kept-$$-$RANDOM"
+	cp "$linux/rootfs.ext4" "$tmp/root.ext4"
+	"$lib_root/tests/qemu-vmm.sh" run --timeout 300 --mem 128M --kernel "$linux/vmlinux" \
+		--disk "$tmp/root.ext4" \
+		--cmdline "console=ttyS0 root=/dev/vda rw rootfstype=ext4 -- echo $word > /kept.txt" \
+		</dev/null >"$tmp/log" 2>&1
+	status=$?
+	tr -d '\r' <"$tmp/log"
+	[ "$status" -eq 0 ] || check_fail "rw boot: status $status, want 0"
+	e2fsck -fn "$tmp/root.ext4" >"$tmp/fsck" 2>&1 ||
+		check_fail "e2fsck -fn after the rw boot: $(cat "$tmp/fsck")"
+	! dumpe2fs -h "$tmp/root.ext4" 2>/dev/null | grep -q needs_recovery ||
+		check_fail "the rw boot left a journal to replay (needs_recovery)"
+	dumpe2fs -h "$tmp/root.ext4" 2>/dev/null | grep -Eq '^Filesystem state: +clean$' ||
+		check_fail "the rw boot did not leave the file system clean"
+	"$lib_root/tests/qemu-vmm.sh" run --timeout 300 --mem 128M --kernel "$linux/vmlinux" \
+		--disk "$tmp/root.ext4,ro" \
+		--cmdline "console=ttyS0 root=/dev/vda ro rootfstype=ext4 -- cat /kept.txt" \
+		</dev/null >"$tmp/log" 2>&1
+	status=$?
+	tr -d '\r' <"$tmp/log" >"$tmp/out"
+	cat "$tmp/out"
+	[ "$status" -eq 0 ] || check_fail "ro boot: status $status, want 0"
+	grep -qx "$word" "$tmp/out" || check_fail "the ro boot did not read the file the rw boot wrote"
+}
+
+case $case_name in
+net) case_net ;;
+ready) case_ready ;;
+disk) case_disk ;;
+tty) case_tty ;;
+*) fail "unknown case '$case_name'" ;;
+esac
+[ "$lib_failed" = 0 ] && say "OK"
+lib_finish

@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# qemu-vmm.sh: a stand-in for `kvmini run` that boots the same guest under
+# QEMU with software emulation (TCG), so the minimal Linux guest's own
+# behaviour (its kernel configuration, /init, the container agent) is tested
+# on hosts without /dev/kvm. It checks the guest image, not kvmini: every
+# kvmini test of the same feature still runs where KVM exists.
+#
+# Usage: qemu-vmm.sh run [kvmini run options]
+# Understood: --kernel, --initrd, --mem, --cpus, --cmdline, --share
+# DIR,TAG[,ro] (repeatable: one virtiofsd each, as kvmini starts them),
+# --net user[,hostfwd=...] (QEMU's own libslirp), --disk PATH[,ro]
+# (virtio-blk, raw), --timeout SECONDS. Anything
+# else is refused, so a test cannot silently lose an option.
+#
+# The exit status is the guest's, as with kvmini: /init writes it to port
+# 0x500 (include/abi/kvmini_abi.h), where QEMU's isa-debug-exit device ends
+# QEMU with (status << 1) | 1; a guest reboot ends it with 0. Statuses above
+# 127 do not survive that encoding. SIGTERM ends the VM with 122, as
+# kvmini's stop request does.
+#
+# Needs qemu-system-x86_64, and /usr/lib/qemu/virtiofsd with root for shares.
+set -u
+
+die() {
+	echo "qemu-vmm: $*" >&2
+	exit 125
+}
+
+[ "${1:-}" = run ] || die "usage: qemu-vmm.sh run [kvmini run options]"
+shift
+kernel="" initrd="" mem=256M cpus=1 cmdline="" timeout=600
+shares=() nets=() disks=()
+while [ $# -gt 0 ]; do
+	[ $# -ge 2 ] || die "option $1 needs a value"
+	case $1 in
+	--kernel) kernel=$2 ;;
+	--initrd) initrd=$2 ;;
+	--mem) mem=$2 ;;
+	--cpus) cpus=$2 ;;
+	--cmdline) cmdline=$2 ;;
+	--share) shares+=("$2") ;;
+	--net) nets+=("$2") ;;
+	--disk) disks+=("$2") ;;
+	--timeout) timeout=$2 ;;
+	*) die "option $1 is not understood by this stand-in" ;;
+	esac
+	shift 2
+done
+[ -n "$kernel" ] || die "no --kernel"
+command -v qemu-system-x86_64 >/dev/null || die "no qemu-system-x86_64"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/qemu-vmm.XXXXXX")
+pids=()
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+	[ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# microvm with modern virtio-mmio (vhost-user-fs needs virtio 1.x) and no
+# ACPI (the guest kernel has none).
+# shellcheck disable=SC2054 # the commas are QEMU option syntax
+args=(-M microvm,acpi=off,auto-kernel-cmdline=off,memory-backend=mem
+	-global virtio-mmio.force-legacy=false
+	-object "memory-backend-memfd,id=mem,size=$mem,share=on" -m "$mem" -smp "$cpus"
+	-cpu max -nographic -no-reboot -device isa-debug-exit,iobase=0x500,iosize=1
+	-kernel "$kernel")
+[ -z "$initrd" ] || args+=(-initrd "$initrd")
+
+n=0
+for share in "${shares[@]}"; do
+	dir=${share%%,*} rest=${share#*,}
+	# virtiofsd refuses a symbolic link as its source.
+	dir=$(realpath -e "$dir") || die "--share: no directory ${share%%,*}"
+	tag=${rest%%,*} ro=""
+	[ "$rest" = "$tag" ] || ro=${rest#*,}
+	sock="$work/fs$n.sock"
+	# ro: as kvmini does, the directory is remounted read-only in a mount
+	# namespace of virtiofsd's own.
+	if [ "$ro" = ro ]; then
+		# shellcheck disable=SC2016 # $1 and $@ are the inner shell's
+		unshare --mount --propagation private sh -c \
+			'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"' \
+			sh "$dir" /usr/lib/qemu/virtiofsd --socket-path="$sock" -o source="$dir" \
+			-o cache=none -o log_level=err &
+	else
+		/usr/lib/qemu/virtiofsd --socket-path="$sock" -o source="$dir" -o cache=none \
+			-o log_level=err &
+	fi
+	pids+=($!)
+	for _ in $(seq 100); do
+		[ -S "$sock" ] && break
+		sleep 0.05
+	done
+	[ -S "$sock" ] || die "virtiofsd for $dir did not start"
+	args+=(-chardev "socket,id=fs$n,path=$sock" -device "vhost-user-fs-device,chardev=fs$n,tag=$tag")
+	n=$((n + 1))
+done
+n=0
+for disk in "${disks[@]}"; do
+	file=${disk%,ro}
+	ro=off
+	[ "$file" = "$disk" ] || ro=on
+	args+=(-drive "id=d$n,file=$file,format=raw,if=none,readonly=$ro" -device "virtio-blk-device,drive=d$n")
+	n=$((n + 1))
+done
+n=0
+for net in "${nets[@]}"; do
+	case $net in
+	user) args+=(-netdev "user,id=n$n") ;;
+	user,*) args+=(-netdev "user,id=n$n,${net#user,}") ;;
+	*) die "--net $net: only user networking is understood" ;;
+	esac
+	args+=(-device "virtio-net-device,netdev=n$n")
+	n=$((n + 1))
+done
+
+# The virtio-mmio devices on the command line, as kvmini puts them: before
+# the " -- " tail (QEMU itself would append them after it, into the
+# command). microvm gives device i the slot at 0xfeb00e00 - i * 0x200 with
+# IRQ 12 - i (read off QEMU 7.2's own additions).
+devices=""
+for ((i = 0; i < ${#shares[@]} + ${#disks[@]} + ${#nets[@]}; i++)); do
+	devices="$devices virtio_mmio.device=512@$(printf '0x%x' $((0xfeb00e00 - i * 0x200))):$((12 - i))"
+done
+case " $cmdline " in
+*" -- "*)
+	cmdline=" $cmdline"
+	cmdline="${cmdline%% -- *}$devices -- ${cmdline#* -- }"
+	cmdline=${cmdline# }
+	;;
+*) cmdline="$cmdline$devices" ;;
+esac
+args+=(-append "$cmdline")
+
+# The console's input is ours: a background job's stdin would be /dev/null
+# without the explicit redirection.
+exec 3<&0
+timeout --kill-after=5 "$timeout" qemu-system-x86_64 "${args[@]}" <&3 3<&- &
+qemu=$!
+trap 'kill $qemu 2>/dev/null; wait $qemu; exit 122' TERM INT HUP
+wait $qemu
+status=$?
+case $status in
+0) exit 0 ;;                      # the guest rebooted (-no-reboot)
+124 | 137) die "the guest did not finish within $timeout s" ;;
+*) [ $((status & 1)) -eq 1 ] && exit $((status >> 1)) ;;
+esac
+die "QEMU failed with status $status"
