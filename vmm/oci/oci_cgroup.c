@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "errbuf.h"
@@ -20,6 +21,7 @@
 #include "oci/oci_config.h"
 
 #define MAX_HIERARCHIES 32
+#define RMDIR_WAIT_MS	1000
 
 /*
  * The mount points of every cgroup hierarchy mounted at its root (a mount
@@ -189,9 +191,19 @@ void oci_cgroup_remove(const char *path)
 	if (check_path(path, err, sizeof(err)))
 		return;
 	size_t n = hierarchies(mounts, MAX_HIERARCHIES);
+	/*
+	 * A killed VMM's processes leave the cgroup only once reaped, which
+	 * their reaper (conmon, the shim, init) does a moment later: retry a
+	 * busy one for up to RMDIR_WAIT_MS in all, as runc does.
+	 */
+	long waited = 0;
 	for (size_t i = 0; i < n; i++) {
 		snprintf(dir, sizeof(dir), "%s/%s", mounts[i], path);
-		rmdir(dir);
+		while (rmdir(dir) && errno == EBUSY && waited < RMDIR_WAIT_MS) {
+			struct timespec ts = {.tv_nsec = 10 * 1000000L};
+			nanosleep(&ts, NULL);
+			waited += 10;
+		}
 		free(mounts[i]);
 	}
 }

@@ -32,8 +32,8 @@ void oci_cgroup_signal(const char *path, int sig);
 
 /*
  * Remove the cgroup path (its last component only, as runc does) from
- * every hierarchy, once its processes are gone. Best effort: a cgroup that
- * is busy or absent stays as it is.
+ * every hierarchy. A busy one (processes not reaped yet) is retried for up
+ * to a second in all; best effort: one still busy or absent stays as it is.
  */
 void oci_cgroup_remove(const char *path);
 
