@@ -100,7 +100,7 @@ status_is c1 running
 [ -e "$root/c1/exec.fifo" ] && check_fail "start left exec.fifo behind"
 tr '\n' ' ' <"$VMM_REC/c1.argv" >"$tmp/argv"
 for want in "run --kernel $tmp/guest/vmlinux --initrd $tmp/guest/initramfs.cpio --mem 128M --cpus 1" \
-	"--cmdline console=ttyS0 quiet kvmini.agent=kvmini-oci" \
+	"--cmdline console=ttyS0 quiet loglevel=1 kvmini.agent=kvmini-oci" \
 	"--share $tmp/b/rootfs,rootfs,ro --share $root/c1/share,kvmini-oci "; do
 	grep -qF -- "$want" "$tmp/argv" || check_fail "VMM argv lacks '$want': $(cat "$tmp/argv")"
 done

@@ -279,17 +279,18 @@ START_TEST(test_plan)
 	fclose(fopen(path, "w"));
 
 	ck_assert_int_eq(oci_vm_plan(&cfg, bundle, "/s", "kvmini", &vm, err, sizeof(err)), 0);
-	const char *want[] = {"kvmini",	   "run",
-			      "--kernel",  NULL,
-			      "--initrd",  NULL,
-			      "--mem",	   "256M",
-			      "--cpus",	   "2",
-			      "--cmdline", "console=ttyS0 quiet kvmini.agent=" OCI_VM_SHARE_TAG,
-			      "--share",   NULL,
-			      "--share",   "/s," OCI_VM_SHARE_TAG,
-			      "--share",   "/tmp,kvmini-bind0",
-			      "--share",   "/usr,kvmini-bind1,ro",
-			      NULL};
+	const char *want[] = {
+		"kvmini",    "run",
+		"--kernel",  NULL,
+		"--initrd",  NULL,
+		"--mem",     "256M",
+		"--cpus",    "2",
+		"--cmdline", "console=ttyS0 quiet loglevel=1 kvmini.agent=" OCI_VM_SHARE_TAG,
+		"--share",   NULL,
+		"--share",   "/s," OCI_VM_SHARE_TAG,
+		"--share",   "/tmp,kvmini-bind0",
+		"--share",   "/usr,kvmini-bind1,ro",
+		NULL};
 	char kernel[300], initrd[300], root[300];
 	snprintf(kernel, sizeof(kernel), "%s/vmlinux", dir);
 	snprintf(initrd, sizeof(initrd), "%s/initramfs.cpio", dir);

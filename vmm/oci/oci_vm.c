@@ -148,9 +148,14 @@ static int compose(struct oci_config *cfg, const char *exe, struct oci_vm *vm, c
 	}
 	snprintf(vm->mem, sizeof(vm->mem), "%uM", cfg->mem_mib);
 	snprintf(vm->cpus, sizeof(vm->cpus), "%u", cfg->vcpus);
-	/* quiet: the console is the container's stdout; kernel lines would mix in. */
+	/*
+	 * quiet loglevel=1: the console is the container's stdout, and quiet
+	 * alone still lets error-level kernel lines through (the minimal
+	 * guest's "PCI: Fatal: No config space access function found" came
+	 * out before a podman container's own output); only KERN_EMERG remains.
+	 */
 	/* kvmini.agent=TAG: /init mounts the share on /run and sources agent.sh. */
-	snprintf(vm->cmdline, sizeof(vm->cmdline), "console=ttyS0 quiet kvmini.agent=%s",
+	snprintf(vm->cmdline, sizeof(vm->cmdline), "console=ttyS0 quiet loglevel=1 kvmini.agent=%s",
 		 OCI_VM_SHARE_TAG);
 	const char *fixed[] = {exe,	"run",	 "--kernel", vm->kernel, "--initrd",  vm->initrd,
 			       "--mem", vm->mem, "--cpus",   vm->cpus,	 "--cmdline", vm->cmdline};
