@@ -138,9 +138,11 @@ esac
 args+=(-append "$cmdline")
 
 # The console's input is ours: a background job's stdin would be /dev/null
-# without the explicit redirection.
+# without the explicit redirection. --foreground: timeout would otherwise
+# move QEMU to a process group of its own, and a QEMU reading a terminal
+# (podman run -it's console) from there is stopped by SIGTTIN.
 exec 3<&0
-timeout --kill-after=5 "$timeout" qemu-system-x86_64 "${args[@]}" <&3 3<&- &
+timeout --foreground --kill-after=5 "$timeout" qemu-system-x86_64 "${args[@]}" <&3 3<&- &
 qemu=$!
 trap 'kill $qemu 2>/dev/null; wait $qemu; exit 122' TERM INT HUP
 wait $qemu

@@ -9,11 +9,13 @@
 # puts the VMM in containerd's cgroup, `ctr task pause`/`resume` work and
 # `ctr task kill` stops the container, and kvmini's --root (ctr's
 # --runc-root) is empty after each.
-# Usage: containerd.sh KVMINI [vm|host]
+# Usage: containerd.sh KVMINI [vm|qemu|host]
 #   vm (default)  as microVMs. Without /dev/kvm it first checks the error
 #                 path: ctr shows kvmini's "/dev/kvm" message (containerd
 #                 reads it from the runtime's JSON --log), fails, and no
 #                 state stays behind; then it skips (77).
+#   qemu          the real Linux guest under QEMU's software emulation
+#                 (tests/qemu-vmm.sh; the guest as run-busybox.sh qemu finds it).
 #   host          the guest agent on this host instead of a VM
 #                 (tests/oci/host-vmm.sh).
 # Needs root, containerd and ctr (apt-get install -y containerd), python3,
@@ -67,6 +69,10 @@ trap cleanup EXIT
 
 case "$mode" in
 host) oci_host_vmm ;;
+qemu)
+	oci_qemu_vmm
+	oci_linux_guest
+	;;
 *)
 	if [ -c /dev/kvm ] && (: <>/dev/kvm) 2>/dev/null; then
 		oci_vm_guest
