@@ -62,6 +62,10 @@ $root/devices/core/device_state.c
 $root/devices/virtio/virtqueue.c
 $root/devices/virtio/virtio_mmio.c
 $root/devices/virtio/virtio_vsock.c
+$root/devices/virtio/virtio_vsock_conn.c
+$root/devices/virtio/virtio_vsock_rx.c
+$root/devices/virtio/virtio_vsock_state.c
+$root/devices/virtio/virtio_vsock_tx.c
 $root/devices/core/guest_mem.c
 $root/devices/core/log.c" ;;
 bzimage) srcs="$root/vmm/boot/bzimage.c" ;;

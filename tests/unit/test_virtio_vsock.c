@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * virtio-vsock (devices/virtio/virtio_vsock.c) and its Unix-socket host side
+ * virtio-vsock (devices/virtio/virtio_vsock*.c) and its Unix-socket host side
  * (devices/backends/vsock_unix.c): the test is the guest's driver, on rings
  * in fake guest memory, and the host programs, on real Unix sockets in a
  * temporary directory.
