@@ -109,46 +109,50 @@ enum {
 	OPT_EXIT_AFTER_SNAPSHOT,
 };
 
-static const struct option long_options[] = {
+/*
+ * The options `run` and `restore` both take, each declared once here: the
+ * devices a restore may point elsewhere (--disk, --vsock), how the run is
+ * watched and ended, and the global -v, -h, -V (which may also come before
+ * the command, parse_global()). getopt_long() wants one array per command,
+ * so the shared entries are a macro rather than an array of their own.
+ */
+// clang-format off
+#define SHARED_OPTIONS \
+	{"disk", required_argument, NULL, OPT_DISK}, \
+	{"vsock", required_argument, NULL, OPT_VSOCK}, \
+	{"trace", no_argument, NULL, OPT_TRACE}, \
+	{"boot-times", no_argument, NULL, OPT_BOOT_TIMES}, \
+	{"timeout", required_argument, NULL, OPT_TIMEOUT}, \
+	{"seccomp", required_argument, NULL, OPT_SECCOMP}, \
+	{"control", required_argument, NULL, OPT_CONTROL}, \
+	{"name", required_argument, NULL, OPT_NAME}, \
+	{"verbose", no_argument, NULL, 'v'}, \
+	{"help", no_argument, NULL, 'h'}, \
+	{"version", no_argument, NULL, 'V'}
+// clang-format on
+/* Their short forms (a leading ':' makes getopt report a missing value as ':'). */
+#define SHARED_SHORT_OPTIONS "vhV"
+
+static const struct option run_options[] = {
 	{"kernel", required_argument, NULL, 'k'},
 	{"mem", required_argument, NULL, 'm'},
 	{"cpus", required_argument, NULL, 'c'},
 	{"cmdline", required_argument, NULL, OPT_CMDLINE},
 	{"initrd", required_argument, NULL, OPT_INITRD},
-	{"disk", required_argument, NULL, OPT_DISK},
 	{"console", required_argument, NULL, OPT_CONSOLE},
 	{"rng", no_argument, NULL, OPT_RNG},
 	{"net", required_argument, NULL, OPT_NET},
-	{"vsock", required_argument, NULL, OPT_VSOCK},
 	{"share", required_argument, NULL, OPT_SHARE},
 	{"symbols", required_argument, NULL, OPT_SYMBOLS},
-	{"trace", no_argument, NULL, OPT_TRACE},
-	{"boot-times", no_argument, NULL, OPT_BOOT_TIMES},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
-	{"seccomp", required_argument, NULL, OPT_SECCOMP},
-	{"control", required_argument, NULL, OPT_CONTROL},
-	{"name", required_argument, NULL, OPT_NAME},
 	{"snapshot-on", required_argument, NULL, OPT_SNAPSHOT_ON},
 	{"exit-after-snapshot", no_argument, NULL, OPT_EXIT_AFTER_SNAPSHOT},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
+	SHARED_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
-/* `restore` takes these; the VM's shape comes from the snapshot. */
+/* `restore` takes only the shared ones; the VM's shape comes from the snapshot. */
 static const struct option restore_options[] = {
-	{"disk", required_argument, NULL, OPT_DISK},
-	{"vsock", required_argument, NULL, OPT_VSOCK},
-	{"trace", no_argument, NULL, OPT_TRACE},
-	{"boot-times", no_argument, NULL, OPT_BOOT_TIMES},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
-	{"seccomp", required_argument, NULL, OPT_SECCOMP},
-	{"control", required_argument, NULL, OPT_CONTROL},
-	{"name", required_argument, NULL, OPT_NAME},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
+	SHARED_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
@@ -332,8 +336,8 @@ static enum cli_result parse_run(int nargs, char **args, uint64_t host_ram, stru
 				 FILE *out, char *err, size_t errlen)
 {
 	int first;
-	enum cli_result r = parse_options(nargs, args, ":k:m:c:vhV", long_options, host_ram, cfg,
-					  out, err, errlen, &first);
+	enum cli_result r = parse_options(nargs, args, ":k:m:c:" SHARED_SHORT_OPTIONS, run_options,
+					  host_ram, cfg, out, err, errlen, &first);
 	if (r != CLI_RUN)
 		return r;
 	if (first < nargs)
@@ -401,8 +405,8 @@ static enum cli_result parse_restore(int nargs, char **args, uint64_t host_ram,
 			return error(err, errlen, "nothing after -- (give the guest a command)");
 	}
 	int first;
-	enum cli_result r = parse_options(end, args, ":vhV", restore_options, host_ram, cfg, out,
-					  err, errlen, &first);
+	enum cli_result r = parse_options(end, args, ":" SHARED_SHORT_OPTIONS, restore_options,
+					  host_ram, cfg, out, err, errlen, &first);
 	if (r != CLI_RUN)
 		return r;
 	if (first >= end || !args[first][0])
