@@ -74,7 +74,7 @@ bzimage) srcs="$root/vmm/boot/bzimage.c" ;;
 multiboot) srcs="$root/vmm/boot/multiboot.c $root/devices/core/guest_mem.c" ;;
 symbols) srcs="$root/vmm/host/symbols.c" ;;
 cli)
-	srcs="$root/vmm/cli.c $root/vmm/cli_devices.c $root/vmm/cli_usage.c $root/vmm/host/control_client.c $root/vmm/host/control_proto.c"
+	srcs="$root/vmm/cli.c $root/vmm/cli_devices.c $root/vmm/cli_options.c $root/vmm/cli_usage.c $root/vmm/host/control_client.c $root/vmm/host/control_proto.c"
 	libs=-ljson-c ;;
 control)
 	srcs="$root/vmm/host/control_proto.c"
