@@ -5,6 +5,9 @@
 #                                (leave it with `poweroff` or Ctrl-D),
 #                                else `uname -a`
 #   scripts/demo.sh -- CMD...    boot Linux and run CMD in it
+# Linux gets user-mode networking (--net user): the guest has 10.0.2.15,
+# reaches the host's loopback as 10.0.2.2 (`wget http://10.0.2.2:8000/`)
+# and the outside world through the host's NAT.
 # The first run builds the Linux guest kernel (a few minutes); later runs
 # reuse it from the cache (guest/linux/build.sh).
 set -euo pipefail
@@ -38,6 +41,6 @@ if [ ${#command[@]} -gt 0 ]; then
 elif [ ! -t 0 ]; then
 	cmdline+=" -- uname -a"
 fi
-echo "== kvmini: booting Linux ($linux/vmlinux, PVH entry) with: $cmdline"
+echo "== kvmini: booting Linux ($linux/vmlinux, PVH entry, --net user) with: $cmdline"
 exec build/vmm/kvmini run --kernel "$linux/vmlinux" --initrd "$linux/initramfs.cpio" \
-	--mem 256M --cmdline "$cmdline"
+	--mem 256M --net user --cmdline "$cmdline"

@@ -56,4 +56,7 @@ int cli_check_net_fd(int fd, char *err, size_t errlen);
 /* Print the usage text. */
 void cli_usage(FILE *out);
 
+/* Print the version line ("kvmini VERSION"). */
+void cli_version(FILE *out);
+
 #endif /* KVMINI_CLI_H */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* `kvmini --help`: the usage text and the exit-status table (cli.h). */
+/* `kvmini --help` and `--version`: the usage text, the exit-status table (cli.h), the version. */
 #include <stdio.h>
 
 #include "abi/kvmini_abi.h"
@@ -127,4 +127,9 @@ void cli_usage(FILE *out)
 		CONFIG_MAX_SHARES, CONFIG_VIRTIOFSD_DEFAULT, KVMINI_STATUS_TIMEOUT);
 	for (size_t i = 0; i < sizeof(exit_statuses) / sizeof(exit_statuses[0]); i++)
 		fprintf(out, "  %3d  %s\n", exit_statuses[i].status, exit_statuses[i].meaning);
+}
+
+void cli_version(FILE *out)
+{
+	fprintf(out, "kvmini %s\n", KVMINI_VERSION);
 }

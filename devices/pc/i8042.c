@@ -185,18 +185,30 @@ static void i8042_data_read_cb(struct device *dev, uint64_t offset, uint8_t *dat
 	pthread_mutex_unlock(&c->lock);
 }
 
-static void i8042_data_write_cb(struct device *dev, uint64_t offset, const uint8_t *data,
-				uint32_t len)
+/*
+ * A guest write to port 0x60 (to_cmd false) or 0x64: only its first byte
+ * counts, and the status register's CMD/DATA bit remembers which port it was.
+ */
+static void i8042_port_write(struct device *dev, const uint8_t *data, uint32_t len, bool to_cmd)
 {
 	struct i8042 *c = dev->priv;
 
-	(void)offset;
 	if (len == 0)
 		return;
 	pthread_mutex_lock(&c->lock);
-	c->last_was_cmd = false;
-	i8042_data_write(c, data[0]);
+	c->last_was_cmd = to_cmd;
+	if (to_cmd)
+		i8042_command(c, data[0]);
+	else
+		i8042_data_write(c, data[0]);
 	pthread_mutex_unlock(&c->lock);
+}
+
+static void i8042_data_write_cb(struct device *dev, uint64_t offset, const uint8_t *data,
+				uint32_t len)
+{
+	(void)offset;
+	i8042_port_write(dev, data, len, false);
 }
 
 /* Port 0x64. */
@@ -213,15 +225,8 @@ static void i8042_cmd_read_cb(struct device *dev, uint64_t offset, uint8_t *data
 static void i8042_cmd_write_cb(struct device *dev, uint64_t offset, const uint8_t *data,
 			       uint32_t len)
 {
-	struct i8042 *c = dev->priv;
-
 	(void)offset;
-	if (len == 0)
-		return;
-	pthread_mutex_lock(&c->lock);
-	c->last_was_cmd = true;
-	i8042_command(c, data[0]);
-	pthread_mutex_unlock(&c->lock);
+	i8042_port_write(dev, data, len, true);
 }
 
 static const struct device_ops i8042_data_ops = {

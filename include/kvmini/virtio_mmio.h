@@ -194,6 +194,14 @@ void virtio_mmio_used_interrupt(struct virtio_mmio *vmio);
  */
 void virtio_mmio_set_broken(struct virtio_mmio *vmio, const char *why);
 
+/*
+ * Whether the device accepts driver features f at FEATURES_OK (section
+ * 2.2.2): only bits it offered, and VIRTIO_F_VERSION_1 among them (section
+ * 6.1: this is a modern-only transport). The live register file and a
+ * state load both ask it.
+ */
+bool virtio_mmio_features_acceptable(const struct virtio_mmio *vmio, uint64_t f);
+
 /* ---- state (kvmini/device_state.h) ----------------------------------------
  *
  * A virtio device saves the transport's blob (STATE_KIND_VIRTIO_MMIO: the
@@ -201,6 +209,7 @@ void virtio_mmio_set_broken(struct virtio_mmio *vmio, const char *why);
  * To load, it reads and checks both before applying either, so a failed load
  * changes nothing: virtio_mmio_state_read() checks into a virtio_mmio_state,
  * virtio_mmio_state_apply() installs it. All three: caller holds dev.lock.
+ * They are in devices/virtio/virtio_mmio_state.c.
  */
 
 struct state_writer;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer harness for virtio-vsock (devices/virtio/virtio_vsock.c) and
+ * libFuzzer harness for virtio-vsock (devices/virtio/virtio_vsock*.c) and
  * its Unix-socket host side: the fuzzer's bytes are a script of guest
  * packets, receive buffers, host programs connecting and writing, and raw
  * writes over guest memory. The device must neither crash nor touch memory

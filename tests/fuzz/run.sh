@@ -47,6 +47,7 @@ $root/devices/core/device.c
 $root/devices/core/device_state.c
 $root/devices/virtio/virtqueue.c
 $root/devices/virtio/virtio_mmio.c
+$root/devices/virtio/virtio_mmio_state.c
 $root/devices/virtio/virtio_blk.c
 $root/devices/virtio/virtio_console.c
 $root/devices/virtio/virtio_rng.c
@@ -61,14 +62,19 @@ $root/devices/core/device.c
 $root/devices/core/device_state.c
 $root/devices/virtio/virtqueue.c
 $root/devices/virtio/virtio_mmio.c
+$root/devices/virtio/virtio_mmio_state.c
 $root/devices/virtio/virtio_vsock.c
+$root/devices/virtio/virtio_vsock_conn.c
+$root/devices/virtio/virtio_vsock_rx.c
+$root/devices/virtio/virtio_vsock_state.c
+$root/devices/virtio/virtio_vsock_tx.c
 $root/devices/core/guest_mem.c
 $root/devices/core/log.c" ;;
 bzimage) srcs="$root/vmm/boot/bzimage.c" ;;
 multiboot) srcs="$root/vmm/boot/multiboot.c $root/devices/core/guest_mem.c" ;;
 symbols) srcs="$root/vmm/host/symbols.c" ;;
 cli)
-	srcs="$root/vmm/cli.c $root/vmm/cli_devices.c $root/vmm/cli_usage.c $root/vmm/host/control_client.c $root/vmm/host/control_proto.c"
+	srcs="$root/vmm/cli.c $root/vmm/cli_devices.c $root/vmm/cli_options.c $root/vmm/cli_usage.c $root/vmm/host/control_client.c $root/vmm/host/control_proto.c"
 	libs=-ljson-c ;;
 control)
 	srcs="$root/vmm/host/control_proto.c"

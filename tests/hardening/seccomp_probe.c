@@ -103,6 +103,7 @@
 #include "kvmini/virtio_net.h"
 #include "kvmini/virtio_spec.h"
 #include "kvmini/virtio_vsock.h"
+#include "../common/vsock_test.h"
 #include "host/seccomp.h"
 #include "kvm/vm.h"
 #include "board/board_fs.h"
@@ -530,17 +531,10 @@ static void vsock_tx(struct vq *tx, uint16_t op, uint32_t guest_port, uint32_t h
 		     const void *payload, uint32_t len, uint32_t flags)
 {
 	uint64_t gpa = VQ_TX_BUF + (uint64_t)tx->next * VQ_BUF;
-	struct virtio_vsock_hdr h = {
-		.src_cid = VSOCK_PROBE_CID,
-		.dst_cid = VIRTIO_VSOCK_HOST_CID,
-		.src_port = guest_port,
-		.dst_port = host_port,
-		.len = len,
-		.type = VIRTIO_VSOCK_TYPE_STREAM,
-		.op = op,
-		.flags = flags,
-		.buf_alloc = 64 * 1024,
-	};
+	struct virtio_vsock_hdr h =
+		vsock_test_guest_hdr(VSOCK_PROBE_CID, op, guest_port, host_port, len, flags);
+
+	h.buf_alloc = 64 * 1024;
 	memcpy(vsock_ram + gpa, &h, sizeof(h));
 	memcpy(vsock_ram + gpa + VIRTIO_VSOCK_HDR_SIZE, payload, len);
 	vq_add(tx, gpa, VIRTIO_VSOCK_HDR_SIZE + len, 0);

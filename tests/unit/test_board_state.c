@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The board's devices' state in one buffer (vmm/board/board_state.c,
- * board_virtio_save/load), without KVM: a board built by board_setup() on
+ * board_virtio_state_save/load), without KVM: a board built by board_setup() on
  * plain memory (no irqchip, no ioeventfds) is changed through its buses,
  * saved, and loaded into a second board of the same configuration, which
  * must then save the same bytes and answer the same register reads. A board

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The board's virtio devices (vmm/board/board_virtio.c) on a VM without KVM: slot
+ * The board's virtio devices (vmm/board/board_virtio*.c) on a VM without KVM: slot
  * placement and GSIs from the device manager (board/resources.c), the Linux command-line entries,
  * the console file, and error and teardown paths. Without an irqchip or ioeventfd the board falls
  * back to unwired interrupt lines and MMIO-exit notifications, which is all

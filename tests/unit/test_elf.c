@@ -11,11 +11,12 @@
 
 #include "boot/boot.h"
 #include "boot/elf.h"
+#include "test_ram.h"
 #include "unit_run.h"
 
 #define MEM_SIZE (4u << 20)
-static uint8_t *ram;
-static struct guest_mem mem;
+/* RAM stays all zero until an image loads: a refused one must not be partly loaded. */
+static struct test_ram guest;
 static char dir[] = "/tmp/kvmini-test-elf-XXXXXX";
 
 /* A minimal ELF64 executable: header, one program header, then the segment bytes. */
@@ -65,8 +66,7 @@ static char *write_file(const char *name, const void *data, size_t len)
 
 static void setup(void)
 {
-	ram = calloc(1, MEM_SIZE);
-	guest_mem_layout(&mem, ram, MEM_SIZE);
+	test_ram_init(&guest, MEM_SIZE);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 }
 
@@ -76,21 +76,13 @@ static void teardown(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ck_assert_int_eq(system(cmd), 0);
 	strcpy(dir, "/tmp/kvmini-test-elf-XXXXXX");
-	free(ram);
-}
-
-/* RAM stays all zero: a refused image must not be partly loaded. */
-static void assert_ram_untouched(void)
-{
-	for (size_t i = 0; i < MEM_SIZE; i++)
-		if (ram[i])
-			ck_abort_msg("guest RAM written at %#zx", i);
+	test_ram_free(&guest);
 }
 
 static int load(const char *path, char *err)
 {
 	struct elf_image img;
-	return elf_load(&mem, path, 0x100000, &img, err, 256);
+	return elf_load(&guest.mem, path, 0x100000, &img, err, 256);
 }
 
 START_TEST(good_elf_loads)
@@ -98,17 +90,17 @@ START_TEST(good_elf_loads)
 	struct image im = good_image();
 	struct elf_image img;
 	char err[256];
-	memset(ram + 0x100000, 0x55, 0x1000); /* stale bytes where .bss goes */
-	ck_assert_int_eq(elf_load(&mem, write_file("good", &im, sizeof(im)), 0x100000, &img, err,
-				  sizeof(err)),
+	memset(guest.bytes + 0x100000, 0x55, 0x1000); /* stale bytes where .bss goes */
+	ck_assert_int_eq(elf_load(&guest.mem, write_file("good", &im, sizeof(im)), 0x100000, &img,
+				  err, sizeof(err)),
 			 0);
 	ck_assert_uint_eq(img.entry, 0x100000);
 	ck_assert_uint_eq(img.load_low, 0x100000);
 	ck_assert_uint_eq(img.load_high, 0x101000);
 	ck_assert(!img.has_pvh_entry);
-	ck_assert_mem_eq(ram + 0x100000, im.code, sizeof(im.code));
+	ck_assert_mem_eq(guest.bytes + 0x100000, im.code, sizeof(im.code));
 	for (size_t i = sizeof(im.code); i < 0x1000; i++)
-		ck_assert_uint_eq(ram[0x100000 + i], 0); /* .bss zeroed */
+		ck_assert_uint_eq(guest.bytes[0x100000 + i], 0); /* .bss zeroed */
 }
 END_TEST
 
@@ -118,7 +110,7 @@ START_TEST(not_an_elf)
 	ck_assert_int_eq(load(write_file("text", "hello, world\n", 13), err), -ENOEXEC);
 	ck_assert_ptr_nonnull(strstr(err, "not an ELF"));
 	ck_assert_int_eq(load(write_file("empty", "", 0), err), -ENOEXEC);
-	assert_ram_untouched();
+	test_ram_assert_untouched(&guest);
 }
 END_TEST
 
@@ -147,7 +139,7 @@ START_TEST(wrong_machine_and_class)
 	im = good_image();
 	im.eh.e_type = ET_DYN;
 	ck_assert_int_eq(load(write_file("dyn", &im, sizeof(im)), err), -ENOEXEC);
-	assert_ram_untouched();
+	test_ram_assert_untouched(&guest);
 }
 END_TEST
 
@@ -162,7 +154,7 @@ START_TEST(truncated)
 	ck_assert_int_eq(load(write_file("cut2", &im, sizeof(Elf64_Ehdr) + 8), err), -ENOEXEC);
 	/* Cut inside the ELF header. */
 	ck_assert_int_eq(load(write_file("cut3", &im, 20), err), -ENOEXEC);
-	assert_ram_untouched();
+	test_ram_assert_untouched(&guest);
 }
 END_TEST
 
@@ -181,7 +173,7 @@ START_TEST(segment_outside_memory)
 	im = good_image();
 	im.ph.p_paddr = 0xfffffffffffff000ull; /* address + size overflows */
 	ck_assert_int_eq(load(write_file("wrap", &im, sizeof(im)), err), -ERANGE);
-	assert_ram_untouched();
+	test_ram_assert_untouched(&guest);
 }
 END_TEST
 
@@ -248,14 +240,14 @@ START_TEST(crafted_headers)
 	im = good_image();
 	im.eh.e_phentsize = 8;
 	ck_assert_int_eq(load(write_file("phent", &im, sizeof(im)), err), -ENOEXEC);
-	assert_ram_untouched();
+	test_ram_assert_untouched(&guest);
 
 	/* No PT_LOAD at all. */
 	im = good_image();
 	im.ph.p_type = PT_NOTE;
 	ck_assert_int_eq(load(write_file("noload", &im, sizeof(im)), err), -ENOEXEC);
 	ck_assert_ptr_nonnull(strstr(err, "PT_LOAD"));
-	assert_ram_untouched();
+	test_ram_assert_untouched(&guest);
 }
 END_TEST
 
@@ -279,7 +271,7 @@ START_TEST(check_without_ram)
 	ck_assert_int_eq(elf_check_file(fifo, &img, err, 256), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
 	ck_assert_int_eq(elf_check_file("/dev/zero", &img, err, 256), -EINVAL);
-	assert_ram_untouched();
+	test_ram_assert_untouched(&guest);
 }
 END_TEST
 

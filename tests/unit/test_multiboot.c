@@ -14,14 +14,15 @@
 
 #include "board/e820.h"
 #include "boot/multiboot.h"
+#include "test_ram.h"
 #include "unit_run.h"
 
 #define MEM_SIZE (8u << 20)
 #define LOAD	 0x400000u /* where kvm-unit-tests links its tests */
 #define MB_FLAGS (MULTIBOOT_PAGE_ALIGN | MULTIBOOT_MEMORY_INFO)
 
-static uint8_t *ram;
-static struct guest_mem mem;
+/* RAM stays all zero until an image loads: a refused one must not be partly loaded. */
+static struct test_ram guest;
 static char err[256];
 
 /* An ELF32 i386 executable: one text segment with the header, one .bss-only data segment. */
@@ -96,21 +97,12 @@ static struct aout_image good_aout(void)
 
 static void setup(void)
 {
-	ram = calloc(1, MEM_SIZE);
-	ck_assert_ptr_nonnull(ram);
-	guest_mem_layout(&mem, ram, MEM_SIZE);
+	test_ram_init(&guest, MEM_SIZE);
 }
 
 static void teardown(void)
 {
-	free(ram);
-}
-
-static void assert_ram_untouched(void)
-{
-	for (size_t i = 0; i < MEM_SIZE; i++)
-		if (ram[i])
-			ck_abort_msg("guest RAM byte %#zx was written", i);
+	test_ram_free(&guest);
 }
 
 static int parse(const void *buf, size_t len, struct multiboot_image *img)
@@ -164,12 +156,13 @@ START_TEST(elf32_loads)
 	ck_assert_uint_eq(img.load_low, LOAD);
 	ck_assert_uint_eq(img.load_high, LOAD + 0x4000);
 
-	memset(ram + LOAD + 0x1000, 0x55, 0x3000); /* stale bytes where .bss goes */
-	ck_assert_int_eq(multiboot_load(&mem, (const uint8_t *)&im, &img, 0x2000, err, sizeof(err)),
-			 0);
-	ck_assert_int_eq(memcmp(ram + LOAD, &im, sizeof(im)), 0);
+	memset(guest.bytes + LOAD + 0x1000, 0x55, 0x3000); /* stale bytes where .bss goes */
+	ck_assert_int_eq(
+		multiboot_load(&guest.mem, (const uint8_t *)&im, &img, 0x2000, err, sizeof(err)),
+		0);
+	ck_assert_int_eq(memcmp(guest.bytes + LOAD, &im, sizeof(im)), 0);
 	for (unsigned int i = 0; i < 0x3000; i++)
-		ck_assert_uint_eq(ram[LOAD + 0x1000 + i], 0);
+		ck_assert_uint_eq(guest.bytes[LOAD + 0x1000 + i], 0);
 
 	/* e_entry is virtual: a segment linked elsewhere than it loads moves the entry too. */
 	im.ph[0].p_paddr = LOAD + 0x100000;
@@ -190,10 +183,11 @@ START_TEST(aout_kludge_loads)
 	ck_assert_uint_eq(img.load_low, 0x200000);
 	ck_assert_uint_eq(img.load_high, 0x202000);
 	ck_assert_uint_eq(img.entry, 0x200000 + sizeof(im) - 8);
-	ck_assert_int_eq(multiboot_load(&mem, (const uint8_t *)&im, &img, 0x2000, err, sizeof(err)),
-			 0);
-	ck_assert_int_eq(memcmp(ram + 0x200000, &im, sizeof(im)), 0);
-	ck_assert_uint_eq(ram[0x200000 + sizeof(im)], 0);
+	ck_assert_int_eq(
+		multiboot_load(&guest.mem, (const uint8_t *)&im, &img, 0x2000, err, sizeof(err)),
+		0);
+	ck_assert_int_eq(memcmp(guest.bytes + 0x200000, &im, sizeof(im)), 0);
+	ck_assert_uint_eq(guest.bytes[0x200000 + sizeof(im)], 0);
 
 	/* load_end_addr 0: to the end of the file; bss_end_addr 0: no .bss. */
 	im.mbh[5] = 0;
@@ -229,7 +223,7 @@ START_TEST(header_requirements)
 	im.mbh[2] = checksum(im.mbh[1]);
 	struct multiboot_image img;
 	ck_assert_int_eq(parse(&im, sizeof(im), &img), 0);
-	assert_ram_untouched();
+	test_ram_assert_untouched(&guest);
 }
 END_TEST
 
@@ -275,7 +269,7 @@ START_TEST(crafted_elf)
 	im.ph[0].p_type = PT_NOTE;
 	im.ph[1].p_type = PT_NOTE;
 	refused(&im, sizeof(im), -ENOEXEC, "no loadable segment");
-	assert_ram_untouched();
+	test_ram_assert_untouched(&guest);
 }
 END_TEST
 
@@ -310,12 +304,13 @@ START_TEST(crafted_aout)
 	struct multiboot_image img;
 	ck_assert_int_eq(parse(&im, sizeof(im), &img), 0);
 	/* ... but not in this RAM. */
-	ck_assert_int_eq(multiboot_load(&mem, (const uint8_t *)&im, &img, 0x2000, err, sizeof(err)),
-			 -ERANGE);
+	ck_assert_int_eq(
+		multiboot_load(&guest.mem, (const uint8_t *)&im, &img, 0x2000, err, sizeof(err)),
+		-ERANGE);
 	/* The header cut short: flag 16 needs 32 bytes. */
 	im = good_aout();
 	refused(&im, offsetof(struct aout_image, mbh) + 20, -ENOEXEC, "cut short");
-	assert_ram_untouched();
+	test_ram_assert_untouched(&guest);
 }
 END_TEST
 
@@ -326,35 +321,36 @@ START_TEST(load_refusals)
 
 	ck_assert_int_eq(parse(&im, sizeof(im), &img), 0);
 	/* Below min_addr, and beyond RAM: nothing written, not even the good segment. */
-	ck_assert_int_eq(
-		multiboot_load(&mem, (const uint8_t *)&im, &img, LOAD + 0x800, err, sizeof(err)),
-		-ERANGE);
+	ck_assert_int_eq(multiboot_load(&guest.mem, (const uint8_t *)&im, &img, LOAD + 0x800, err,
+					sizeof(err)),
+			 -ERANGE);
 	ck_assert_ptr_nonnull(strstr(err, "not inside guest RAM"));
 	img.seg[1].paddr = MEM_SIZE - 0x1000;
-	ck_assert_int_eq(multiboot_load(&mem, (const uint8_t *)&im, &img, 0x2000, err, sizeof(err)),
-			 -ERANGE);
-	assert_ram_untouched();
+	ck_assert_int_eq(
+		multiboot_load(&guest.mem, (const uint8_t *)&im, &img, 0x2000, err, sizeof(err)),
+		-ERANGE);
+	test_ram_assert_untouched(&guest);
 }
 END_TEST
 
 static uint32_t rd32(uint64_t gpa)
 {
 	uint32_t v;
-	ck_assert_int_eq(guest_mem_read(&mem, gpa, &v, 4), 0);
+	ck_assert_int_eq(guest_mem_read(&guest.mem, gpa, &v, 4), 0);
 	return v;
 }
 
 static uint64_t rd64(uint64_t gpa)
 {
 	uint64_t v;
-	ck_assert_int_eq(guest_mem_read(&mem, gpa, &v, 8), 0);
+	ck_assert_int_eq(guest_mem_read(&guest.mem, gpa, &v, 8), 0);
 	return v;
 }
 
 START_TEST(info_layout)
 {
 	struct e820_entry e820[E820_MAX_ENTRIES];
-	int n = e820_build(&mem, e820, E820_MAX_ENTRIES);
+	int n = e820_build(&guest.mem, e820, E820_MAX_ENTRIES);
 	const uint64_t at = 0x90000;
 
 	ck_assert_int_eq(n, 3);
@@ -366,7 +362,7 @@ START_TEST(info_layout)
 		.e820 = e820,
 		.e820_entries = (unsigned int)n,
 	};
-	ck_assert_int_eq(multiboot_info_write(&mem, at, &b), 0);
+	ck_assert_int_eq(multiboot_info_write(&guest.mem, at, &b), 0);
 	ck_assert_uint_eq(rd32(at + 0), MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_CMDLINE |
 						MULTIBOOT_INFO_MODS | MULTIBOOT_INFO_MMAP |
 						MULTIBOOT_INFO_LOADER);
@@ -405,18 +401,18 @@ START_TEST(info_minimal_and_refusals)
 	struct multiboot_boot b = {.e820 = e820, .e820_entries = 1};
 
 	/* No command line, module or name: their flags stay clear, the fields 0. */
-	ck_assert_int_eq(multiboot_info_write(&mem, 0x90000, &b), 0);
+	ck_assert_int_eq(multiboot_info_write(&guest.mem, 0x90000, &b), 0);
 	ck_assert_uint_eq(rd32(0x90000), MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_MMAP);
 	ck_assert_uint_eq(rd32(0x90000 + 20), 0);
 	/* More map than the area holds; a structure not in RAM; one above 4 GiB. */
 	b.e820_entries = 1000;
-	ck_assert_int_eq(multiboot_info_write(&mem, 0x90000, &b), -E2BIG);
+	ck_assert_int_eq(multiboot_info_write(&guest.mem, 0x90000, &b), -E2BIG);
 	b.e820_entries = 1;
-	ck_assert_int_eq(multiboot_info_write(&mem, MEM_SIZE - 0x100, &b), -EFAULT);
-	ck_assert_int_eq(multiboot_info_write(&mem, 0xfffffff0, &b), -EFAULT);
+	ck_assert_int_eq(multiboot_info_write(&guest.mem, MEM_SIZE - 0x100, &b), -EFAULT);
+	ck_assert_int_eq(multiboot_info_write(&guest.mem, 0xfffffff0, &b), -EFAULT);
 	b.mod_addr = 0xfffff000;
 	b.mod_size = 0x2000;
-	ck_assert_int_eq(multiboot_info_write(&mem, 0x80000, &b), -EFAULT);
+	ck_assert_int_eq(multiboot_info_write(&guest.mem, 0x80000, &b), -EFAULT);
 	ck_assert_uint_eq(rd32(0x80000), 0);
 }
 END_TEST

@@ -537,7 +537,7 @@ static void *run_loop(void *loop)
 }
 
 /*
- * The board's path (board_virtio.c, board_fs.c) on a VM without KVM: the
+ * The board's path (board_virtio*.c, board_fs.c) on a VM without KVM: the
  * share's slot comes after the other devices, and the I/O thread turns
  * virtiofsd's call into InterruptStatus bit 0, then notices it die.
  */

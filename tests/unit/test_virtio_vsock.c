@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * virtio-vsock (devices/virtio/virtio_vsock.c) and its Unix-socket host side
+ * virtio-vsock (devices/virtio/virtio_vsock*.c) and its Unix-socket host side
  * (devices/backends/vsock_unix.c): the test is the guest's driver, on rings
  * in fake guest memory, and the host programs, on real Unix sockets in a
  * temporary directory.
@@ -17,6 +17,7 @@
 #include "kvmini/device_state.h"
 #include "kvmini/virtio_vsock.h"
 #include "kvmini/vsock_unix.h"
+#include "../common/vsock_test.h"
 #include "virtio_test.h"
 #include "unit_run.h"
 
@@ -149,21 +150,15 @@ static void tx_raw(const struct virtio_vsock_hdr *hdr, uint32_t chain_len, const
 	tx_sent++;
 }
 
+/* A packet header from our guest, with its receive buffer state as the test set it. */
 static struct virtio_vsock_hdr mkhdr(uint16_t op, uint32_t guest_port, uint32_t host_port,
 				     uint32_t len, uint32_t flags)
 {
-	struct virtio_vsock_hdr h = {
-		.src_cid = GUEST_CID,
-		.dst_cid = VIRTIO_VSOCK_HOST_CID,
-		.src_port = guest_port,
-		.dst_port = host_port,
-		.len = len,
-		.type = VIRTIO_VSOCK_TYPE_STREAM,
-		.op = op,
-		.flags = flags,
-		.buf_alloc = guest_buf_alloc,
-		.fwd_cnt = guest_fwd_cnt,
-	};
+	struct virtio_vsock_hdr h =
+		vsock_test_guest_hdr(GUEST_CID, op, guest_port, host_port, len, flags);
+
+	h.buf_alloc = guest_buf_alloc;
+	h.fwd_cnt = guest_fwd_cnt;
 	return h;
 }
 

@@ -3,7 +3,7 @@
  * The board's side of one --share: its virtiofsd process
  * (host/virtiofsd.h), the virtio-fs device on it (kvmini/virtio_fs.h), and
  * the I/O thread's watches on the backend's call eventfds and socket.
- * board_virtio.c places the device in a virtio-mmio slot like any other.
+ * board_virtio_watch.c places the device in a virtio-mmio slot like any other.
  */
 #ifndef KVMINI_BOARD_FS_H
 #define KVMINI_BOARD_FS_H

@@ -55,7 +55,7 @@ static int add_clock(struct board *b)
  * hands them out in order), so the device tree and the Linux command line
  * list it. No ioeventfd: a QueueNotify write is an MMIO exit, and the
  * transport calls the device on the vCPU thread (simpler to follow in a
- * trace; board_virtio.c shows the faster way).
+ * trace; board_virtio_slot.c shows the faster way).
  */
 static int add_echo(struct board *b)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Every device model's state in one buffer, for a snapshot: the UART, the
- * i8042, the test device, then the virtio devices (board_virtio_save()).
+ * i8042, the test device, then the virtio devices (board_virtio_state_save()).
  * Loaded in the same order into a board built from the same configuration.
  */
 #ifndef KVMINI_BOARD_STATE_H

@@ -11,6 +11,11 @@
  * KVMINI_VIRTIO_MMIO_BASE + n * KVMINI_VIRTIO_MMIO_STRIDE and raises GSI
  * KVMINI_VIRTIO_MMIO_FIRST_GSI + n (include/abi/kvmini_abi.h); the slots are listed in
  * board->res.virtio[] for the FDT and the Linux command line.
+ *
+ * board_virtio.c makes the list; each device's setup is in
+ * board_virtio_attach.c (blk, console, rng) or board_virtio_watch.c (net,
+ * vsock, fs), their slots' wiring in board_virtio_slot.c and their state in
+ * board_virtio_state.c (board_virtio_state_save/load).
  */
 #ifndef KVMINI_BOARD_VIRTIO_H
 #define KVMINI_BOARD_VIRTIO_H
@@ -65,19 +70,6 @@ int board_virtio_cmdline(const struct board *b, char *buf, size_t size);
  * offered again later); 0 when there is no virtio console.
  */
 size_t board_virtio_console_input(void *board, const uint8_t *buf, size_t len);
-
-struct state_writer;
-struct state_reader;
-
-/*
- * Append every virtio device's state (device_state.h), in slot order: disks,
- * console, rng, vsock. -ENOTSUP (logged) for a VM with NICs: virtio-net has
- * no save/load yet. 0 or -errno.
- */
-int board_virtio_save(struct board *b, struct state_writer *w);
-
-/* Load what board_virtio_save() wrote into the devices of the same configuration. 0 or -errno. */
-int board_virtio_load(struct board *b, struct state_reader *r);
 
 /*
  * Serve every queue until it has no work left (bounded), then flush the
