@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # containerd (Debian's, with its runc shim io.containerd.runc.v2) drives
 # kvmini-oci as it drives runc: `ctr run --runc-binary kvmini-oci`. The test
-# starts its own containerd (root, state, sockets and config under $tmp; no
-# CRI plugin), imports the busybox rootfs as an OCI image archive made by
+# starts its own containerd (root, state, sockets, ctr's FIFOs and config
+# under $tmp; no CRI plugin; containerd 1.6 keeps only its shims' sockets in
+# /run/containerd/s), imports the busybox rootfs as an OCI image archive made by
 # oci_image.py (no registry), and stops containerd at exit. Checks: `ctr
 # run --rm IMAGE ID echo hi` prints hi, a status propagates, `ctr run -d`
 # puts the VMM in containerd's cgroup, `ctr task pause`/`resume` work and
@@ -113,7 +114,7 @@ run_ctr() {
 	run_id=$1
 	shift
 	ctr_ run --rm --snapshotter native --runc-binary "$runtime" --runc-root "$root" \
-		"$image" "$run_id" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+		--fifo-dir "$tmp/fifo" "$image" "$run_id" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
 	status=$?
 }
 
@@ -152,7 +153,7 @@ no_leftovers "after ctr run exit 7"
 
 # run -d, then kill (SIGTERM): the VMM process is the task's pid, and it ends.
 ctr_ run -d --snapshotter native --runc-binary "$runtime" --runc-root "$root" \
-	"$image" c-sleep sleep 600 >"$tmp/out" 2>"$tmp/err" </dev/null ||
+	--fifo-dir "$tmp/fifo" "$image" c-sleep sleep 600 >"$tmp/out" 2>"$tmp/err" </dev/null ||
 	fail "ctr run -d: $(cat "$tmp/err")"
 ctr_ tasks list >"$tmp/tasks" 2>&1
 pid=$(awk '$1 == "c-sleep" && $3 == "RUNNING" { print $2 }' "$tmp/tasks")
