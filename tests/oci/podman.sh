@@ -6,7 +6,7 @@
 # a test-private store (--root/--runroot/--tmpdir under $tmp: the host's
 # podman state is never touched). Checks: `podman run --rm IMAGE echo hi`
 # prints hi and a status propagates; `podman run -it` through tmux gives a
-# working terminal (a prompt, an answer, stty size in host mode, the exit
+# working terminal (a prompt, an answer, stty size, the exit
 # status); `podman run -d`
 # in the cgroup podman names, `podman pause`/`unpause`, `podman stop` and
 # `podman rm`; and kvmini's --root is empty after each.
@@ -155,9 +155,9 @@ if screen_has '/ #'; then
 	echo "PASS: podman run -it: a shell prompt"
 	tmux -S "$tmux_sock" send-keys 'stty size; echo it-$((6 * 7))' Enter
 	screen_has 'it-42' || check_fail "podman run -it: no answer: $(tmux -S "$tmux_sock" capture-pane -p)"
-	# The size reaches the process on the host; a guest's serial console
-	# has none (docs/containers.md), so there only the answer counts.
-	[ "$mode" != host ] || screen_has '30 100' ||
+	# podman passes the terminal's size (process.consoleSize); the agent
+	# gives it to the guest's console.
+	screen_has '30 100' ||
 		check_fail "podman run -it: stty size: $(tmux -S "$tmux_sock" capture-pane -p)"
 	tmux -S "$tmux_sock" send-keys 'exit 3' Enter
 	lib_wait_line "$tmp/it.status" '^3$' 60 ||

@@ -76,6 +76,7 @@ END_TEST
 START_TEST(test_full_process)
 {
 	ck_assert_int_eq(parse_with("{\"args\": [\"/bin/echo\", \"a b\", \"\"], \"terminal\": true,"
+				    " \"consoleSize\": {\"height\": 33, \"width\": 101},"
 				    " \"env\": [\"A=1\", \"B=\", \"C=x=y\"], \"cwd\": \"/w d\","
 				    " \"user\": {\"uid\": 1000, \"gid\": 100,"
 				    " \"additionalGids\": [10, 4294967294]}}",
@@ -91,6 +92,8 @@ START_TEST(test_full_process)
 	ck_assert_uint_eq(cfg.ngids, 2);
 	ck_assert_uint_eq(cfg.gids[1], 4294967294u);
 	ck_assert(cfg.terminal);
+	ck_assert_uint_eq(cfg.console_rows, 33);
+	ck_assert_uint_eq(cfg.console_cols, 101);
 	ck_assert_str_eq(cfg.hostname, "box");
 	ck_assert_ptr_nonnull(cfg.annotations);
 }
@@ -120,6 +123,15 @@ static const struct {
 	{"{\"args\": [\"sh\"], \"cwd\": \"/\", \"user\": {\"uid\": 0, \"gid\": 0}, "
 	 "\"terminal\": \"yes\"}",
 	 "", "process.terminal"},
+	{"{\"args\": [\"sh\"], \"cwd\": \"/\", \"user\": {\"uid\": 0, \"gid\": 0}, "
+	 "\"consoleSize\": {\"height\": -1, \"width\": 80}}",
+	 "", "process.consoleSize.height"},
+	{"{\"args\": [\"sh\"], \"cwd\": \"/\", \"user\": {\"uid\": 0, \"gid\": 0}, "
+	 "\"consoleSize\": {\"height\": 24, \"width\": \"80\"}}",
+	 "", "process.consoleSize.width"},
+	{"{\"args\": [\"sh\"], \"cwd\": \"/\", \"user\": {\"uid\": 0, \"gid\": 0}, "
+	 "\"consoleSize\": {\"height\": 24}}",
+	 "", "process.consoleSize.width"},
 	{"{\"args\": [\"sh\"], \"cwd\": \"/\", \"user\": {\"uid\": 0, \"gid\": 0}, "
 	 "\"env\": [\"NOEQUALS\"]}",
 	 "", "process.env[0]"},

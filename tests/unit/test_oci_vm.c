@@ -250,6 +250,45 @@ START_TEST(test_process_args_exact)
 }
 END_TEST
 
+/* A terminal's size reaches the agent (process.consoleSize); without a terminal it does not. */
+#define CALL(words)                                                                                \
+	{                                                                                          \
+		words, sizeof(words) - 1                                                           \
+	}
+START_TEST(test_process_terminal_size)
+{
+	static const struct {
+		const char *json;
+		struct {
+			const char *bytes;
+			size_t len;
+		} call;
+	} cases[] = {
+		{"\"terminal\": true, \"consoleSize\": {\"height\": 33, \"width\": 101}",
+		 CALL("\nterminal\0001\00033\000101\0\n")},
+		{"\"terminal\": true", CALL("\nterminal\0001\0\n")},
+		{"\"consoleSize\": {\"height\": 33, \"width\": 101}", CALL("\nterminal\0000\0\n")},
+	};
+	char json[512], out[4096], path[256];
+
+	snprintf(path, sizeof(path), "%s/calls.out", dir);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(json, sizeof(json),
+			 "{\"ociVersion\": \"1.1.0\", \"root\": {\"path\": \"r\"},"
+			 "\"process\": {\"cwd\": \"/\", \"user\": {\"uid\": 0, \"gid\": 0},"
+			 " \"args\": [\"/bin/true\"], %s}}",
+			 cases[i].json);
+		parse(json);
+		write_process();
+		run_sh(agent, out, sizeof(out));
+		size_t n = read_file("calls.out", out, sizeof(out));
+		ck_assert_msg(memmem(out, n, cases[i].call.bytes, cases[i].call.len) != NULL,
+			      "case %zu: no such oci_terminal call", i);
+		unlink(path);
+	}
+}
+END_TEST
+
 START_TEST(test_plan)
 {
 	char bundle[256], path[300], err[256];
@@ -348,6 +387,7 @@ int main(void)
 	tcase_add_test(tc, test_quote_all_bytes);
 	tcase_add_test(tc, test_process_env_exact);
 	tcase_add_test(tc, test_process_args_exact);
+	tcase_add_test(tc, test_process_terminal_size);
 	tcase_add_test(tc, test_plan);
 	suite_add_tcase(s, tc);
 	return unit_run(s);

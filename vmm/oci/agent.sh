@@ -82,11 +82,17 @@ oci_root() {
 }
 
 agent_terminal=0
-# oci_terminal 0|1: 1 makes the console the process's controlling terminal
-# (oci_exec); 0 sets it raw so the process's bytes reach the host unchanged.
+# oci_terminal 0|1 [ROWS COLS]: 1 makes the console the process's controlling
+# terminal (oci_exec), of ROWS x COLS when given (process.consoleSize);
+# 0 sets it raw so the process's bytes reach the host unchanged.
 oci_terminal() {
 	agent_terminal=$1
-	[ "$1" = 1 ] || stty raw -echo -onlcr 2>/dev/null || agent_log "cannot set the console raw"
+	if [ "$1" = 1 ]; then
+		[ -z "${2:-}" ] || stty rows "$2" cols "$3" 2>/dev/null ||
+			agent_log "cannot give the console the size $2x$3"
+		return 0
+	fi
+	stty raw -echo -onlcr 2>/dev/null || agent_log "cannot set the console raw"
 }
 
 # The device nodes runc creates in a tmpfs /dev (runtime-spec

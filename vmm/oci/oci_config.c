@@ -185,13 +185,42 @@ static int parse_user(struct oci_config *cfg, json_object *proc, char *err, size
 	return 0;
 }
 
+/*
+ * process.consoleSize {height, width} (runtime-spec config.md, "Process"):
+ * the terminal's size, which the agent gives the guest's console (podman
+ * sends the caller's). Each an unsigned integer; above 65535 is no terminal.
+ */
+static int parse_console_size(struct oci_config *cfg, json_object *proc, char *err, size_t errlen)
+{
+	json_object *size, *v;
+	uint32_t *dims[2] = {&cfg->console_rows, &cfg->console_cols};
+	const char *keys[2] = {"height", "width"};
+	int ret;
+
+	if ((ret = oci_config_get(proc, "consoleSize", json_type_object, "process.", &size, err,
+				  errlen)) ||
+	    !size)
+		return ret;
+	for (int i = 0; i < 2; i++) {
+		if ((ret = oci_config_get(size, keys[i], json_type_int, "process.consoleSize.", &v,
+					  err, errlen)))
+			return ret;
+		int64_t n = v ? json_object_get_int64(v) : -1;
+		if (n < 0 || n > 65535)
+			return errbuf_set(err, errlen, -EINVAL,
+					  "process.consoleSize.%s must be 0 to 65535", keys[i]);
+		*dims[i] = (uint32_t)n;
+	}
+	return 0;
+}
+
 static const struct oci_field process_fields[] = {
 	{"terminal", NULL},
 	{"user", NULL},
 	{"args", NULL},
 	{"env", NULL},
 	{"cwd", NULL},
-	{"consoleSize", "the console is the caller's terminal or pseudo-terminal"},
+	{"consoleSize", NULL},
 	{"capabilities", "the process runs as root of its own guest kernel, or as its uid"},
 	{"rlimits", "the guest's default limits apply"},
 	{"noNewPrivileges", "not applied in the guest"},
@@ -234,6 +263,8 @@ static int parse_process(struct oci_config *cfg, char *err, size_t errlen)
 				  errlen)))
 		return ret;
 	cfg->terminal = v && json_object_get_boolean(v);
+	if ((ret = parse_console_size(cfg, proc, err, errlen)))
+		return ret;
 	return parse_user(cfg, proc, err, errlen);
 }
 

@@ -50,7 +50,8 @@ struct oci_config {
 	uint32_t *gids; /* process.user.additionalGids */
 	size_t ngids;
 	bool terminal;
-	const char *hostname; /* NULL: not set */
+	uint32_t console_rows, console_cols; /* process.consoleSize; 0: not given */
+	const char *hostname;		     /* NULL: not set */
 	const char *root_path;
 	bool root_readonly;
 	struct oci_mount *mounts;

@@ -47,7 +47,10 @@ int oci_vm_write_process(const struct oci_config *cfg, FILE *out)
 		fputc('\n', out);
 	}
 	fprintf(out, "oci_root %s %s\n", OCI_VM_ROOT_TAG, cfg->root_readonly ? "ro" : "rw");
-	fprintf(out, "oci_terminal %d\n", cfg->terminal ? 1 : 0);
+	if (cfg->terminal && cfg->console_rows && cfg->console_cols)
+		fprintf(out, "oci_terminal 1 %u %u\n", cfg->console_rows, cfg->console_cols);
+	else
+		fprintf(out, "oci_terminal %d\n", cfg->terminal ? 1 : 0);
 	for (size_t i = 0; i < cfg->nmounts; i++) {
 		const struct oci_mount *m = &cfg->mounts[i];
 		char tag[32];
