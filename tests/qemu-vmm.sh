@@ -119,7 +119,7 @@ for net in "${nets[@]}"; do
 	n=$((n + 1))
 done
 
-# The virtio-mmio devices on the command line, as kvmini puts them: before
+# The virtio-mmio devices on the command line (and kvmini.tty=), as kvmini puts them: before
 # the " -- " tail (QEMU itself would append them after it, into the
 # command). microvm gives device i the slot at 0xfeb00e00 - i * 0x200 with
 # IRQ 12 - i (read off QEMU 7.2's own additions).
@@ -127,6 +127,17 @@ devices=""
 for ((i = 0; i < ${#shares[@]} + ${#disks[@]} + ${#nets[@]}; i++)); do
 	devices="$devices virtio_mmio.device=512@$(printf '0x%x' $((0xfeb00e00 - i * 0x200))):$((12 - i))"
 done
+# As kvmini does (vmm/host/stdin_console.c): tell /init what the terminal is.
+case " $cmdline " in
+*" kvmini.tty="*) ;;
+*)
+	if [ -t 0 ] && [ -t 1 ] && size=$(stty size 2>/dev/null) && [ "${size% *}" != 0 ]; then
+		devices="$devices kvmini.tty=${size#* }x${size% *}"
+	elif ! [ -t 0 ] || ! [ -t 1 ]; then
+		devices="$devices kvmini.tty=none"
+	fi
+	;;
+esac
 case " $cmdline " in
 *" -- "*)
 	cmdline=" $cmdline"

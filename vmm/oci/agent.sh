@@ -83,13 +83,17 @@ oci_root() {
 
 agent_terminal=0
 # oci_terminal 0|1 [ROWS COLS]: 1 makes the console the process's controlling
-# terminal (oci_exec), of ROWS x COLS when given (process.consoleSize);
-# 0 sets it raw so the process's bytes reach the host unchanged.
+# terminal (oci_exec), of ROWS x COLS: process.consoleSize when the caller
+# gave it (containerd does), else the size of the terminal kvmini runs on,
+# which /init exported as LINES and COLUMNS (kvmini.tty=; podman sizes the
+# pty itself before `start`). 0 sets it raw so the process's bytes reach
+# the host unchanged.
 oci_terminal() {
 	agent_terminal=$1
 	if [ "$1" = 1 ]; then
-		[ -z "${2:-}" ] || stty rows "$2" cols "$3" 2>/dev/null ||
-			agent_log "cannot give the console the size $2x$3"
+		_rows=${2:-${LINES:-}} _cols=${3:-${COLUMNS:-}}
+		[ -z "$_rows" ] || [ -z "$_cols" ] || stty rows "$_rows" cols "$_cols" 2>/dev/null ||
+			agent_log "cannot give the console the size ${_rows}x$_cols"
 		return 0
 	fi
 	stty raw -echo -onlcr 2>/dev/null || agent_log "cannot set the console raw"
