@@ -127,6 +127,11 @@ devices=""
 for ((i = 0; i < ${#shares[@]} + ${#disks[@]} + ${#nets[@]}; i++)); do
 	devices="$devices virtio_mmio.device=512@$(printf '0x%x' $((0xfeb00e00 - i * 0x200))):$((12 - i))"
 done
+# As kvmini does (boot/boot_linux.c): the serial console unless one is named.
+case " ${cmdline%% -- *} " in
+*" console="*) ;;
+*) devices=" console=ttyS0$devices" ;;
+esac
 # As kvmini does (vmm/host/stdin_console.c): tell /init what the terminal is.
 case " $cmdline " in
 *" kvmini.tty="*) ;;
