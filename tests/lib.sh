@@ -79,14 +79,19 @@ lib_skip() {
 # leave a regular file /dev/kvm behind on a machine without KVM (which then
 # fools every later check that only asks whether the file exists).
 lib_require_kvm() {
+	lib_p=$(lib_kvm_problem)
+	[ -z "$lib_p" ] || lib_skip "$lib_p"
+}
+
+# Print why /dev/kvm cannot be used (nothing when it can), checked as above.
+lib_kvm_problem() {
 	if [ ! -e /dev/kvm ]; then
-		lib_skip "/dev/kvm does not exist (no KVM on this machine)"
+		echo "/dev/kvm does not exist (no KVM on this machine)"
+	elif [ ! -c /dev/kvm ]; then
+		echo "/dev/kvm is not a character device (a stray file? delete it; no KVM here)"
+	elif ! (: <>/dev/kvm) 2>/dev/null; then
+		echo "cannot open /dev/kvm read-write (are you in the kvm group?)"
 	fi
-	if [ ! -c /dev/kvm ]; then
-		lib_skip "/dev/kvm is not a character device (a stray file? delete it; no KVM here)"
-	fi
-	(: <>/dev/kvm) 2>/dev/null ||
-		lib_skip "cannot open /dev/kvm read-write (are you in the kvm group?)"
 }
 
 fail() {
