@@ -89,6 +89,7 @@ $root/devices/core/log.c"
 	libs="-ljson-c -lz" ;;
 oci)
 	srcs="$root/vmm/oci/oci_config.c
+$root/vmm/oci/oci_process.c
 $root/vmm/oci/oci_linux.c
 $root/vmm/oci/oci_mounts.c
 $root/vmm/oci/oci_vm.c"

@@ -132,6 +132,15 @@ int oci_config_get(json_object *obj, const char *key, json_type type, const char
 int oci_config_get_string(json_object *obj, const char *key, const char *path, bool required,
 			  const char **out, char *err, size_t errlen);
 
+/*
+ * The required object obj[key] (named PATHKEY in messages) into *out, its
+ * members checked against fields (warnings for the unhonoured). 0, or
+ * -EINVAL when it is missing or not an object.
+ */
+int oci_config_get_section(struct oci_config *cfg, json_object *obj, const char *key,
+			   const char *path, const struct oci_field *fields, json_object **out,
+			   char *err, size_t errlen);
+
 /* An array of strings: *out is a fresh NULL-terminated array (caller frees) into the JSON. */
 int oci_config_get_strings(json_object *obj, const char *key, const char *path, const char ***out,
 			   size_t *n, char *err, size_t errlen);
