@@ -27,10 +27,11 @@ LINUX_CMDLINE = "console=ttyS0 reboot=t panic=-1 quiet"
 GUEST_MEM = 128 << 20
 
 NAMES = ["kvmini-tiny", "kvmini-linux", "qemu-microvm", "runc-true", "runc-init",
-         "crun-true", "crun-init", "podman-init", "namespace", "process", "kvm-floor"]
+         "crun-true", "crun-init", "podman-init", "kvmini-oci-init", "namespace", "process",
+         "kvm-floor"]
 # The contenders that run a container's root file system (the rootfs is built
 # when one of them is selected).
-ROOTFS_USERS = NAMES[3:10]
+ROOTFS_USERS = NAMES[3:11]
 # Why a QEMU that cannot use KVM is no contender for the speed rows.
 QEMU_TCG = ("without /dev/kvm QEMU runs the guest with TCG, a CPU emulator (a Linux boot takes "
             "minutes): its numbers would measure binary translation, not virtualization, so "
@@ -287,6 +288,56 @@ def _podman(o, rootfs, busybox_skip):
     return c
 
 
+def _kvmini_oci(o, kvm, linux_dir, linux_skip, rootfs, busybox_skip):
+    """The runc-init bundle run by `kvmini oci run`: the same container in a
+    microVM with its own kernel (the Linux guest; docs/containers.md)."""
+    binary = os.path.join(os.path.dirname(o.kvmini), "kvmini-oci")
+    c = Contender("kvmini-oci-init", "vm",
+                  "kvmini oci (microVM, own kernel), busybox container, init script")
+    c.skip = _reasons(_need(binary, "kvmini-oci"), kvm, linux_skip,
+                      "needs root (virtiofsd's sandbox)" if os.geteuid() != 0 else None,
+                      busybox_skip,
+                      None if os.path.exists("/usr/lib/qemu/virtiofsd") else
+                      "no /usr/lib/qemu/virtiofsd (apt-get install qemu-system-x86)")
+    # The very bundle runc-init runs (`runc spec` plus the same changes): what
+    # kvmini cannot honour in it (capabilities, seccomp, ...) it names in a
+    # warning on stderr.
+    runc = shutil.which("runc")
+    c.skip = _reasons(c.skip, None if runc else "runc not installed: it writes the shared bundle")
+    root = os.path.join(o.workdir, "kvmini-oci-root")
+    bundles = {}
+
+    def bundle(kind, args):
+        if kind not in bundles:
+            bundles[kind] = oci.make_bundle(runc, o.workdir, rootfs, kind, args)
+        return bundles[kind]
+
+    # kvmini oci finds the guest through KVMINI_OCI_GUEST (docs/containers.md).
+    if linux_dir:
+        os.environ["KVMINI_OCI_GUEST"] = linux_dir
+    c.argv = lambda tag: [binary, "--root", root, "run", "--bundle", bundle("init", ["/init.sh"]),
+                          tag]
+    c.probe_argv = lambda tag: [binary, "--root", root, "run", "--bundle",
+                                bundle("hold", ["/init.sh", "hold"]), tag]
+    c.hold_stdin = True
+    c.ready_line = oci.READY_LINE
+    c.ready = ("the line %r, printed by the container's /init.sh in the guest, was read from "
+               "kvmini oci's stdout (the guest's console)" % oci.READY_LINE)
+    c.total = "until `kvmini oci run` exited (the VM ended; the container deleted)"
+    c.cleanup = lambda tag: subprocess.run([binary, "--root", root, "delete", "--force", tag],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    c.kernel = "own kernel: Linux guest"
+    c.image = [("busybox rootfs", rootfs)]
+    if linux_dir:
+        c.image += [("vmlinux", os.path.join(linux_dir, "vmlinux")),
+                    ("initramfs.cpio", os.path.join(linux_dir, "initramfs.cpio"))]
+    c.guest_ram = GUEST_MEM
+    c.slow = True
+    c.host_program = o.kvmini
+    c.wrap_skip = _reasons(c.skip, "the workloads run in the kvmini Linux guest row")
+    return c
+
+
 def user_contenders(specs, prepares):
     """Contenders from --contender NAME=COMMAND (hyperfine's idea of a
     command, run by /bin/sh -c). prepares: --prepare commands, either one
@@ -364,6 +415,7 @@ def build_contenders(o):
     out += _containers(o, "runc", rootfs, busybox_skip)
     out += _containers(o, "crun", rootfs, busybox_skip)
     out.append(_podman(o, rootfs, busybox_skip))
+    out.append(_kvmini_oci(o, kvm, linux_dir, linux_skip, rootfs, busybox_skip))
     out += _floors(o, kvm, rootfs, busybox_skip)
     assert [c.name for c in out] == NAMES
     # The host-side contenders run the workload program from the rootfs.
