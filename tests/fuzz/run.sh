@@ -51,6 +51,8 @@ $root/devices/virtio/virtio_mmio_state.c
 $root/devices/virtio/virtio_blk.c
 $root/devices/virtio/virtio_console.c
 $root/devices/virtio/virtio_rng.c
+$root/devices/virtio/virtio_net.c
+$root/devices/backends/net_socket.c
 $root/devices/core/guest_mem.c
 $root/devices/core/log.c" ;;
 elf)
