@@ -217,9 +217,9 @@ START_TEST(test_net_decisions)
 		ck_assert_uint_eq(decide_in(extras, X86_64, __NR_execve, 0, 0, 0),
 				  SECCOMP_RET_TRAP);
 		ck_assert_uint_eq(decide_in(extras, X86_64, __NR_open, 0, 0, 0), SECCOMP_RET_TRAP);
-		ck_assert_uint_eq(decide_in(extras, X86_64, __NR_openat, AT_FDCWD, 0,
-					    O_RDONLY | O_CLOEXEC),
-				  SECCOMP_RET_TRAP);
+		ck_assert_uint_eq(
+			decide_in(extras, X86_64, __NR_openat, AT_FDCWD, 0, O_RDONLY | O_CLOEXEC),
+			SECCOMP_RET_TRAP);
 		/*
 		 * fopen(path, "r") (openat with O_RDONLY exactly): libslirp's lookup of
 		 * /etc/resolv.conf fails with EACCES where libslirp may run, else traps.
@@ -320,7 +320,8 @@ START_TEST(test_snapshot_decisions)
 						: SECCOMP_RET_TRAP;
 			ck_assert_msg(decide_in(extras, X86_64, __NR_openat, AT_FDCWD, 0,
 						(uint64_t)refused[i]) == want,
-				      "extras %u: openat flags %#o not refused", extras, refused[i]);
+				      "extras %u: openat flags %#o not refused", extras,
+				      refused[i]);
 		}
 		/* The other ways to open a file stay closed: open, creat, openat2. */
 		ck_assert_uint_eq(
