@@ -127,12 +127,6 @@ static int write_cmdline(struct vm *vm, const struct vm_config *cfg, const struc
 		log_error("the virtio-mmio device list does not fit the command line");
 		return -E2BIG;
 	}
-	/*
-	 * The kernel's own DHCP client (CONFIG_IP_PNP_DHCP) configures eth0 and
-	 * lo before init, and libslirp's DHCP server answers at once: no client
-	 * process in the guest (Documentation/admin-guide/nfs/nfsroot.rst, ip=).
-	 * A TAP network has no known DHCP server, so the user decides there.
-	 */
 	char tty[40];
 	if (!linux_cmdline_has_param(cfg->cmdline, "kvmini.tty") &&
 	    stdin_console_tty_param(STDIN_FILENO, STDOUT_FILENO, tty, sizeof(tty)) == 0 && tty[0] &&
@@ -140,6 +134,12 @@ static int write_cmdline(struct vm *vm, const struct vm_config *cfg, const struc
 		log_error("the terminal parameter does not fit the command line");
 		return -E2BIG;
 	}
+	/*
+	 * The kernel's own DHCP client (CONFIG_IP_PNP_DHCP) configures eth0 and
+	 * lo before init, and libslirp's DHCP server answers at once: no client
+	 * process in the guest (Documentation/admin-guide/nfs/nfsroot.rst, ip=).
+	 * A TAP network has no known DHCP server, so the user decides there.
+	 */
 	if ((has_user_net(cfg) && !linux_cmdline_has_param(cfg->cmdline, "ip") &&
 	     append_words(additions, sizeof(additions), "ip=dhcp")) ||
 	    (vm->quirks && vm->quirks->linux_cmdline &&
