@@ -17,6 +17,9 @@ packages=(
 	clang libclang-rt-14-dev
 	# the minimal Linux guest (guest/linux/build.sh)
 	linux-source-6.1 bc bison flex libssl-dev busybox-static e2fsprogs xz-utils lz4 patch
+	# the guest's vsock netcat, kvmini-vsock: static, against musl (no AVX;
+	# guest/linux/build-vsock.sh says why)
+	musl-tools
 	# benchmarks: peers to measure against; qemu-system-x86 also brings
 	# qemu-system-common, whose /usr/lib/qemu/virtiofsd serves --share
 	qemu-system-x86 runc crun python3

@@ -9,7 +9,9 @@
 #   System.map       symbol addresses (map an emulation-failure RIP to code)
 #   config           the kernel .config that was built
 #   initramfs.cpio   uncompressed newc cpio: busybox + /init (init.sh)
+#                    + /bin/kvmini-vsock (kvmini-vsock.c, by build-vsock.sh)
 #   rootfs.ext4      64 MiB ext4 root disk: busybox + /sbin/init (init.sh)
+#                    + /bin/kvmini-vsock
 #   manifest         what was built, from which inputs, and how long it took
 # and prints that directory as the LAST line of stdout, so that callers can do
 #   dir=$(guest/linux/build.sh | tail -n 1)
@@ -19,8 +21,10 @@
 #   linux-kernel-<key>  the kernel, built by kernel.sh (see there)
 #   linux-<key>         the directory above: the kernel's files (hard links)
 #                       plus the user space built here; <key> hashes the
-#                       kernel directory's name, this script, lib.sh, init.sh
-#                       and the versions of busybox-static and e2fsprogs.
+#                       kernel directory's name, this script, lib.sh, init.sh,
+#                       kvmini-vsock.c, build-vsock.sh, the versions of
+#                       busybox-static, e2fsprogs, musl-tools and
+#                       linux-libc-dev, and the compiler's version.
 # Both live under ${KVMINI_CACHE:-/var/cache/kvmini}. If a directory already
 # exists complete, it is only printed. A build happens in a temporary
 # directory that is renamed into place at the very end, so an interrupted
@@ -41,9 +45,12 @@ self="$here/$(basename "${BASH_SOURCE[0]}")"
 . "$here/lib.sh"
 tag=guest-linux
 init_script="$here/init.sh"
+vsock_src="$here/kvmini-vsock.c"
+vsock_build="$here/build-vsock.sh"
 rootfs_size_mib=64
 
-build_packages=(busybox-static e2fsprogs)
+# musl-tools: kvmini-vsock is linked against musl (build-vsock.sh says why).
+build_packages=(busybox-static e2fsprogs musl-tools)
 
 # Files every output directory must hold; manifest is written last.
 kernel_outputs=(bzImage vmlinux System.map config kernelrelease)
@@ -64,8 +71,11 @@ key_inputs() {
 	echo "kernel $(basename "$kernel_dir")"
 	echo "busybox-static $(pkg_version busybox-static)"
 	echo "e2fsprogs $(pkg_version e2fsprogs)"
+	echo "musl-tools $(pkg_version musl-tools)"
+	echo "linux-libc-dev $(pkg_version linux-libc-dev)"
+	echo "compiler $(musl-gcc -dumpfullversion 2>/dev/null || echo missing)"
 	echo "rootfs-size ${rootfs_size_mib}MiB"
-	for p in "$self" "$here/lib.sh" "$init_script"; do
+	for p in "$self" "$here/lib.sh" "$init_script" "$vsock_src" "$vsock_build"; do
 		echo "$(file_hash "$p") ${p#"$here"/}"
 	done
 }
@@ -88,6 +98,8 @@ tree_spec() {
 	done
 	echo "dir /tmp 1777 0 0"
 	echo "file /bin/busybox /bin/busybox 0755 0 0"
+	# busybox's nc has no AF_VSOCK: kvmini-vsock is the guest's vsock netcat.
+	echo "file /bin/kvmini-vsock $work/kvmini-vsock 0755 0 0"
 	if [ "$1" = all ]; then
 		busybox --list-full
 	else
@@ -176,7 +188,8 @@ build_into() {
 	for f in "${kernel_outputs[@]}"; do
 		ln "$kernel_dir/$f" "$stage/$f" 2>/dev/null || cp "$kernel_dir/$f" "$stage/$f"
 	done
-	log "building initramfs.cpio and rootfs.ext4"
+	log "building kvmini-vsock, initramfs.cpio and rootfs.ext4"
+	"$vsock_build" "$work/kvmini-vsock" || die "build-vsock.sh could not build kvmini-vsock"
 	make_etc_files
 	make_initramfs "$stage/initramfs.cpio"
 	make_rootfs "$stage/rootfs.ext4"

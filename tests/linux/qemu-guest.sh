@@ -24,6 +24,13 @@
 #   ready  (/init's kvmini.ready mode, which snapshot templates use) the
 #          guest prints KVMINI-READY, reads one command line from the
 #          console, runs it without echoing it, and ends with its status.
+#   vsock-tool  (guest/linux/kvmini-vsock.c as the image holds it: static
+#          musl) the guest's vsock netcat runs in the guest: two copies relay
+#          `seq` output both ways over a Unix socket (its --unix test hook;
+#          QEMU's vsock needs /dev/vhost-vsock, which this host lacks), and a
+#          vsock connect without a vsock device fails with a clear message
+#          and status 1 (the kernel has AF_VSOCK). The transfer over real
+#          vsock is tests/linux/linux-test.sh's `vsock` case (needs KVM).
 #
 # The guest comes from $KVMINI_LINUX_DIR or guest/linux/build.sh.
 # Exit status 0 pass, 1 fail, 77 skip.
@@ -186,7 +193,33 @@ case_disk() {
 	grep -qx "$word" "$tmp/out" || check_fail "the ro boot did not read the file the rw boot wrote"
 }
 
+case_vsock_tool() {
+	# sleep 1 after the socket file appears: it exists from bind(), a
+	# moment before listen().
+	# shellcheck disable=SC2016 # the guest's shell expands it
+	"$lib_root/tests/qemu-vmm.sh" run --timeout 300 --mem 128M \
+		--kernel "$linux/vmlinux" --initrd "$linux/initramfs.cpio" \
+		--cmdline 'console=ttyS0 -- "seq 1 200000 | kvmini-vsock listen --unix /tmp/s | sha256sum >/tmp/l & while [ ! -S /tmp/s ]; do sleep 1; done; sleep 1; echo CONNECTOR-GOT $(seq 7 300000 | kvmini-vsock connect --unix /tmp/s | sha256sum); wait; echo LISTENER-GOT $(cat /tmp/l); kvmini-vsock connect 2 5000; echo VSOCK-STATUS $?"' \
+		</dev/null >"$tmp/log" 2>&1
+	status=$?
+	tr -d '\r' <"$tmp/log" >"$tmp/out"
+	cat "$tmp/out"
+	[ "$status" -eq 0 ] || check_fail "the guest ended with status $status, want 0"
+	grep -q "kvmini-vsock: not found" "$tmp/out" &&
+		check_fail "the guest image has no /bin/kvmini-vsock (guest/linux/build.sh installs it)"
+	grep -qx "CONNECTOR-GOT $(seq 1 200000 | sha256sum | cut -d" " -f1) -" "$tmp/out" ||
+		check_fail "kvmini-vsock connect did not write what the listener's stdin held"
+	grep -qx "LISTENER-GOT $(seq 7 300000 | sha256sum | cut -d" " -f1) -" "$tmp/out" ||
+		check_fail "kvmini-vsock listen did not write what the connector's stdin held"
+	grep -q "^kvmini-vsock: cannot connect to vsock CID 2 port 5000: " "$tmp/out" ||
+		check_fail "a vsock connect without a vsock device gave no clear message"
+	! grep -q "no AF_VSOCK" "$tmp/out" || check_fail "the guest kernel has no AF_VSOCK"
+	grep -qx "VSOCK-STATUS 1" "$tmp/out" ||
+		check_fail "a vsock connect without a vsock device did not end with status 1"
+}
+
 case $case_name in
+vsock-tool) case_vsock_tool ;;
 net) case_net ;;
 ready) case_ready ;;
 disk) case_disk ;;
