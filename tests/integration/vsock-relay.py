@@ -198,6 +198,13 @@ def accept(ls):
     return c
 
 
+def started_connected(name):
+    """`kvmini-vsock connect --unix` to a socket of ours: the process and our end."""
+    ls, path = listener(name)
+    p = start("connect", "--unix", path)
+    return p, accept(ls)
+
+
 def connect_when_listening(path, p):
     """Connect to the program's `listen --unix path` once the socket is there."""
     deadline = time.monotonic() + TIMEOUT
@@ -217,9 +224,7 @@ def connect_when_listening(path, p):
 # ---- the cases ---------------------------------------------------------------
 
 def case_both_ways():
-    ls, path = listener("both.sock")
-    p = start("connect", "--unix", path)
-    c = accept(ls)
+    p, c = started_connected("both.sock")
     up = background(write_file, p.stdin, 8 * MIB + 123, 1)
     out = background(read_file, p.stdout)
     down = background(sock_send, c, 6 * MIB + 77, 2)
@@ -254,9 +259,7 @@ def case_peer_half_close():
 
 
 def case_own_half_close():
-    ls, path = listener("half.sock")
-    p = start("connect", "--unix", path)
-    c = accept(ls)
+    p, c = started_connected("half.sock")
     up = background(write_file, p.stdin, 4 * MIB + 1, 5)
     got = sock_recv(c)  # returns at the program's shutdown(SHUT_WR)
     sent_up = join(up, "stdin writer")
@@ -271,9 +274,7 @@ def case_own_half_close():
 
 
 def case_pipe_loop():
-    ls, path = listener("loop.sock")
-    p = start("connect", "--unix", path)
-    c = accept(ls)
+    p, c = started_connected("loop.sock")
 
     def loop():  # stdout back into stdin, one chunk at a time, blocking
         while True:
@@ -295,9 +296,7 @@ def case_pipe_loop():
 
 
 def case_peer_gone():
-    ls, path = listener("gone.sock")
-    p = start("connect", "--unix", path)
-    c = accept(ls)
+    p, c = started_connected("gone.sock")
 
     def feed():
         try:
@@ -315,9 +314,7 @@ def case_peer_gone():
 
 
 def case_stdout_gone():
-    ls, path = listener("out.sock")
-    p = start("connect", "--unix", path)
-    c = accept(ls)
+    p, c = started_connected("out.sock")
     p.stdin.close()
 
     def flood():

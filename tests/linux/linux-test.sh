@@ -264,26 +264,38 @@ case_virtiofs() {
 	expect_no_line "SECRET-OUTSIDE" "nothing outside the share was read"
 }
 
-# The host ends of case_vsock: vsock-peer.py's OUT files hold "SENT sha
-# bytes" and "RECV sha bytes" (or "ERROR why").
-peer_field() { # peer_field FILE SENT|RECV: "sha bytes"
-	sed -n "s/^$2 //p" "$1" 2>/dev/null
+# check_vsock_peer X WHAT FIRST LAST: connection X of case_vsock. The host
+# end (vsock-peer.py) wrote "SENT sha bytes" and "RECV sha bytes" (or
+# "ERROR why") to $tmp/peer-X; it must have received `seq FIRST LAST`, and
+# the guest's console line VSOCK-X must name the SHA-256 of what it sent.
+vsock_bytes=67108864 # 64 MiB each way
+check_vsock_peer() {
+	local out="$tmp/peer-$1" got want sent
+	[ -s "$out" ] || fail "$2: the host end did not finish"
+	! grep '^ERROR' "$out" || fail "$2: the host end failed"
+	want="$(seq "$3" "$4" | sha256sum | cut -d' ' -f1) $((($4 - $3 + 1) * 9))"
+	got=$(sed -n 's/^RECV //p' "$out")
+	[ "$got" = "$want" ] || fail "$2: the host received '$got', want '$want'"
+	say "ok: $2: the host received the guest's 64 MiB intact"
+	sent=$(sed -n 's/^SENT //p' "$out")
+	[ "${sent#* }" = "$vsock_bytes" ] || fail "$2: the host sent '$sent', not 64 MiB"
+	expect_line "^VSOCK-$1 ${sent%% *} -\$" "$2: the guest received the host's 64 MiB intact"
 }
 
 case_vsock() {
-	local size=67108864 lines=7456541 # 7456541 8-digit lines: 67108869 bytes
+	local lines=7456541 # 8-digit lines: 67108869 bytes, just over 64 MiB
 	local vpath="$tmp/vsock" port_a=$((1024 + RANDOM)) port_b=$((40000 + RANDOM % 20000))
 	local sa=$((10000000 + RANDOM * 60)) sb=$((10000000 + RANDOM * 60))
 	local ea=$((sa + lines - 1)) eb=$((sb + lines - 1)) peer="$srcdir/tests/linux/vsock-peer.py"
-	local pid_a pid_b want_a want_b got x
+	local pid_a pid_b
 	# 256 MiB through the guest kernel: seconds on hardware KVM, minutes
 	# where guest kernel mode is emulated (not measured there yet).
 	[ -n "${KVMINI_LINUX_TIMEOUT:-}" ] || TIMEOUT=600
 	export VSOCK_PEER_TIMEOUT=$((TIMEOUT + 30))
-	python3 "$peer" serve "${vpath}_$port_a" "$size" "$tmp/peer-a" &
+	python3 "$peer" serve "${vpath}_$port_a" "$vsock_bytes" "$tmp/peer-A" &
 	pid_a=$!
 	# Starts once the guest has printed VSOCK-A, so it is listening soon.
-	python3 "$peer" connect "$vpath" "$port_b" "$size" "$tmp/peer-b" "$log" VSOCK-A &
+	python3 "$peer" connect "$vpath" "$port_b" "$vsock_bytes" "$tmp/peer-B" "$log" VSOCK-A &
 	pid_b=$!
 	lib_pids="$pid_a $pid_b"
 	for _ in $(seq 300); do
@@ -305,28 +317,8 @@ case_vsock() {
 		sleep 0.5
 	done
 	kill "$pid_a" "$pid_b" 2>/dev/null
-	for x in a b; do
-		[ -s "$tmp/peer-$x" ] || fail "the host end of connection $x did not finish"
-		! grep '^ERROR' "$tmp/peer-$x" || fail "the host end of connection $x failed"
-	done
-	want_a="$(seq "$sa" "$ea" | sha256sum | cut -d' ' -f1) $((lines * 9))"
-	want_b="$(seq "$sb" "$eb" | sha256sum | cut -d' ' -f1) $((lines * 9))"
-
-	got=$(peer_field "$tmp/peer-a" RECV)
-	[ "$got" = "$want_a" ] || fail "guest to host (guest connect): got '$got', want '$want_a'"
-	say "ok: guest connect to host port $port_a: the host received the guest's 64 MiB intact"
-	x=$(peer_field "$tmp/peer-a" SENT)
-	[ "${x#* }" = "$size" ] || fail "the host sent '$x' on connection a, not $size bytes"
-	expect_line "^VSOCK-A ${x%% *} -\$" \
-		"guest connect to host port $port_a: the guest received the host's 64 MiB intact"
-
-	got=$(peer_field "$tmp/peer-b" RECV)
-	[ "$got" = "$want_b" ] || fail "guest to host (host CONNECT): got '$got', want '$want_b'"
-	say "ok: host CONNECT $port_b: the host received the guest's 64 MiB intact"
-	x=$(peer_field "$tmp/peer-b" SENT)
-	[ "${x#* }" = "$size" ] || fail "the host sent '$x' on connection b, not $size bytes"
-	expect_line "^VSOCK-B ${x%% *} -\$" \
-		"host CONNECT $port_b: the guest received the host's 64 MiB intact"
+	check_vsock_peer A "guest connect to host port $port_a" "$sa" "$ea"
+	check_vsock_peer B "host CONNECT to guest port $port_b" "$sb" "$eb"
 }
 
 case_crash_dump() {

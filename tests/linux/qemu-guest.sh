@@ -165,16 +165,22 @@ case_tty() {
 	grep -qx "33 101" "$tmp/out" || check_fail "101x33: stty size in the guest did not say '33 101'"
 }
 
+# boot [qemu-vmm.sh run options...]: boot with nothing on the console's
+# input; sets $status, keeps the console output (LF line ends) in $tmp/out
+# and shows it.
+boot() {
+	"$lib_root/tests/qemu-vmm.sh" run --timeout 300 --mem 128M "$@" </dev/null >"$tmp/log" 2>&1
+	status=$?
+	tr -d '\r' <"$tmp/log" >"$tmp/out"
+	cat "$tmp/out"
+}
+
 # A read-write boot must leave ext4 clean for the next, read-only, boot.
 case_disk() {
 	local word="kept-$$-$RANDOM"
 	cp "$linux/rootfs.ext4" "$tmp/root.ext4"
-	"$lib_root/tests/qemu-vmm.sh" run --timeout 300 --mem 128M --kernel "$linux/vmlinux" \
-		--disk "$tmp/root.ext4" \
-		--cmdline "console=ttyS0 root=/dev/vda rw rootfstype=ext4 -- echo $word > /kept.txt" \
-		</dev/null >"$tmp/log" 2>&1
-	status=$?
-	tr -d '\r' <"$tmp/log"
+	boot --kernel "$linux/vmlinux" --disk "$tmp/root.ext4" \
+		--cmdline "console=ttyS0 root=/dev/vda rw rootfstype=ext4 -- echo $word > /kept.txt"
 	[ "$status" -eq 0 ] || check_fail "rw boot: status $status, want 0"
 	e2fsck -fn "$tmp/root.ext4" >"$tmp/fsck" 2>&1 ||
 		check_fail "e2fsck -fn after the rw boot: $(cat "$tmp/fsck")"
@@ -182,13 +188,8 @@ case_disk() {
 		check_fail "the rw boot left a journal to replay (needs_recovery)"
 	dumpe2fs -h "$tmp/root.ext4" 2>/dev/null | grep -Eq '^Filesystem state: +clean$' ||
 		check_fail "the rw boot did not leave the file system clean"
-	"$lib_root/tests/qemu-vmm.sh" run --timeout 300 --mem 128M --kernel "$linux/vmlinux" \
-		--disk "$tmp/root.ext4,ro" \
-		--cmdline "console=ttyS0 root=/dev/vda ro rootfstype=ext4 -- cat /kept.txt" \
-		</dev/null >"$tmp/log" 2>&1
-	status=$?
-	tr -d '\r' <"$tmp/log" >"$tmp/out"
-	cat "$tmp/out"
+	boot --kernel "$linux/vmlinux" --disk "$tmp/root.ext4,ro" \
+		--cmdline "console=ttyS0 root=/dev/vda ro rootfstype=ext4 -- cat /kept.txt"
 	[ "$status" -eq 0 ] || check_fail "ro boot: status $status, want 0"
 	grep -qx "$word" "$tmp/out" || check_fail "the ro boot did not read the file the rw boot wrote"
 }
@@ -197,13 +198,8 @@ case_vsock_tool() {
 	# sleep 1 after the socket file appears: it exists from bind(), a
 	# moment before listen().
 	# shellcheck disable=SC2016 # the guest's shell expands it
-	"$lib_root/tests/qemu-vmm.sh" run --timeout 300 --mem 128M \
-		--kernel "$linux/vmlinux" --initrd "$linux/initramfs.cpio" \
-		--cmdline 'console=ttyS0 -- "seq 1 200000 | kvmini-vsock listen --unix /tmp/s | sha256sum >/tmp/l & while [ ! -S /tmp/s ]; do sleep 1; done; sleep 1; echo CONNECTOR-GOT $(seq 7 300000 | kvmini-vsock connect --unix /tmp/s | sha256sum); wait; echo LISTENER-GOT $(cat /tmp/l); kvmini-vsock connect 2 5000; echo VSOCK-STATUS $?"' \
-		</dev/null >"$tmp/log" 2>&1
-	status=$?
-	tr -d '\r' <"$tmp/log" >"$tmp/out"
-	cat "$tmp/out"
+	boot --kernel "$linux/vmlinux" --initrd "$linux/initramfs.cpio" \
+		--cmdline 'console=ttyS0 -- "seq 1 200000 | kvmini-vsock listen --unix /tmp/s | sha256sum >/tmp/l & while [ ! -S /tmp/s ]; do sleep 1; done; sleep 1; echo CONNECTOR-GOT $(seq 7 300000 | kvmini-vsock connect --unix /tmp/s | sha256sum); wait; echo LISTENER-GOT $(cat /tmp/l); kvmini-vsock connect 2 5000; echo VSOCK-STATUS $?"'
 	[ "$status" -eq 0 ] || check_fail "the guest ended with status $status, want 0"
 	grep -q "kvmini-vsock: not found" "$tmp/out" &&
 		check_fail "the guest image has no /bin/kvmini-vsock (guest/linux/build.sh installs it)"
