@@ -68,11 +68,6 @@ static void usage(FILE *f)
 		   "Exit status: 0 done, 1 error, 2 bad arguments.\n");
 }
 
-static void err_msg(const char *what, int err)
-{
-	fprintf(stderr, PROG ": %s: %s\n", what, strerror(err));
-}
-
 /* ---- one direction of the relay ------------------------------------------ */
 
 /*
@@ -84,7 +79,7 @@ static void err_msg(const char *what, int err)
  * could deadlock a pipeline that feeds our output back into our input.
  */
 struct flow {
-	const char *name; /* for messages: "stdin to the connection", ... */
+	const char *from, *to; /* for messages: "standard input", "the connection" */
 	int in, out;
 	bool in_sock, out_sock, out_file;
 	bool eof;  /* in has ended */
@@ -93,17 +88,18 @@ struct flow {
 	char buf[BUF_SIZE];
 };
 
-static void flow_init(struct flow *f, const char *name, int in, int out, bool in_sock,
-		      bool out_sock)
+/* From stdin to sock (to_sock), or from sock to stdout. */
+static void flow_init(struct flow *f, int sock, bool to_sock)
 {
 	struct stat st;
 
-	f->name = name;
-	f->in = in;
-	f->out = out;
-	f->in_sock = in_sock;
-	f->out_sock = out_sock;
-	f->out_file = !out_sock && fstat(out, &st) == 0 && S_ISREG(st.st_mode);
+	f->from = to_sock ? "standard input" : "the connection";
+	f->to = to_sock ? "the connection" : "standard output";
+	f->in = to_sock ? STDIN_FILENO : sock;
+	f->out = to_sock ? sock : STDOUT_FILENO;
+	f->in_sock = !to_sock;
+	f->out_sock = to_sock;
+	f->out_file = !to_sock && fstat(f->out, &st) == 0 && S_ISREG(st.st_mode);
 	f->eof = f->done = false;
 	f->head = f->tail = 0;
 }
@@ -118,7 +114,14 @@ static bool flow_has_output(const struct flow *f)
 	return f->head != f->tail;
 }
 
-/* Read what is there into the empty buffer. 0, or -errno. */
+/* A failed step: the message, and -err for the caller. */
+static int flow_error(const char *what, const char *name, int err)
+{
+	fprintf(stderr, PROG ": cannot %s %s: %s\n", what, name, strerror(err));
+	return -err;
+}
+
+/* Read what is there into the empty buffer. 0, or -errno after a message. */
 static int flow_read(struct flow *f)
 {
 	ssize_t n;
@@ -127,8 +130,10 @@ static int flow_read(struct flow *f)
 		n = f->in_sock ? recv(f->in, f->buf, sizeof(f->buf), MSG_DONTWAIT)
 			       : read(f->in, f->buf, sizeof(f->buf));
 	} while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
 	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+		return flow_error("read from", f->from, errno);
 	if (n == 0)
 		f->eof = true;
 	f->head = 0;
@@ -136,7 +141,10 @@ static int flow_read(struct flow *f)
 	return 0;
 }
 
-/* Write as much of the buffer as goes without blocking. 0, or -errno. */
+/*
+ * Write as much of the buffer as goes without blocking. 0, or -errno after
+ * a message.
+ */
 static int flow_write(struct flow *f)
 {
 	size_t len = f->tail - f->head;
@@ -148,8 +156,17 @@ static int flow_write(struct flow *f)
 		n = f->out_sock ? send(f->out, f->buf + f->head, len, MSG_DONTWAIT | MSG_NOSIGNAL)
 				: write(f->out, f->buf + f->head, len);
 	} while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n < 0 && f->out_sock && (errno == EPIPE || errno == ECONNRESET)) {
+		/* Data was lost: the peer will never read it. */
+		fprintf(stderr,
+			PROG ": the peer closed the connection before all of %s was sent (%s)\n",
+			f->from, strerror(errno));
+		return -errno;
+	}
 	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+		return flow_error("write to", f->to, errno);
 	f->head += (size_t)n;
 	return 0;
 }
@@ -159,14 +176,16 @@ static int flow_write(struct flow *f)
  * connection that is shutdown(SHUT_WR), so the peer reads end-of-stream
  * while it may still send (a vsock OP_SHUTDOWN with the SEND flag, virtio
  * 1.2 section 5.10.6.5); toward stdout it is close(), so the next program
- * in a pipeline sees end-of-file. 0, or -errno.
+ * in a pipeline sees end-of-file. 0, or -errno after a message.
  */
 static int flow_finish(struct flow *f)
 {
 	f->done = true;
-	if (f->out_sock)
-		return shutdown(f->out, SHUT_WR) < 0 ? -errno : 0;
-	return close(f->out) < 0 ? -errno : 0;
+	if (f->out_sock && shutdown(f->out, SHUT_WR) < 0)
+		return flow_error("shut down the sending side of", f->to, errno);
+	if (!f->out_sock && close(f->out) < 0)
+		return flow_error("close", f->to, errno);
+	return 0;
 }
 
 /* ---- the relay ----------------------------------------------------------- */
@@ -181,7 +200,10 @@ static void watch(struct pollfd *p, int fd, short events)
 	p->revents = 0;
 }
 
-/* After poll(): the flow's next step, if its fd said anything. 0 or -errno. */
+/*
+ * After poll(): the flow's next steps, where its fds said anything. 0, or
+ * -errno after a message.
+ */
 static int flow_step(struct flow *f, short in_revents, short out_revents)
 {
 	int err = 0;
@@ -213,9 +235,8 @@ static int relay(int sock)
 	struct pollfd pfd[PFD_COUNT];
 	int err = 0;
 
-	flow_init(&up, "sending standard input", STDIN_FILENO, sock, false, true);
-	flow_init(&down, "writing the connection's data to standard output", sock, STDOUT_FILENO,
-		  true, false);
+	flow_init(&up, sock, true);
+	flow_init(&down, sock, false);
 	while (!err && !(up.done && down.done)) {
 		short sock_events = 0;
 
@@ -229,25 +250,15 @@ static int relay(int sock)
 		if (poll(pfd, PFD_COUNT, -1) < 0) {
 			if (errno == EINTR)
 				continue;
+			fprintf(stderr, PROG ": poll: %s\n", strerror(errno));
 			err = -errno;
-			err_msg("poll", errno);
 			break;
 		}
+		/* The socket's revents serve both flows; a step it was not
+		 * meant for only meets EAGAIN. */
 		err = flow_step(&up, pfd[PFD_STDIN].revents, pfd[PFD_SOCK].revents);
-		if (err) {
-			if (err == -EPIPE || err == -ECONNRESET)
-				fprintf(stderr,
-					PROG
-					": the peer closed the connection before all of standard "
-					"input was sent (%s)\n",
-					strerror(-err));
-			else
-				err_msg(up.name, -err);
-			break;
-		}
-		err = flow_step(&down, pfd[PFD_SOCK].revents, pfd[PFD_STDOUT].revents);
-		if (err)
-			err_msg(down.name, -err);
+		if (!err)
+			err = flow_step(&down, pfd[PFD_SOCK].revents, pfd[PFD_STDOUT].revents);
 	}
 	close(sock);
 	return err ? EXIT_ERROR : 0;
@@ -343,9 +354,13 @@ struct target {
 	char what[sizeof(struct sockaddr_un) + 32]; /* for messages */
 };
 
+/* "kvmini-vsock: WHY 'ARG'" (or just WHY, arg NULL), the usage; EXIT_USAGE. */
 static int bad_args(const char *why, const char *arg)
 {
-	fprintf(stderr, PROG ": %s '%s'\n", why, arg);
+	if (arg)
+		fprintf(stderr, PROG ": %s '%s'\n", why, arg);
+	else
+		fprintf(stderr, PROG ": %s\n", why);
 	usage(stderr);
 	return EXIT_USAGE;
 }
@@ -358,7 +373,8 @@ static int parse_target(struct target *t, bool listening, int argc, char **argv)
 	memset(t, 0, sizeof(*t));
 	if (argc >= 1 && !strcmp(argv[0], "--unix")) {
 		if (argc != 2)
-			return bad_args("--unix takes one PATH, not", argc > 2 ? argv[2] : "none");
+			return argc > 2 ? bad_args("--unix takes one PATH, not also", argv[2])
+					: bad_args("--unix takes a PATH", NULL);
 		if (unix_addr(&t->addr.un, argv[1]))
 			return bad_args("the Unix socket path is too long:", argv[1]);
 		t->len = sizeof(t->addr.un);
@@ -369,13 +385,13 @@ static int parse_target(struct target *t, bool listening, int argc, char **argv)
 	t->len = sizeof(*vm);
 	if (listening) {
 		if (argc != 1)
-			return bad_args("listen takes one PORT, not", argc ? argv[1] : "none");
+			return argc ? bad_args("listen takes one PORT, not also", argv[1])
+				    : bad_args("listen takes a PORT", NULL);
 		vm->svm_cid = VMADDR_CID_ANY;
 	} else {
 		if (argc != 2)
-			return bad_args("connect takes CID PORT, not", argc > 2 ? argv[2]
-								       : argc	? argv[0]
-										: "none");
+			return argc > 2 ? bad_args("connect takes CID PORT, not also", argv[2])
+					: bad_args("connect takes CID PORT", NULL);
 		if (parse_u32(argv[0], &vm->svm_cid))
 			return bad_args("not a CID (0 to 4294967295):", argv[0]);
 	}

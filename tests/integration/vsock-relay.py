@@ -329,7 +329,7 @@ def case_stdout_gone():
     err = finish(p, 1)
     join(sender, "peer sender")
     c.close()
-    check("standard output: Broken pipe" in err, "the message names stdout: %r" % err.strip())
+    check("cannot write to standard output: Broken pipe" in err, "the message names stdout: %r" % err.strip())
 
 
 def run_alone(*args):
@@ -362,16 +362,16 @@ def case_usage():
         (["frob"], "unknown command 'frob'"),
         (["connect"], "connect takes CID PORT"),
         (["connect", "2"], "connect takes CID PORT"),
-        (["connect", "2", "1", "3"], "connect takes CID PORT, not '3'"),
+        (["connect", "2", "1", "3"], "connect takes CID PORT, not also '3'"),
         (["connect", "x", "1"], "not a CID (0 to 4294967295): 'x'"),
         (["connect", "-1", "1"], "not a CID"),
         (["connect", "2", "4294967296"], "not a port number (0 to 4294967295): '4294967296'"),
         (["connect", "2", "12ab"], "not a port number"),
-        (["listen"], "listen takes one PORT"),
-        (["listen", "1", "2"], "listen takes one PORT, not '2'"),
+        (["listen"], "listen takes a PORT"),
+        (["listen", "1", "2"], "listen takes one PORT, not also '2'"),
         (["listen", ""], "not a port number"),
-        (["connect", "--unix"], "--unix takes one PATH"),
-        (["listen", "--unix", "a", "b"], "--unix takes one PATH, not 'b'"),
+        (["connect", "--unix"], "--unix takes a PATH"),
+        (["listen", "--unix", "a", "b"], "--unix takes one PATH, not also 'b'"),
         (["connect", "--unix", "x" * 200], "the Unix socket path is too long"),
     ]
     for args, want in bad:
