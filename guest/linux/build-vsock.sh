@@ -1,9 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Build kvmini-vsock (kvmini-vsock.c beside this script) for the minimal
-# Linux guest: static, against musl, with no AVX instruction in it.
+# Build a program of our own for the minimal Linux guest: static, against
+# musl, with no AVX instruction in it. SOURCE defaults to kvmini-vsock.c
+# beside this script (the guest's vsock netcat, which it was written for);
+# build.sh builds each of its guest_programs with it.
 #
-# Usage: guest/linux/build-vsock.sh OUTPUT
+# Usage: guest/linux/build-vsock.sh OUTPUT [SOURCE]
 #
 # Why musl and not glibc: on hosts that emulate guest kernel mode the guest
 # kernel runs with `noxsave` and cannot save AVX state, while user mode still
@@ -23,7 +25,8 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-out=${1:?usage: build-vsock.sh OUTPUT}
+out=${1:?usage: build-vsock.sh OUTPUT [SOURCE]}
+src=${2:-$here/kvmini-vsock.c}
 command -v musl-gcc >/dev/null 2>&1 || {
 	echo "build-vsock.sh: musl-gcc is missing (apt-get install musl-tools)" >&2
 	exit 1
@@ -41,7 +44,7 @@ ln -s "$uapi/asm-generic" "$inc/asm-generic"
 ln -s "$arch_uapi/asm" "$inc/asm"
 
 musl-gcc -static -s -std=gnu11 -O2 -Wall -Wextra -Werror -mno-avx -idirafter "$inc" \
-	-o "$out" "$here/kvmini-vsock.c"
+	-o "$out" "$src"
 if objdump -d "$out" | grep -Eq '%[yz]mm[0-9]'; then
 	echo "build-vsock.sh: $out uses AVX registers; the guest cannot run it safely" >&2
 	rm -f "$out"

@@ -9,9 +9,9 @@
 #   System.map       symbol addresses (map an emulation-failure RIP to code)
 #   config           the kernel .config that was built
 #   initramfs.cpio   uncompressed newc cpio: busybox + /init (init.sh)
-#                    + /bin/kvmini-vsock (kvmini-vsock.c, by build-vsock.sh)
+#                    + our own programs (guest_programs: /bin/kvmini-vsock)
 #   rootfs.ext4      64 MiB ext4 root disk: busybox + /sbin/init (init.sh)
-#                    + /bin/kvmini-vsock
+#                    + the same programs
 #   manifest         what was built, from which inputs, and how long it took
 # and prints that directory as the LAST line of stdout, so that callers can do
 #   dir=$(guest/linux/build.sh | tail -n 1)
@@ -22,7 +22,7 @@
 #   linux-<key>         the directory above: the kernel's files (hard links)
 #                       plus the user space built here; <key> hashes the
 #                       kernel directory's name, this script, lib.sh, init.sh,
-#                       kvmini-vsock.c, build-vsock.sh, the versions of
+#                       each guest program's .c, build-vsock.sh, the versions of
 #                       busybox-static, e2fsprogs, musl-tools and
 #                       linux-libc-dev, and the compiler's version.
 # Both live under ${KVMINI_CACHE:-/var/cache/kvmini}. If a directory already
@@ -45,11 +45,14 @@ self="$here/$(basename "${BASH_SOURCE[0]}")"
 . "$here/lib.sh"
 tag=guest-linux
 init_script="$here/init.sh"
-vsock_src="$here/kvmini-vsock.c"
-vsock_build="$here/build-vsock.sh"
+# Programs of our own, each guest/linux/NAME.c built by build-vsock.sh
+# (static, musl, no AVX: it says why) and installed as /bin/NAME in both
+# images. kvmini-vsock: a netcat for AF_VSOCK (busybox's nc has none).
+guest_programs=(kvmini-vsock)
+static_build="$here/build-vsock.sh"
 rootfs_size_mib=64
 
-# musl-tools: kvmini-vsock is linked against musl (build-vsock.sh says why).
+# musl-tools: the guest programs are linked against musl (build-vsock.sh).
 build_packages=(busybox-static e2fsprogs musl-tools)
 
 # Files every output directory must hold; manifest is written last.
@@ -67,7 +70,7 @@ usage() {
 }
 
 key_inputs() {
-	local p
+	local p n
 	echo "kernel $(basename "$kernel_dir")"
 	echo "busybox-static $(pkg_version busybox-static)"
 	echo "e2fsprogs $(pkg_version e2fsprogs)"
@@ -75,8 +78,11 @@ key_inputs() {
 	echo "linux-libc-dev $(pkg_version linux-libc-dev)"
 	echo "compiler $(musl-gcc -dumpfullversion 2>/dev/null || echo missing)"
 	echo "rootfs-size ${rootfs_size_mib}MiB"
-	for p in "$self" "$here/lib.sh" "$init_script" "$vsock_src" "$vsock_build"; do
+	for p in "$self" "$here/lib.sh" "$init_script" "$static_build"; do
 		echo "$(file_hash "$p") ${p#"$here"/}"
+	done
+	for n in "${guest_programs[@]}"; do
+		echo "$(file_hash "$here/$n.c") $n.c"
 	done
 }
 
@@ -92,14 +98,15 @@ key_inputs() {
 #     without a symlink (FEATURE_SH_STANDALONE), and so do env, xargs and
 #     friends (FEATURE_PREFER_APPLETS). `busybox --install -s` adds the rest.
 tree_spec() {
-	local d applet
+	local d applet n
 	for d in /bin /sbin /usr /usr/bin /usr/sbin /dev /etc /proc /sys /root /mnt /run; do
 		echo "dir $d 0755 0 0"
 	done
 	echo "dir /tmp 1777 0 0"
 	echo "file /bin/busybox /bin/busybox 0755 0 0"
-	# busybox's nc has no AF_VSOCK: kvmini-vsock is the guest's vsock netcat.
-	echo "file /bin/kvmini-vsock $work/kvmini-vsock 0755 0 0"
+	for n in "${guest_programs[@]}"; do
+		echo "file /bin/$n $work/$n 0755 0 0"
+	done
 	if [ "$1" = all ]; then
 		busybox --list-full
 	else
@@ -184,12 +191,14 @@ make_rootfs() {
 # The kernel's files are hard links into the kernel cache (same file
 # system), copies where links are impossible.
 build_into() {
-	local stage=$1 f
+	local stage=$1 f n
 	for f in "${kernel_outputs[@]}"; do
 		ln "$kernel_dir/$f" "$stage/$f" 2>/dev/null || cp "$kernel_dir/$f" "$stage/$f"
 	done
-	log "building kvmini-vsock, initramfs.cpio and rootfs.ext4"
-	"$vsock_build" "$work/kvmini-vsock" || die "build-vsock.sh could not build kvmini-vsock"
+	log "building ${guest_programs[*]}, initramfs.cpio and rootfs.ext4"
+	for n in "${guest_programs[@]}"; do
+		"$static_build" "$work/$n" "$here/$n.c" || die "build-vsock.sh could not build $n"
+	done
 	make_etc_files
 	make_initramfs "$stage/initramfs.cpio"
 	make_rootfs "$stage/rootfs.ext4"
