@@ -111,7 +111,36 @@ oci delete c1
 oci_expect_error "delete of a running container" "it is running"
 [ -d "$root/c1" ] || check_fail "the refused delete removed the state"
 
-# kill: SIGTERM by default, to the VMM process.
+# kill: a signal for the container's process goes into the guest through the
+# VM's vsock socket in the state directory. A stand-in plays kvmini's vsock
+# device and the agent's kvmini-exec: it answers "CONNECT 10001" and the
+# signal's number with OK, and records the lines.
+python3 - "$root/c1/vsock" >"$tmp/vsock.log" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(1)
+print("ready", flush=True)
+c, _ = s.accept()
+f = c.makefile("rwb", buffering=0)
+for answer in (b"OK 1024\n", b"OK\n"):
+    print(f.readline().decode().strip(), flush=True)
+    f.write(answer)
+PY
+vsock_peer=$!
+lib_wait_line "$tmp/vsock.log" '^ready$' 10 || fail "the vsock stand-in did not start"
+oci kill c1 USR1
+[ "$status" -eq 0 ] || check_fail "kill c1 USR1 through the guest: status $status: $(cat "$tmp/err")"
+wait $vsock_peer
+[ "$(sed -n 2,3p "$tmp/vsock.log" | tr '\n' ' ')" = "CONNECT 10001 10 " ] ||
+	check_fail "kill c1 USR1: the guest side got '$(cat "$tmp/vsock.log")'"
+[ ! -e "$VMM_REC/c1.signal" ] || check_fail "kill c1 USR1 signalled the VMM"
+rm -f "$root/c1/vsock"
+# Without the channel: USR1 has nowhere to go, TERM stops the VM.
+oci kill c1 USR1
+oci_expect_error "kill USR1 without a channel" "no channel to the guest's process"
+
+# kill: SIGTERM by default; without the channel, to the VMM process.
 oci kill c1
 [ "$status" -eq 0 ] || check_fail "kill c1: status $status: $(cat "$tmp/err")"
 wait_for "$VMM_REC/c1.signal" && [ "$(cat "$VMM_REC/c1.signal")" = TERM ] ||
