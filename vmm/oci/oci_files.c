@@ -136,7 +136,7 @@ static int copy_one(const struct oci_mount *m, size_t i, int dirfd, char *err, s
 	if (close(out) && !ret)
 		ret = -errno;
 	if (ret == -EFBIG)
-		errbuf_set(err, errlen, ret, "bind mount source '%s' grew beyond %u bytes",
+		errbuf_set(err, errlen, ret, "bind mount source '%s' reads more than %u bytes",
 			   m->source, OCI_FILES_MAX_BYTES);
 	else if (ret)
 		errbuf_set(err, errlen, ret, "cannot copy bind mount source '%s': %s", m->source,
