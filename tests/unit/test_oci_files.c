@@ -232,8 +232,8 @@ START_TEST(test_copy_none)
 }
 END_TEST
 
-/* Planned as a file, a FIFO by the time of the copy: refused at once (no blocking open). */
-START_TEST(test_copy_fifo_swapped)
+/* A config with one file bind mount (dir/hosts at /etc/hosts), planned, and dir/share. */
+static void plan_hosts(void)
 {
 	char mounts[512];
 
@@ -242,9 +242,15 @@ START_TEST(test_copy_fifo_swapped)
 	parse(mounts);
 	ck_assert_int_eq(oci_files_plan(&cfg, err, sizeof(err)), 0);
 	ck_assert_int_eq(cfg.mounts[0].kind, OCI_MOUNT_FILE);
+	ck_assert_int_eq(mkdir(AT("share"), 0755), 0);
+}
+
+/* Planned as a file, a FIFO by the time of the copy: refused at once (no blocking open). */
+START_TEST(test_copy_fifo_swapped)
+{
+	plan_hosts();
 	ck_assert_int_eq(unlink(AT("hosts")), 0);
 	ck_assert_int_eq(mkfifo(AT("hosts"), 0644), 0);
-	ck_assert_int_eq(mkdir(AT("share"), 0755), 0);
 	alarm(5); /* a blocking open would hang here */
 	ck_assert_int_eq(oci_files_copy(&cfg, AT("share"), err, sizeof(err)), -EINVAL);
 	alarm(0);
@@ -256,14 +262,8 @@ END_TEST
 /* Grown past the limit since the plan: refused, not copied whole. */
 START_TEST(test_copy_grown)
 {
-	char mounts[512];
-
-	make_file("hosts", "h\n", 2, 0644);
-	bind_json(mounts, sizeof(mounts), "hosts", "/etc/hosts", "");
-	parse(mounts);
-	ck_assert_int_eq(oci_files_plan(&cfg, err, sizeof(err)), 0);
+	plan_hosts();
 	make_file("hosts", "z", OCI_FILES_MAX_BYTES + 1, 0644);
-	ck_assert_int_eq(mkdir(AT("share"), 0755), 0);
 	ck_assert_int_eq(oci_files_copy(&cfg, AT("share"), err, sizeof(err)), -EFBIG);
 	ck_assert_ptr_nonnull(strstr(err, "reads more than 1048576 bytes"));
 }
