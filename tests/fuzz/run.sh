@@ -94,6 +94,7 @@ oci)
 $root/vmm/oci/oci_process.c
 $root/vmm/oci/oci_linux.c
 $root/vmm/oci/oci_mounts.c
+$root/vmm/oci/oci_files.c
 $root/vmm/oci/oci_vm.c"
 	libs=-ljson-c ;;
 *)

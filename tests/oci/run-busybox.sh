@@ -3,8 +3,9 @@
 # Real containers: a busybox rootfs (Debian's busybox-static) and a config
 # from `kvmini oci spec`, run by `kvmini oci run`. Checks stdout, exit
 # statuses 0, 1 and 7, env/cwd/user, the hostname, a read-only root refusing
-# writes, a writable root whose writes stay out of the bundle, and `kill`
-# (SIGTERM) ending a sleeping container.
+# writes, a writable root whose writes stay out of the bundle, bind mounts
+# of host files (copied at create; ro and rw), and `kill` (SIGTERM) ending
+# a sleeping container.
 # Usage: run-busybox.sh KVMINI [vm|host]
 #   vm (default)  as microVMs: needs /dev/kvm, kvmini run's --share
 #                 (virtio-fs) and the Linux guest whose /init sources the
@@ -75,6 +76,42 @@ c["hostname"] = "box-1"'
 run_case hostname 0 'c["process"]["args"] = ["hostname"]
 c["hostname"] = "box-1"'
 grep -qx "box-1" "$tmp/hostname.txt" || check_fail "hostname: stdout: $(cat "$tmp/hostname.txt")"
+
+# Bind mounts of host files (podman's /etc/hosts and friends): create copies
+# each into the container's share and the agent bind-mounts the copy. A ro
+# one hides the root's own file and refuses writes; a rw one at a path the
+# root lacks is made there, and takes writes, which stay in the copy (kept
+# by run --keep) and never reach the host's file; a FIFO is warned about.
+printf 'from-the-host\n' >"$tmp/greeting.txt"
+printf 'note-1\n' >"$tmp/notes.txt"
+mkfifo "$tmp/fifo"
+printf 'from-the-bundle\n' >"$tmp/rootfs/etc/greeting"
+mkdir -p "$tmp/bindfile" && ln -s "$tmp/rootfs" "$tmp/bindfile/rootfs"
+oci_bundle "$tmp/bindfile" "c['process']['args'] = ['sh', '-c', 'cat /etc/greeting /data/new/notes; \
+echo note-2 >>/data/new/notes && cat /data/new/notes; echo x 2>/dev/null >/etc/greeting && echo ro-written']
+c['root']['readonly'] = False
+c['mounts'] += [
+  {'destination': '/etc/greeting', 'type': 'bind', 'source': '$tmp/greeting.txt', 'options': ['rbind', 'ro']},
+  {'destination': '/data/new/notes', 'type': 'bind', 'source': '$tmp/notes.txt', 'options': ['bind', 'rw']},
+  {'destination': '/fifo', 'type': 'bind', 'source': '$tmp/fifo', 'options': ['bind']}]"
+timeout 600 "$kvmini" oci --root "$root" run --keep --bundle "$tmp/bindfile" bindfile \
+	>"$tmp/bindfile.out" 2>"$tmp/bindfile.err" </dev/null
+status=$?
+tr -d '\r' <"$tmp/bindfile.out" >"$tmp/bindfile.txt"
+printf 'from-the-host\nnote-1\nnote-1\nnote-2\n' >"$tmp/bindfile.want"
+if [ "$status" -eq 1 ] && cmp -s "$tmp/bindfile.txt" "$tmp/bindfile.want"; then
+	echo "PASS: file bind mounts: the host's files, ro refusing writes, rw taking them"
+else
+	check_fail "file bind mounts: status $status (want 1: the ro write failed); out: $(cat "$tmp/bindfile.txt"); err: $(cat "$tmp/bindfile.err")"
+fi
+grep -q "mounts\[[0-9]*\] (/fifo) is not honoured: its source '$tmp/fifo' is neither" "$tmp/bindfile.err" ||
+	check_fail "file bind mounts: no warning about the FIFO: $(cat "$tmp/bindfile.err")"
+[ "$(cat "$tmp/notes.txt")" = note-1 ] || check_fail "file bind mounts: the host's file was written"
+grep -qx note-2 "$root"/bindfile/share/files/* ||
+	check_fail "file bind mounts: the write is not in the copy: $(cat "$root"/bindfile/share/files/* 2>&1)"
+oci delete bindfile
+[ "$status" -eq 0 ] || check_fail "delete bindfile: $(cat "$tmp/err")"
+oci_root_empty "bindfile"
 
 # kill: SIGTERM ends a sleeping container.
 mkdir -p "$tmp/sleep" && ln -s "$tmp/rootfs" "$tmp/sleep/rootfs"

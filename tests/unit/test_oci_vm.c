@@ -354,12 +354,11 @@ START_TEST(test_plan)
 	ck_assert_ptr_nonnull(strstr(err, "too many bind mounts (at most 2)"));
 	cfg.mounts[2] = proc;
 
-	/* A bind source that is not a directory, or has a ',' --share cannot carry. */
-	cfg.mounts[0].source = path; /* initramfs.cpio: a file is skipped, with a warning */
+	/* A bind source that is a file, missing, or has a ',' --share cannot carry. */
+	cfg.mounts[0].source = path; /* initramfs.cpio: a file is copied, not shared */
 	ck_assert_int_eq(oci_vm_plan(&cfg, bundle, "/s", "kvmini", &vm, err, sizeof(err)), 0);
-	ck_assert_int_eq(cfg.mounts[0].kind, OCI_MOUNT_SKIPPED);
-	ck_assert_uint_eq(cfg.nwarnings, 1);
-	ck_assert_ptr_nonnull(strstr(cfg.warnings[0], "is not a directory"));
+	ck_assert_int_eq(cfg.mounts[0].kind, OCI_MOUNT_FILE);
+	ck_assert_uint_eq(cfg.nwarnings, 0);
 	ck_assert_str_eq(vm.argv[17], "/usr,kvmini-bind0,ro"); /* the next bind takes tag 0 */
 	ck_assert_ptr_null(vm.argv[18]);
 	oci_vm_free(&vm);

@@ -135,6 +135,39 @@ oci_mount() {
 	esac
 }
 
+# oci_bind_file N DEST ro|rw: a bind mount of a host file. `create` copied
+# the file to files/N in the share (a VM sees only shared directories, and
+# sharing its parent would show its siblings): it is bind-mounted at DEST,
+# made as an empty file (and its parent directories) when missing, and
+# remounted read-only for ro. The container sees that copy: its writes stay
+# in it. A DEST that is a symbolic link is not followed (it would resolve in
+# the guest's tree, not the container's) and is skipped, as is a DEST the
+# root cannot hold (a read-only root without it). busybox's mount, no shell
+# of its own: each fork costs seconds where guest kernel code is emulated.
+oci_bind_file() {
+	_dst=$agent_root$2
+	if [ -L "$_dst" ]; then
+		agent_log "skipped bind mount of a file at $2: a symbolic link in the container"
+		return 0
+	fi
+	if [ ! -e "$_dst" ]; then
+		[ -d "${_dst%/*}" ] || mkdir -p "${_dst%/*}" 2>/dev/null
+		if ! { : >"$_dst"; } 2>/dev/null; then
+			agent_log "skipped bind mount of a file at $2: cannot create it"
+			return 0
+		fi
+	fi
+	if ! mount -o bind "$agent_dir/files/$1" "$_dst" 2>/dev/null; then
+		agent_log "skipped bind mount of a file at $2 (files/$1)"
+		return 0
+	fi
+	[ "$3" = ro ] || return 0
+	# A bind mount takes "ro" only on a remount (mount(2), MS_REMOUNT|MS_BIND).
+	mount -o remount,bind,ro "$_dst" 2>/dev/null && return 0
+	agent_log "cannot make the bind mount at $2 read-only: removed"
+	umount "$_dst" 2>/dev/null || agent_end 125
+}
+
 agent_status=
 # oci_exec UID GID GIDS CWD ENV... -- ARGS...: run the process as UID:GID
 # in CWD with exactly ENV, the container root as /. busybox's nsenter does

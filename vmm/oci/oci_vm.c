@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "errbuf.h"
+#include "oci/oci_files.h"
 #include "oci/oci_vm.h"
 
 void oci_vm_shell_quote(FILE *out, const char *s)
@@ -58,6 +59,13 @@ int oci_vm_write_process(const struct oci_config *cfg, FILE *out)
 
 		if (m->kind == OCI_MOUNT_SKIPPED)
 			continue;
+		if (m->kind == OCI_MOUNT_FILE) {
+			/* Its copy in the share: files/I (oci_files_copy()). */
+			fprintf(out, "oci_bind_file %zu", i);
+			put_words(out, &m->destination, 1);
+			fprintf(out, " %s\n", m->read_only ? "ro" : "rw");
+			continue;
+		}
 		if (m->kind == OCI_MOUNT_BIND) {
 			snprintf(tag, sizeof(tag), OCI_VM_BIND_TAG "%zu", bind++);
 			words[0] = "virtiofs";
@@ -131,18 +139,7 @@ static int compose(struct oci_config *cfg, const char *exe, struct oci_vm *vm, c
 		struct oci_mount *m = &cfg->mounts[i];
 		if (m->kind != OCI_MOUNT_BIND)
 			continue;
-		ret = check_dir(m->source, "bind mount source", err, errlen);
-		if (ret == -ENOTDIR) {
-			/* podman binds files (/etc/hosts, ...): a share is a directory. */
-			m->kind = OCI_MOUNT_SKIPPED;
-			oci_config_warn(
-				cfg,
-				"mounts[%zu] (%.60s) is not honoured: its source '%.60s' is "
-				"not a directory, and virtio-fs shares only directories",
-				i, m->destination, m->source);
-			continue;
-		}
-		if (ret)
+		if ((ret = check_dir(m->source, "bind mount source", err, errlen)))
 			return ret;
 		snprintf(tag, sizeof(tag), OCI_VM_BIND_TAG "%zu", bind++);
 		if ((ret = add_share(vm, m->source, tag, m->read_only)))
@@ -195,6 +192,7 @@ int oci_vm_plan(struct oci_config *cfg, const char *bundle, const char *share, c
 	if ((ret = check_dir(vm->rootfs, "root.path: the container's root", err, errlen)) ||
 	    (ret = check_file(vm->kernel, err, errlen)) ||
 	    (ret = check_file(vm->initrd, err, errlen)) ||
+	    (ret = oci_files_plan(cfg, err, errlen)) ||
 	    (ret = compose(cfg, exe, vm, err, errlen))) {
 		oci_vm_free(vm);
 		return ret;
