@@ -12,8 +12,9 @@
 # DIR,TAG[,ro] (repeatable: one virtiofsd each, as kvmini starts them),
 # --net user[,hostfwd=tcp:HOSTPORT-:GUESTPORT]... (QEMU's own libslirp) and
 # --net tap[,ifname=NAME] with kvmini's syntax, --disk PATH[,ro]
-# (virtio-blk, raw), --timeout SECONDS. Anything
-# else is refused, so a test cannot silently lose an option.
+# (virtio-blk, raw), --timeout SECONDS; --vsock is accepted and gives no
+# device (see below). Anything else is refused, so a test cannot silently
+# lose an option.
 #
 # The exit status is the guest's, as with kvmini: /init writes it to port
 # 0x500 (include/abi/kvmini_abi.h), where QEMU's isa-debug-exit device ends
@@ -45,6 +46,10 @@ while [ $# -gt 0 ]; do
 	--net) nets+=("$2") ;;
 	--disk) disks+=("$2") ;;
 	--timeout) timeout=$2 ;;
+	# QEMU's vsock needs /dev/vhost-vsock, which hosts without KVM lack: the
+	# guest gets no vsock device, as a guest kernel without the driver would
+	# (kvmini oci passes --vsock for kill's signals; without it they stop the VM).
+	--vsock) ;;
 	*) die "option $1 is not understood by this stand-in" ;;
 	esac
 	shift 2

@@ -61,6 +61,9 @@ static void vmm_child(int dirfd, int sync_fd, int tty, const char *fifo, const s
 {
 	char one = '1';
 
+	/* The VMM runs in the state directory: its --vsock socket is named from there. */
+	if (fchdir(dirfd))
+		_exit(1);
 	close(dirfd);
 	if (tty >= 0 && oci_console_attach(tty))
 		_exit(1);

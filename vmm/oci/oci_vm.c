@@ -13,6 +13,7 @@
 
 #include "errbuf.h"
 #include "oci/oci_files.h"
+#include "oci/oci_signal.h"
 #include "oci/oci_vm.h"
 
 void oci_vm_shell_quote(FILE *out, const char *s)
@@ -75,6 +76,7 @@ int oci_vm_write_process(const struct oci_config *cfg, FILE *out)
 		put_words(out, words, 4);
 		fputc('\n', out);
 	}
+	fprintf(out, "oci_signal_port %d\n", OCI_SIGNAL_PORT);
 	fprintf(out, "oci_exec %" PRIu32 " %" PRIu32 " '", cfg->uid, cfg->gid);
 	for (size_t i = 0; i < cfg->ngids; i++)
 		fprintf(out, "%s%" PRIu32, i ? "," : "", cfg->gids[i]);
@@ -157,8 +159,16 @@ static int compose(struct oci_config *cfg, const char *exe, struct oci_vm *vm, c
 	/* kvmini.agent=TAG: /init mounts the share on /run and sources agent.sh. */
 	snprintf(vm->cmdline, sizeof(vm->cmdline), "console=ttyS0 quiet loglevel=1 kvmini.agent=%s",
 		 OCI_VM_SHARE_TAG);
-	const char *fixed[] = {exe,	"run",	 "--kernel", vm->kernel, "--initrd",  vm->initrd,
-			       "--mem", vm->mem, "--cpus",   vm->cpus,	 "--cmdline", vm->cmdline};
+	/*
+	 * --vsock: `kvmini oci kill`'s way to the process (oci_signal.c). Its
+	 * socket is named relative to the state directory, where the VMM
+	 * process starts (oci_create.c): ROOT/ID with a 64-character ID would
+	 * not fit in a socket address.
+	 */
+	snprintf(vm->vsock, sizeof(vm->vsock), "%d,%s", OCI_SIGNAL_CID, OCI_SIGNAL_SOCKET);
+	const char *fixed[] = {exe,	    "run",	 "--kernel", vm->kernel, "--initrd",
+			       vm->initrd,  "--mem",	 vm->mem,    "--cpus",	 vm->cpus,
+			       "--cmdline", vm->cmdline, "--vsock",  vm->vsock};
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		vm->argv[n++] = fixed[i];
 	for (size_t i = 0; i < vm->nshares && n + 2 <= OCI_VM_MAX_ARGV; i++) {

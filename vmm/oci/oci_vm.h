@@ -21,7 +21,7 @@
 #define OCI_VM_FORMAT	 1	       /* process.sh's oci_format */
 /* kvmini run's --share limit: the root, the process description and the binds. */
 #define OCI_VM_MAX_SHARES CONFIG_MAX_SHARES
-#define OCI_VM_MAX_ARGV	  (12 + 2 * OCI_VM_MAX_SHARES) /* kvmini run's */
+#define OCI_VM_MAX_ARGV	  (14 + 2 * OCI_VM_MAX_SHARES) /* kvmini run's */
 
 /* Where the guest comes from: OCI_GUEST_DIR/vmlinux and initramfs.cpio. */
 #define OCI_VM_GUEST_ENV     "KVMINI_OCI_GUEST"
@@ -33,6 +33,7 @@ struct oci_vm {
 	char share[4096];		 /* the directory shared as OCI_VM_SHARE_TAG */
 	char mem[16], cpus[8];
 	char cmdline[256];
+	char vsock[32];			 /* "--vsock" value: OCI_SIGNAL_CID,OCI_SIGNAL_SOCKET */
 	char *shares[OCI_VM_MAX_SHARES]; /* "--share" values, malloc'd */
 	size_t nshares;
 	const char *argv[OCI_VM_MAX_ARGV + 1]; /* kvmini run's, NULL-terminated */
