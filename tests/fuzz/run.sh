@@ -52,6 +52,8 @@ $root/devices/virtio/virtio_blk.c
 $root/devices/virtio/virtio_console.c
 $root/devices/virtio/virtio_rng.c
 $root/devices/virtio/virtio_net.c
+$root/devices/virtio/virtio_net_rx.c
+$root/devices/virtio/virtio_net_tx.c
 $root/devices/backends/net_socket.c
 $root/devices/core/guest_mem.c
 $root/devices/core/log.c" ;;
