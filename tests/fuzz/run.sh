@@ -47,6 +47,7 @@ $root/devices/core/device.c
 $root/devices/core/device_state.c
 $root/devices/virtio/virtqueue.c
 $root/devices/virtio/virtio_mmio.c
+$root/devices/virtio/virtio_mmio_queue.c
 $root/devices/virtio/virtio_mmio_state.c
 $root/devices/virtio/virtio_blk.c
 $root/devices/virtio/virtio_console.c
@@ -66,6 +67,7 @@ $root/devices/core/device.c
 $root/devices/core/device_state.c
 $root/devices/virtio/virtqueue.c
 $root/devices/virtio/virtio_mmio.c
+$root/devices/virtio/virtio_mmio_queue.c
 $root/devices/virtio/virtio_mmio_state.c
 $root/devices/virtio/virtio_vsock.c
 $root/devices/virtio/virtio_vsock_conn.c
