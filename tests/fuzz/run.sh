@@ -87,6 +87,7 @@ control)
 	libs=-ljson-c ;;
 snapshot)
 	srcs="$root/vmm/host/snapshot_manifest.c
+$root/vmm/host/snapshot_manifest_read.c
 $root/vmm/host/snapshot_files.c
 $root/vmm/kvm/vcpu_state.c
 $root/vmm/kvm/vm_state.c
