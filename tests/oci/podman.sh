@@ -98,7 +98,7 @@ no_leftovers() {
 if [ "$mode" = host ]; then
 	oci_host_vmm
 	write_conf "KVMINI_OCI_GUEST=$KVMINI_OCI_GUEST" "KVMINI_OCI_TEST_VMM=$KVMINI_OCI_TEST_VMM" \
-		"AGENT_TMP=$AGENT_TMP"
+		"AGENT_TMP=$AGENT_TMP" "AGENT_EXEC=$AGENT_EXEC"
 elif [ "$mode" = qemu ]; then
 	oci_qemu_vmm
 	oci_linux_guest
