@@ -27,6 +27,9 @@ packages=(
 	# as they drive runc (podman brings conmon; containerd its runc shim),
 	# and tmux for `podman run -it`. Run as root, so no uidmap is needed.
 	podman containerd tmux
+	# tests/linux/net-test.sh: the host's side of the guest's network (a
+	# network namespace, a TAP device, ping)
+	iproute2 iputils-ping
 )
 
 missing=()

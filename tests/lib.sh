@@ -16,6 +16,8 @@
 #	lib_host_info KVMINI KEY   # one field of `KVMINI host-info` (JSON), printed
 #	                           # plainly: a string as is, true/false, a list as
 #	                           # words, null as nothing (uses python3)
+#	lib_linux_guest FILE...    # set $linux to the minimal Linux guest's
+#	                           # directory, which must hold each FILE
 #
 # Exit statuses by name: the monitor's come from include/abi/kvmini_abi.h, the
 # one table of them, so no test writes 122 where it means "stopped by a signal":
@@ -135,4 +137,26 @@ elif isinstance(value, list):
 elif value is not None:
     print(value)
 ' "$2"
+}
+
+# lib_linux_guest FILE...: set $linux to the directory of the minimal Linux
+# guest (guest/linux/) holding each FILE (vmlinux, bzImage, initramfs.cpio,
+# rootfs.ext4, System.map...). scripts/test.sh sets $KVMINI_LINUX_DIR, and a
+# FILE missing there is a failure; otherwise guest/linux/build.sh prints its
+# cache directory last, building the guest first if it is not cached yet
+# (minutes), and a guest it cannot give is a skip.
+lib_linux_guest() {
+	if [ -n "${KVMINI_LINUX_DIR:-}" ]; then
+		linux=$KVMINI_LINUX_DIR
+		for lib_f in "$@"; do
+			[ -s "$linux/$lib_f" ] || fail "KVMINI_LINUX_DIR=$linux has no $lib_f"
+		done
+		return 0
+	fi
+	echo "$lib_name: KVMINI_LINUX_DIR is not set: asking guest/linux/build.sh"
+	linux=$("$lib_root/guest/linux/build.sh" | tail -n 1) ||
+		lib_skip "the Linux guest is not built and guest/linux/build.sh failed"
+	for lib_f in "$@"; do
+		[ -s "$linux/$lib_f" ] || lib_skip "guest/linux/build.sh gave '$linux', which has no $lib_f"
+	done
 }

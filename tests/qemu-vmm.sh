@@ -10,9 +10,11 @@
 # Usage: qemu-vmm.sh run [kvmini run options]
 # Understood: --kernel, --initrd, --mem, --cpus, --cmdline, --share
 # DIR,TAG[,ro] (repeatable: one virtiofsd each, as kvmini starts them),
-# --net user[,hostfwd=...] (QEMU's own libslirp), --disk PATH[,ro]
-# (virtio-blk, raw), --timeout SECONDS. Anything
-# else is refused, so a test cannot silently lose an option.
+# --net user[,hostfwd=tcp:HOSTPORT-:GUESTPORT]... (QEMU's own libslirp) and
+# --net tap[,ifname=NAME] with kvmini's syntax, --disk PATH[,ro]
+# (virtio-blk, raw), --timeout SECONDS; --vsock is accepted and gives no
+# device (see below). Anything else is refused, so a test cannot silently
+# lose an option.
 #
 # The exit status is the guest's, as with kvmini: /init writes it to port
 # 0x500 (include/abi/kvmini_abi.h), where QEMU's isa-debug-exit device ends
@@ -44,6 +46,10 @@ while [ $# -gt 0 ]; do
 	--net) nets+=("$2") ;;
 	--disk) disks+=("$2") ;;
 	--timeout) timeout=$2 ;;
+	# QEMU's vsock needs /dev/vhost-vsock, which hosts without KVM lack: the
+	# guest gets no vsock device, as a guest kernel without the driver would
+	# (kvmini oci passes --vsock for kill's signals; without it they stop the VM).
+	--vsock) ;;
 	*) die "option $1 is not understood by this stand-in" ;;
 	esac
 	shift 2
@@ -108,14 +114,27 @@ for disk in "${disks[@]}"; do
 	args+=(-drive "id=d$n,file=$file,format=raw,if=none,readonly=$ro" -device "virtio-blk-device,drive=d$n")
 	n=$((n + 1))
 done
+# --net as kvmini spells it (README.md): user[,hostfwd=tcp:HOSTPORT-:GUESTPORT]...
+# [,mac=MAC] (kvmini binds forwarded ports to 127.0.0.1) or tap[,ifname=NAME][,mac=MAC].
 n=0
 for net in "${nets[@]}"; do
-	case $net in
-	user) args+=(-netdev "user,id=n$n") ;;
-	user,*) args+=(-netdev "user,id=n$n,${net#user,}") ;;
-	*) die "--net $net: only user networking is understood" ;;
+	kind=${net%%,*} netdev="" device="virtio-net-device,netdev=n$n"
+	case $kind in
+	user) netdev="user,id=n$n" ;;
+	tap) netdev="tap,id=n$n,script=no,downscript=no" ;;
+	*) die "--net $net: only user and tap are understood" ;;
 	esac
-	args+=(-device "virtio-net-device,netdev=n$n")
+	opts=${net#"$kind"}
+	IFS=, read -ra items <<<"${opts#,}"
+	for item in "${items[@]}"; do
+		case $kind:$item in
+		user:hostfwd=tcp:*-:*) netdev="$netdev,hostfwd=tcp:127.0.0.1:${item#hostfwd=tcp:}" ;;
+		tap:ifname=*) netdev="$netdev,$item" ;;
+		*:mac=*) device="$device,$item" ;;
+		*) die "--net $net: '$item' is not understood by this stand-in" ;;
+		esac
+	done
+	args+=(-netdev "$netdev" -device "$device")
 	n=$((n + 1))
 done
 
@@ -131,6 +150,12 @@ done
 case " ${cmdline%% -- *} " in
 *" console="*) ;;
 *) devices=" console=ttyS0$devices" ;;
+esac
+# As kvmini does (boot/boot_linux.c): the kernel's DHCP client for a --net
+# user NIC, unless the command line has its own ip=.
+case " ${cmdline%% -- *} " in
+*" ip="*) ;;
+*) case " ${nets[*]} " in *" user"*) devices="$devices ip=dhcp" ;; esac ;;
 esac
 # As kvmini does (vmm/host/stdin_console.c): tell /init what the terminal is.
 case " $cmdline " in

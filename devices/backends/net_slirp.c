@@ -10,318 +10,24 @@
  * libslirp's forwarder at 10.0.2.3, which would read /etc/resolv.conf under
  * the system-call filter (net_slirp_dns.c says more). IPv6 is off.
  *
- * libslirp owns sockets and timers but no event loop: it asks the
- * application to poll its fds (slirp_pollfds_fill / slirp_pollfds_poll) and
- * to run its timers. Here everything it needs is gathered behind the one fd
- * a net_backend exposes, an epoll instance holding
- *   - slirp's sockets (the set is rebuilt after every service pass, since
- *     slirp opens and closes sockets as flows come and go),
- *   - a timerfd armed for the earliest timer or slirp's poll timeout,
- *   - an eventfd that says "frames for the guest are queued, or slirp has
- *     work" (after slirp_input, or its notify callback).
- * When that fd becomes readable the device calls recv(), which runs one
- * service pass (poll slirp's sockets without waiting, fire due timers) when
- * no frame is queued, then hands out a queued frame. Frames slirp sends to
- * the guest wait in a bounded queue; when it is full they are dropped, which
- * libslirp allows (its TCP retransmits, at a lower pace).
+ * This file is the backend: its setup (libslirp's configuration, the DNS
+ * server, the port forwards) and the send, recv and close the device
+ * calls. libslirp's callbacks and the service pass that stands in for an
+ * event loop are net_slirp_loop.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <poll.h>
 #include <slirp/libslirp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "kvmini/log.h"
 #include "kvmini/net_backend.h"
-
-#define QUEUE_FRAMES 64	   /* frames for the guest held at most */
-#define MAX_FRAME    65550 /* what virtio-net accepts */
-#define MAX_TIMERS   8	   /* libslirp 4.7 makes one (IPv6 router advertisements) */
-#define MAX_POLLFDS  256   /* slirp sockets watched at once */
-
-struct slirp_timer {
-	bool in_use;
-	bool by_id; /* created with timer_new_opaque: fire through slirp_handle_timer */
-	SlirpTimerId id;
-	SlirpTimerCb cb;
-	void *cb_opaque;
-	int64_t expire_ms; /* -1: not armed */
-};
-
-struct frame {
-	size_t len;
-	uint8_t data[];
-};
-
-struct net_slirp {
-	struct net_backend be; /* first: the device sees only this */
-	Slirp *slirp;
-	int wake_fd;  /* eventfd */
-	int timer_fd; /* timerfd */
-	struct slirp_timer timers[MAX_TIMERS];
-
-	struct frame *queue[QUEUE_FRAMES]; /* ring of frames for the guest */
-	unsigned int q_head, q_len;
-
-	/* The fds of the current poll pass, and those in the epoll set. */
-	struct pollfd pfds[MAX_POLLFDS];
-	unsigned int npfds;
-	int watched[MAX_POLLFDS];
-	unsigned int nwatched;
-
-	uint8_t tx_buf[MAX_FRAME + 12]; /* a guest frame made contiguous for slirp_input */
-	bool logged_guest_error, logged_queue_full, logged_too_many_fds;
-};
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void wake(struct net_slirp *s)
-{
-	uint64_t one = 1;
-
-	if (write(s->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_warn("slirp: wake fd: %s", strerror(errno));
-}
-
-/* ---- libslirp's callbacks -------------------------------------------------- */
-
-/* slirp has a frame for the guest: queue a copy. */
-static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
-{
-	struct net_slirp *s = opaque;
-
-	if (s->q_len == QUEUE_FRAMES || len > MAX_FRAME) {
-		log_once(&s->logged_queue_full, LOG_INFO,
-			 "slirp: guest not taking frames; dropping (TCP will resend)");
-		return (ssize_t)len;
-	}
-	struct frame *f = malloc(sizeof(*f) + len);
-	if (!f)
-		return -ENOMEM;
-	f->len = len;
-	memcpy(f->data, buf, len);
-	s->queue[(s->q_head + s->q_len) % QUEUE_FRAMES] = f;
-	s->q_len++;
-	wake(s);
-	return (ssize_t)len;
-}
-
-static void cb_guest_error(const char *msg, void *opaque)
-{
-	struct net_slirp *s = opaque;
-
-	log_once(&s->logged_guest_error, LOG_INFO, "slirp: guest error: %s", msg);
-}
-
-static int64_t cb_clock_get_ns(void *opaque)
-{
-	struct timespec ts;
-
-	(void)opaque;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static struct slirp_timer *timer_alloc(struct net_slirp *s)
-{
-	for (unsigned int i = 0; i < MAX_TIMERS; i++)
-		if (!s->timers[i].in_use) {
-			memset(&s->timers[i], 0, sizeof(s->timers[i]));
-			s->timers[i].in_use = true;
-			s->timers[i].expire_ms = -1;
-			return &s->timers[i];
-		}
-	log_warn("slirp: more than %d timers asked for", MAX_TIMERS);
-	return NULL;
-}
-
-static void *cb_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
-{
-	struct slirp_timer *t = timer_alloc(opaque);
-
-	if (t) {
-		t->cb = cb;
-		t->cb_opaque = cb_opaque;
-	}
-	return t;
-}
-
-static void *cb_timer_new_opaque(SlirpTimerId id, void *cb_opaque, void *opaque)
-{
-	struct slirp_timer *t = timer_alloc(opaque);
-
-	if (t) {
-		t->by_id = true;
-		t->id = id;
-		t->cb_opaque = cb_opaque;
-	}
-	return t;
-}
-
-static void cb_timer_free(void *timer, void *opaque)
-{
-	(void)opaque;
-	if (timer)
-		((struct slirp_timer *)timer)->in_use = false;
-}
-
-/* expire_time is in milliseconds of the clock cb_clock_get_ns() gives. */
-static void cb_timer_mod(void *timer, int64_t expire_time, void *opaque)
-{
-	if (!timer)
-		return;
-	((struct slirp_timer *)timer)->expire_ms = expire_time;
-	wake(opaque); /* the next service pass re-arms the timerfd */
-}
-
-/* Sockets are gathered on every pass (slirp_pollfds_fill): nothing to do here. */
-static void cb_register_poll_fd(int fd, void *opaque)
-{
-	(void)fd;
-	(void)opaque;
-}
-
-static void cb_unregister_poll_fd(int fd, void *opaque)
-{
-	(void)fd;
-	(void)opaque;
-}
-
-static void cb_notify(void *opaque)
-{
-	wake(opaque);
-}
-
-static const SlirpCb slirp_callbacks = {
-	.send_packet = cb_send_packet,
-	.guest_error = cb_guest_error,
-	.clock_get_ns = cb_clock_get_ns,
-	.timer_new = cb_timer_new,
-	.timer_free = cb_timer_free,
-	.timer_mod = cb_timer_mod,
-	.register_poll_fd = cb_register_poll_fd,
-	.unregister_poll_fd = cb_unregister_poll_fd,
-	.notify = cb_notify,
-	.timer_new_opaque = cb_timer_new_opaque,
-};
-
-/* ---- the service pass ------------------------------------------------------ */
-
-static int slirp_events_to_poll(int ev)
-{
-	return (ev & SLIRP_POLL_IN ? POLLIN : 0) | (ev & SLIRP_POLL_OUT ? POLLOUT : 0) |
-	       (ev & SLIRP_POLL_PRI ? POLLPRI : 0);
-}
-
-static int poll_to_slirp_events(int ev)
-{
-	return (ev & POLLIN ? SLIRP_POLL_IN : 0) | (ev & POLLOUT ? SLIRP_POLL_OUT : 0) |
-	       (ev & POLLPRI ? SLIRP_POLL_PRI : 0) | (ev & POLLERR ? SLIRP_POLL_ERR : 0) |
-	       (ev & POLLHUP ? SLIRP_POLL_HUP : 0);
-}
-
-/* slirp_pollfds_fill's callback: one more fd; returns its index for get_revents. */
-static int add_poll(int fd, int events, void *opaque)
-{
-	struct net_slirp *s = opaque;
-
-	if (s->npfds == MAX_POLLFDS) {
-		log_once(&s->logged_too_many_fds, LOG_WARN,
-			 "slirp: more than %d sockets; some flows stall", MAX_POLLFDS);
-		return -1;
-	}
-	s->pfds[s->npfds] =
-		(struct pollfd){.fd = fd, .events = (short)slirp_events_to_poll(events)};
-	return (int)s->npfds++;
-}
-
-static int get_revents(int idx, void *opaque)
-{
-	struct net_slirp *s = opaque;
-
-	if (idx < 0 || (unsigned int)idx >= s->npfds)
-		return 0;
-	return poll_to_slirp_events(s->pfds[idx].revents);
-}
-
-static void fire_due_timers(struct net_slirp *s)
-{
-	int64_t now = now_ms();
-
-	for (unsigned int i = 0; i < MAX_TIMERS; i++) {
-		struct slirp_timer *t = &s->timers[i];
-		if (!t->in_use || t->expire_ms < 0 || t->expire_ms > now)
-			continue;
-		t->expire_ms = -1; /* one-shot: slirp re-arms it with timer_mod */
-		if (t->by_id)
-			slirp_handle_timer(s->slirp, t->id, t->cb_opaque);
-		else
-			t->cb(t->cb_opaque);
-	}
-}
-
-/* Make the epoll set watch exactly the fds of s->pfds, and arm the timerfd. */
-static void rewatch(struct net_slirp *s, uint32_t timeout_ms)
-{
-	for (unsigned int i = 0; i < s->nwatched; i++)
-		epoll_ctl(s->be.fd, EPOLL_CTL_DEL, s->watched[i], NULL); /* may be closed: fine */
-	s->nwatched = 0;
-	for (unsigned int i = 0; i < s->npfds; i++) {
-		struct epoll_event ev = {.events = (uint32_t)s->pfds[i].events};
-		ev.data.fd = s->pfds[i].fd;
-		if (epoll_ctl(s->be.fd, EPOLL_CTL_ADD, s->pfds[i].fd, &ev) == 0)
-			s->watched[s->nwatched++] = s->pfds[i].fd;
-	}
-
-	int64_t deadline = now_ms() + timeout_ms;
-	for (unsigned int i = 0; i < MAX_TIMERS; i++)
-		if (s->timers[i].in_use && s->timers[i].expire_ms >= 0 &&
-		    s->timers[i].expire_ms < deadline)
-			deadline = s->timers[i].expire_ms;
-	int64_t wait = deadline - now_ms();
-	if (wait < 1)
-		wait = 1; /* 0 would disarm the timerfd */
-	struct itimerspec its = {
-		.it_value = {.tv_sec = wait / 1000, .tv_nsec = (wait % 1000) * 1000000}};
-	timerfd_settime(s->timer_fd, 0, &its, NULL);
-}
-
-/* One pass: whatever slirp's sockets and timers have for it, without waiting. */
-static void service(struct net_slirp *s)
-{
-	uint64_t count;
-	uint32_t timeout = 1000;
-
-	/* Clear both: this pass is what they asked for. */
-	if (read(s->wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
-		log_warn("slirp: wake fd: %s", strerror(errno));
-	if (read(s->timer_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
-		log_warn("slirp: timer fd: %s", strerror(errno));
-
-	fire_due_timers(s);
-	s->npfds = 0;
-	slirp_pollfds_fill(s->slirp, &timeout, add_poll, s);
-	int r = poll(s->pfds, s->npfds, 0);
-	slirp_pollfds_poll(s->slirp, r < 0, get_revents, s);
-
-	/* Sockets may have come or gone: watch the new set for the next pass. */
-	timeout = 1000;
-	s->npfds = 0;
-	slirp_pollfds_fill(s->slirp, &timeout, add_poll, s);
-	rewatch(s, timeout);
-}
+#include "kvmini/net_slirp_loop.h"
 
 /* ---- the backend --------------------------------------------------------- */
 
@@ -338,7 +44,7 @@ static int slirp_send(struct net_backend *be, const struct iovec *iov, unsigned 
 	}
 	slirp_input(s->slirp, s->tx_buf, (int)len);
 	/* A new flow may have opened a socket: the next pass must watch it. */
-	wake(s);
+	net_slirp_loop_wake(s);
 	return 0;
 }
 
@@ -347,7 +53,7 @@ static ssize_t slirp_recv(struct net_backend *be, void *buf, size_t size)
 	struct net_slirp *s = (struct net_slirp *)be;
 
 	if (s->q_len == 0)
-		service(s);
+		net_slirp_loop_service(s);
 	if (s->q_len == 0)
 		return -EAGAIN;
 	struct frame *f = s->queue[s->q_head];
@@ -359,7 +65,7 @@ static ssize_t slirp_recv(struct net_backend *be, void *buf, size_t size)
 	free(f);
 	/* More queued: keep the fd readable so that an edge-triggered watcher comes back. */
 	if (s->q_len > 0)
-		wake(s);
+		net_slirp_loop_wake(s);
 	return r;
 }
 
@@ -446,7 +152,7 @@ int net_slirp_open(struct net_backend **out, const struct net_hostfwd *fwd, unsi
 		log_info("slirp: the guest's DNS server is %s (from the host's resolv.conf)",
 			 inet_ntoa(cfg.vnameserver));
 	}
-	s->slirp = slirp_new(&cfg, &slirp_callbacks, s);
+	s->slirp = slirp_new(&cfg, &net_slirp_loop_callbacks, s);
 	if (!s->slirp) {
 		log_error("slirp: libslirp refused its configuration");
 		err = -EINVAL;
@@ -464,7 +170,7 @@ int net_slirp_open(struct net_backend **out, const struct net_hostfwd *fwd, unsi
 		}
 	}
 	/* Watch the listening sockets of the forwards from the start. */
-	service(s);
+	net_slirp_loop_service(s);
 	*out = &s->be;
 	return 0;
 fail:

@@ -29,7 +29,7 @@ struct virtio_fs {
 
 /*
  * The backend is gone or refused the rings: the driver must reset the device
- * (section 2.1.2). vhost_user.c has logged the cause as an error; this adds
+ * (section 2.1.2). vhost_user_msg.c has logged the cause as an error; this adds
  * what the guest sees (virtio_mmio_set_broken() logs it once).
  */
 static void fs_backend_failed(struct virtio_fs *fs, const char *what)

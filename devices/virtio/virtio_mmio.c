@@ -2,11 +2,12 @@
 /*
  * virtio-mmio transport, Version 2 (virtio 1.2 section 4.2.2).
  *
- * The register file below is the whole transport: a driver discovers the
- * device (MagicValue, Version, DeviceID), negotiates features 32 bits at a
- * time, sets up each queue (QueueSel, QueueNum, the three ring addresses,
- * QueueReady) and walks the status byte through ACKNOWLEDGE, DRIVER,
- * FEATURES_OK and DRIVER_OK (section 3.1.1). Writing 0 to Status resets.
+ * The register file below is the transport as the driver sees it: a
+ * driver discovers the device (MagicValue, Version, DeviceID), negotiates
+ * features 32 bits at a time, sets up each queue (QueueSel, QueueNum, the
+ * three ring addresses, QueueReady) and walks the status byte through
+ * ACKNOWLEDGE, DRIVER, FEATURES_OK and DRIVER_OK (section 3.1.1). Writing 0
+ * to Status resets.
  *
  * Interrupts. virtio-mmio has one interrupt line per device. On this board
  * the line is a GSI below 16, which Linux (and the tiny guest) program as
@@ -16,6 +17,9 @@
  * rising edge). So every event is sent as one pulse (irq_pulse), which is
  * also exactly what a KVM irqfd delivers. The driver reads InterruptStatus
  * in its handler, so an extra pulse only costs a spurious interrupt.
+ *
+ * What a device calls while serving its queues (pop, serve, push, notify,
+ * set broken) is virtio_mmio_queue.c; the saved state virtio_mmio_state.c.
  */
 #include <stdio.h>
 #include <string.h>
@@ -66,32 +70,6 @@ void virtio_mmio_init(struct virtio_mmio *vmio, const char *name,
 		virtq_reset(&vmio->queues[q]);
 }
 
-bool virtio_mmio_live(const struct virtio_mmio *vmio)
-{
-	return (vmio->status & VIRTIO_STATUS_DRIVER_OK) &&
-	       !(vmio->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
-}
-
-static void raise_interrupt(struct virtio_mmio *vmio, uint32_t cause)
-{
-	/* Section 4.2.2.1: the bit stays set until the driver acknowledges it. */
-	vmio->interrupt_status |= cause;
-	irq_pulse(vmio->irq);
-}
-
-void virtio_mmio_set_broken(struct virtio_mmio *vmio, const char *why)
-{
-	log_once(&vmio->logged_broken, LOG_WARN,
-		 "%s@%#llx: %s; device needs reset (further errors not logged)", vmio->dev.name,
-		 (unsigned long long)vmio->dev.base, why);
-	if (vmio->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
-		return;
-	vmio->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
-	/* Section 2.1.2: after DRIVER_OK, NEEDS_RESET comes with a config change notification. */
-	if (vmio->status & VIRTIO_STATUS_DRIVER_OK)
-		raise_interrupt(vmio, VIRTIO_MMIO_INT_CONFIG);
-}
-
 /* One budget of work on queue q, if the device may process it. Caller holds dev.lock. */
 static bool notify_queue(struct virtio_mmio *vmio, unsigned int q)
 {
@@ -120,70 +98,6 @@ static void notify_from_guest(struct virtio_mmio *vmio, unsigned int q)
 {
 	if (notify_queue(vmio, q) && vmio->rearm)
 		vmio->rearm(vmio->rearm_opaque, q);
-}
-
-int virtio_mmio_pop(struct virtio_mmio *vmio, unsigned int q, struct virtq_chain *chain)
-{
-	enum virtq_error err;
-	char why[160];
-
-	int r = virtq_pop(&vmio->queues[q], chain, &err);
-	if (r < 0) {
-		snprintf(why, sizeof(why), "queue %u: %s", q, virtq_error_str(err));
-		virtio_mmio_set_broken(vmio, why);
-	}
-	return r;
-}
-
-bool virtio_mmio_serve_queue(struct virtio_mmio *vmio, unsigned int q, virtio_serve_fn serve,
-			     void *opaque, unsigned int budget)
-{
-	struct virtq_chain *c = &vmio->chain;
-	unsigned int served = 0;
-	bool stop = false, more = false;
-
-	if (q >= vmio->ops->num_queues || !vmio->queues[q].ready || !virtio_mmio_live(vmio))
-		return false;
-	while (!stop) {
-		if (served == budget) {
-			more = true; /* maybe more chains: the caller comes back */
-			break;
-		}
-		if (virtio_mmio_pop(vmio, q, c) <= 0)
-			break;
-		int64_t used = serve(opaque, c, &stop);
-		if (used == VIRTIO_SERVE_BROKEN) {
-			virtio_mmio_set_broken(vmio, "chain without room for an answer");
-			break;
-		}
-		virtio_mmio_push(vmio, q, c->head, (uint32_t)used);
-		served++;
-	}
-	/*
-	 * One used buffer notification per batch (section 2.7.7.2 lets the
-	 * device send fewer than one per buffer), unless the driver asked for
-	 * none. Sent before returning "more", so a guest sees completions
-	 * while a long queue is still being worked through.
-	 */
-	if (served > 0)
-		virtio_mmio_notify_used(vmio, q);
-	return more;
-}
-
-void virtio_mmio_push(struct virtio_mmio *vmio, unsigned int q, uint16_t head, uint32_t len)
-{
-	virtq_push(&vmio->queues[q], head, len);
-}
-
-void virtio_mmio_notify_used(struct virtio_mmio *vmio, unsigned int q)
-{
-	if (virtq_needs_interrupt(&vmio->queues[q]))
-		raise_interrupt(vmio, VIRTIO_MMIO_INT_VRING);
-}
-
-void virtio_mmio_used_interrupt(struct virtio_mmio *vmio)
-{
-	raise_interrupt(vmio, VIRTIO_MMIO_INT_VRING);
 }
 
 /* The queue QueueSel points at, or NULL if the device has no such queue. */

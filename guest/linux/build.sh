@@ -47,8 +47,9 @@ tag=guest-linux
 init_script="$here/init.sh"
 # Programs of our own, each guest/linux/NAME.c built by build-vsock.sh
 # (static, musl, no AVX: it says why) and installed as /bin/NAME in both
-# images. kvmini-vsock: a netcat for AF_VSOCK (busybox's nc has none).
-guest_programs=(kvmini-vsock)
+# images. kvmini-vsock: a netcat for AF_VSOCK (busybox's nc has none);
+# kvmini-exec: the OCI agent's process starter (vmm/oci/agent.sh).
+guest_programs=(kvmini-vsock kvmini-exec)
 static_build="$here/build-vsock.sh"
 rootfs_size_mib=64
 

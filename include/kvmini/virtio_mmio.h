@@ -4,7 +4,9 @@
  * (virtio 1.2 section 4.2.2).
  *
  * virtio_mmio.c implements the register file, feature negotiation, the device
- * status state machine and queue setup once. Each virtio device (blk,
+ * status state machine and queue setup once; virtio_mmio_queue.c what a
+ * device calls while it serves its queues (serve, pop, push, notify, set
+ * broken). Each virtio device (blk,
  * console, rng) supplies only what differs through struct virtio_device_ops.
  * The transport is a plain struct device, registered on the MMIO bus by the
  * board (vmm/board/board_virtio.c); it knows nothing of KVM.
@@ -161,6 +163,7 @@ bool virtio_mmio_serve_queue(struct virtio_mmio *vmio, unsigned int q, virtio_se
  * virtio_mmio_serve_queue() is built from these. A device whose answer spans
  * several chains (virtio-net's mergeable receive buffers, virtio 1.2 section
  * 5.1.6.3) uses them directly. Caller holds dev.lock, and bounds its own work.
+ * They, and virtio_mmio_serve_queue(), are in devices/virtio/virtio_mmio_queue.c.
  */
 
 /* DRIVER_OK is set and DEVICE_NEEDS_RESET is not: the device may use its queues. */

@@ -2,7 +2,7 @@
 /*
  * libFuzzer harness for the snapshot parsers, which read files that anyone
  * may have written (docs/snapshot.md):
- *   0: snapshot_manifest_parse() (vmm/host/snapshot_manifest.c);
+ *   0: snapshot_manifest_parse() (vmm/host/snapshot_manifest_read.c);
  *   1: snapshot_files_parse_state(), a state file's header and checksum;
  *   2: vcpu_state_load() (vmm/kvm/vcpu_state.c);
  *   3: vm_state_load() (vmm/kvm/vm_state.c).

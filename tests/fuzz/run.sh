@@ -47,11 +47,14 @@ $root/devices/core/device.c
 $root/devices/core/device_state.c
 $root/devices/virtio/virtqueue.c
 $root/devices/virtio/virtio_mmio.c
+$root/devices/virtio/virtio_mmio_queue.c
 $root/devices/virtio/virtio_mmio_state.c
 $root/devices/virtio/virtio_blk.c
 $root/devices/virtio/virtio_console.c
 $root/devices/virtio/virtio_rng.c
 $root/devices/virtio/virtio_net.c
+$root/devices/virtio/virtio_net_rx.c
+$root/devices/virtio/virtio_net_tx.c
 $root/devices/backends/net_socket.c
 $root/devices/core/guest_mem.c
 $root/devices/core/log.c" ;;
@@ -64,6 +67,7 @@ $root/devices/core/device.c
 $root/devices/core/device_state.c
 $root/devices/virtio/virtqueue.c
 $root/devices/virtio/virtio_mmio.c
+$root/devices/virtio/virtio_mmio_queue.c
 $root/devices/virtio/virtio_mmio_state.c
 $root/devices/virtio/virtio_vsock.c
 $root/devices/virtio/virtio_vsock_conn.c
@@ -83,6 +87,7 @@ control)
 	libs=-ljson-c ;;
 snapshot)
 	srcs="$root/vmm/host/snapshot_manifest.c
+$root/vmm/host/snapshot_manifest_read.c
 $root/vmm/host/snapshot_files.c
 $root/vmm/kvm/vcpu_state.c
 $root/vmm/kvm/vm_state.c
@@ -94,6 +99,7 @@ oci)
 $root/vmm/oci/oci_process.c
 $root/vmm/oci/oci_linux.c
 $root/vmm/oci/oci_mounts.c
+$root/vmm/oci/oci_files.c
 $root/vmm/oci/oci_vm.c"
 	libs=-ljson-c ;;
 *)

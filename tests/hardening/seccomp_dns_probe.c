@@ -18,7 +18,7 @@
  *  4. the answer frame must come back well-formed: IPv4 from SERVER:53 to
  *     the guest's port, a valid header checksum, lengths that agree, the
  *     query's id, a response with one answer, the A record 192.0.2.1 that
- *     tests/hardening/dns_responder.py gives. With "unanswered" (libslirp's
+ *     tests/common/dns_responder.py gives. With "unanswered" (libslirp's
  *     forwarder, whose lookup of resolv.conf the filter refuses): no answer
  *     may come, and the process must live on.
  * Exits 0 if all held, 1 if not, 77 without libslirp or a filter.

@@ -49,8 +49,7 @@
 # Exit statuses by name come from tests/lib.sh (include/abi/kvmini_abi.h).
 #
 # The guest artefacts come from $KVMINI_LINUX_DIR (scripts/test.sh sets it),
-# else from guest/linux/build.sh, which prints its cache directory last and
-# builds the guest first if it is not cached yet (minutes).
+# else from guest/linux/build.sh (lib_linux_guest in tests/lib.sh).
 #
 # Exit status, as Meson reads it: 0 pass, 77 skip (with the reason), 1 fail.
 set -u
@@ -59,7 +58,7 @@ set -u
 
 case_name=${1:?usage: linux-test.sh CASE KVMINI SOURCE-ROOT}
 kvmini=${2:?usage: linux-test.sh CASE KVMINI SOURCE-ROOT}
-srcdir=${3:?usage: linux-test.sh CASE KVMINI SOURCE-ROOT}
+: "${3:?usage: linux-test.sh CASE KVMINI SOURCE-ROOT}" # the source root: lib.sh finds it itself
 
 # A Linux boot takes tens of seconds where KVM emulates guest kernel code
 # (more when other work shares the host); under a second on hardware KVM.
@@ -84,20 +83,7 @@ lib_init "linux-test[$case_name]"
 
 # ---- the guest artefacts -----------------------------------------------------
 
-needed="bzImage vmlinux System.map initramfs.cpio rootfs.ext4"
-if [ -n "${KVMINI_LINUX_DIR:-}" ]; then
-	linux=$KVMINI_LINUX_DIR
-	for f in $needed; do
-		[ -s "$linux/$f" ] || fail "KVMINI_LINUX_DIR=$linux has no $f"
-	done
-else
-	say "KVMINI_LINUX_DIR is not set: asking guest/linux/build.sh"
-	linux=$("$srcdir/guest/linux/build.sh" | tail -n 1) ||
-		lib_skip "the Linux guest is not built and guest/linux/build.sh failed"
-	for f in $needed; do
-		[ -s "$linux/$f" ] || lib_skip "guest/linux/build.sh gave '$linux', which has no $f"
-	done
-fi
+lib_linux_guest bzImage vmlinux System.map initramfs.cpio rootfs.ext4
 say "Linux guest from $linux"
 
 log=$tmp/log
@@ -286,7 +272,7 @@ case_vsock() {
 	local lines=7456541 # 8-digit lines: 67108869 bytes, just over 64 MiB
 	local vpath="$tmp/vsock" port_a=$((1024 + RANDOM)) port_b=$((40000 + RANDOM % 20000))
 	local sa=$((10000000 + RANDOM * 60)) sb=$((10000000 + RANDOM * 60))
-	local ea=$((sa + lines - 1)) eb=$((sb + lines - 1)) peer="$srcdir/tests/linux/vsock-peer.py"
+	local ea=$((sa + lines - 1)) eb=$((sb + lines - 1)) peer="$lib_root/tests/linux/vsock-peer.py"
 	local pid_a pid_b
 	# 256 MiB through the guest kernel: seconds on hardware KVM, minutes
 	# where guest kernel mode is emulated (not measured there yet).

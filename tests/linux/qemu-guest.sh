@@ -5,16 +5,10 @@
 # software emulation (tests/qemu-vmm.sh) on hosts without KVM. It checks the
 # guest image (guest/linux: kernel configuration, /init, busybox), not
 # kvmini, whose side of each feature has its own tests (unit tests, and
-# tests with KVM).
+# tests with KVM). Its network is tested by net-test.sh, under kvmini and
+# under QEMU.
 #
 # Usage: qemu-guest.sh CASE SOURCE-ROOT
-#   net    (CONFIG_VIRTIO_NET, the kernel's DHCP client, /init's resolv.conf,
-#          busybox's wget and nc)
-#          - ip=dhcp gives eth0 10.0.2.15 from libslirp's DHCP server;
-#          - /etc/resolv.conf names the DHCP name server 10.0.2.3;
-#          - wget in the guest fetches a file from an HTTP server on the
-#            host's loopback (10.0.2.2 in the guest);
-#          - a host port forwarded into the guest (hostfwd) reaches `nc -l`.
 #   tty    (/init's kvmini.tty=) with kvmini.tty=none the interactive shell
 #          sends no ESC[6n cursor probe (nobody would answer it); with
 #          kvmini.tty=101x33, `stty size` in that shell prints "33 101".
@@ -38,83 +32,13 @@ set -u
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 case_name=${1:?usage: qemu-guest.sh CASE SOURCE-ROOT}
-srcdir=${2:?usage: qemu-guest.sh CASE SOURCE-ROOT}
+: "${2:?usage: qemu-guest.sh CASE SOURCE-ROOT}" # the source root: lib.sh finds it itself
 lib_init "qemu-guest[$case_name]"
 say() { echo "qemu-guest[$case_name]: $*"; }
 
 command -v qemu-system-x86_64 >/dev/null ||
 	lib_skip "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
-linux=${KVMINI_LINUX_DIR:-}
-if [ -z "$linux" ]; then
-	linux=$("$srcdir/guest/linux/build.sh" | tail -n 1) ||
-		lib_skip "the Linux guest is not built and guest/linux/build.sh failed"
-fi
-for f in vmlinux initramfs.cpio rootfs.ext4; do
-	[ -s "$linux/$f" ] || lib_skip "no $linux/$f"
-done
-
-case_net() {
-	# A free port for each server: the kernel picks, Python reports it.
-	free_port() {
-		python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-	}
-
-	mkdir "$tmp/www"
-	word="from-the-host-$$-$RANDOM"
-	echo "$word" >"$tmp/www/hi.txt"
-	http_port=$(free_port)
-	python3 -m http.server "$http_port" --bind 127.0.0.1 --directory "$tmp/www" \
-		>"$tmp/http.log" 2>&1 &
-	lib_pids="$!"
-	fwd_port=$(free_port)
-
-	"$lib_root/tests/qemu-vmm.sh" run --timeout 300 --mem 128M \
-		--kernel "$linux/vmlinux" --initrd "$linux/initramfs.cpio" \
-		--net "user,hostfwd=tcp:127.0.0.1:$fwd_port-:8080" \
-		--cmdline "console=ttyS0 ip=dhcp -- \"cat /etc/resolv.conf; wget -qO- http://10.0.2.2:$http_port/hi.txt; echo guest-says-hi | nc -l -p 8080\"" \
-		</dev/null >"$tmp/log" 2>&1 &
-	vmm=$!
-	lib_pids="$lib_pids $vmm"
-
-	# Once the guest has fetched the file it listens: connect through hostfwd.
-	answer=""
-	for _ in $(seq 600); do
-		if grep -q "$word" "$tmp/log"; then
-			answer=$(python3 - "$fwd_port" <<-'PY'
-	import socket, sys, time
-	for _ in range(100):
-	    try:
-	        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
-	        data = s.recv(100)
-	        if data:
-	            print(data.decode(errors="replace").strip())
-	            break
-	        s.close()
-	    except OSError:
-	        pass
-	    time.sleep(0.2)
-	PY
-			)
-			break
-		fi
-		kill -0 "$vmm" 2>/dev/null || break
-		sleep 0.5
-	done
-	wait "$vmm"
-	status=$?
-	tr -d '\r' <"$tmp/log" >"$tmp/out"
-	cat "$tmp/out"
-
-	[ "$status" -eq 0 ] || check_fail "the guest ended with status $status, want 0"
-	grep -q "ipaddr=10.0.2.15" "$tmp/out" ||
-		check_fail "the kernel's DHCP client did not configure 10.0.2.15"
-	grep -qx "nameserver 10.0.2.3" "$tmp/out" ||
-		check_fail "/etc/resolv.conf does not name the DHCP name server 10.0.2.3"
-	grep -qx "$word" "$tmp/out" ||
-		check_fail "wget in the guest did not fetch the host's file"
-	[ "$answer" = guest-says-hi ] ||
-		check_fail "the forwarded port did not reach nc in the guest (got '$answer')"
-}
+lib_linux_guest vmlinux initramfs.cpio rootfs.ext4
 
 # boot_typed CMDLINE PATTERN INPUT: boot with CMDLINE, wait for a console
 # line matching PATTERN (grep), type INPUT; sets $status, output in $tmp/out.
@@ -216,7 +140,6 @@ case_vsock_tool() {
 
 case $case_name in
 vsock-tool) case_vsock_tool ;;
-net) case_net ;;
 ready) case_ready ;;
 disk) case_disk ;;
 tty) case_tty ;;

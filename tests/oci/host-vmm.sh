@@ -7,7 +7,8 @@
 # the VM itself, so the runtime, process.sh, the agent and the callers
 # (podman, containerd) are tested where there is no /dev/kvm.
 # Gets kvmini run's arguments; needs root, unshare and $AGENT_TMP (a
-# scratch directory). Used by run-busybox.sh host, podman.sh and
+# scratch directory); with $AGENT_EXEC (kvmini-exec built for this host) the
+# agent starts the process with it, and kill's signals reach it. Used by run-busybox.sh host, podman.sh and
 # containerd.sh.
 : "${AGENT_TMP:?host-vmm.sh needs AGENT_TMP}"
 : >"$AGENT_TMP/shares.$$"
@@ -21,6 +22,27 @@ while [ $# -gt 0 ]; do
 	shift
 done
 export agent_dir SHARES="$AGENT_TMP/shares.$$" agent_work="$AGENT_TMP/work.$$"
+# kill's signals: kvmini oci starts the VMM in the container's state
+# directory with --vsock 3,vsock. Here vsock_stand_in.py plays the vsock
+# device on ./vsock and hands "CONNECT 10001" to the agent's kvmini-exec,
+# the host's build ($AGENT_EXEC), listening on a Unix socket.
+relay=
+if [ -n "${AGENT_EXEC:-}" ]; then
+	export agent_exec="$AGENT_EXEC" agent_signals="--signal-unix $AGENT_TMP/signal.$$"
+	python3 "$(dirname "$0")/vsock_stand_in.py" "$PWD/vsock" 10001 "$AGENT_TMP/signal.$$" \
+		>"$AGENT_TMP/relay.$$" 2>&1 &
+	relay=$!
+	n=0
+	until grep -q ready "$AGENT_TMP/relay.$$" 2>/dev/null || [ $n -ge 100 ]; do
+		sleep 0.05
+		n=$((n + 1))
+	done
+fi
+# What the "VM" leaves behind when it ends, as kvmini removes its socket.
+end_vm() {
+	[ -z "$relay" ] || kill "$relay" 2>/dev/null
+	rm -rf "$SHARES" "$agent_work" "$AGENT_TMP/relay.$$" vsock
+}
 # A background job of a non-interactive shell gets /dev/null as stdin: the
 # container's stdin (a terminal with --console-socket) goes by fd 3.
 exec 3<&0
@@ -46,8 +68,8 @@ unshare --mount --uts --pid --propagation private --fork --kill-child sh -c '
 # the PID namespace's init, and with it every process of the "VM".
 child=$!
 exec 3<&-
-trap 'kill -KILL $child; wait $child; rm -rf "$SHARES" "$agent_work"; exit 122' TERM INT HUP
+trap 'kill -KILL $child; wait $child; end_vm; exit 122' TERM INT HUP
 wait $child
 status=$?
-rm -rf "$SHARES" "$agent_work"
+end_vm
 exit $status

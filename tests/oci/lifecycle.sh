@@ -10,7 +10,9 @@
 # --force and kills a created one, run returns the container's exit status
 # and removes the state (unless --keep), run -d detaches, --preserve-fds
 # passes fds and nothing else leaks, --console-socket hands over a terminal,
-# and two creates of one ID race to exactly one winner. Needs python3.
+# two creates of one ID race to exactly one winner, and a file bind mount
+# is copied into the share (and removed with it, or by a failed create).
+# Needs python3.
 # Usage: lifecycle.sh KVMINI
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -111,7 +113,36 @@ oci delete c1
 oci_expect_error "delete of a running container" "it is running"
 [ -d "$root/c1" ] || check_fail "the refused delete removed the state"
 
-# kill: SIGTERM by default, to the VMM process.
+# kill: a signal for the container's process goes into the guest through the
+# VM's vsock socket in the state directory. A stand-in plays kvmini's vsock
+# device and the agent's kvmini-exec: it answers "CONNECT 10001" and the
+# signal's number with OK, and records the lines.
+python3 - "$root/c1/vsock" >"$tmp/vsock.log" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(1)
+print("ready", flush=True)
+c, _ = s.accept()
+f = c.makefile("rwb", buffering=0)
+for answer in (b"OK 1024\n", b"OK\n"):
+    print(f.readline().decode().strip(), flush=True)
+    f.write(answer)
+PY
+vsock_peer=$!
+lib_wait_line "$tmp/vsock.log" '^ready$' 10 || fail "the vsock stand-in did not start"
+oci kill c1 USR1
+[ "$status" -eq 0 ] || check_fail "kill c1 USR1 through the guest: status $status: $(cat "$tmp/err")"
+wait $vsock_peer
+[ "$(sed -n 2,3p "$tmp/vsock.log" | tr '\n' ' ')" = "CONNECT 10001 10 " ] ||
+	check_fail "kill c1 USR1: the guest side got '$(cat "$tmp/vsock.log")'"
+[ ! -e "$VMM_REC/c1.signal" ] || check_fail "kill c1 USR1 signalled the VMM"
+rm -f "$root/c1/vsock"
+# Without the channel: USR1 has nowhere to go, TERM stops the VM.
+oci kill c1 USR1
+oci_expect_error "kill USR1 without a channel" "no channel to the guest's process"
+
+# kill: SIGTERM by default; without the channel, to the VMM process.
 oci kill c1
 [ "$status" -eq 0 ] || check_fail "kill c1: status $status: $(cat "$tmp/err")"
 wait_for "$VMM_REC/c1.signal" && [ "$(cat "$VMM_REC/c1.signal")" = TERM ] ||
@@ -325,6 +356,41 @@ else
 fi
 oci delete race
 oci_root_empty "after the race"
+
+# A bind mount of a host file: create copies it into the share, where the
+# agent finds it as files/N (N: the mount's index), and process.sh asks for
+# it; delete removes the copy with the state.
+printf 'host-hosts\n' >"$tmp/hosts"
+chmod 0640 "$tmp/hosts"
+oci_bundle "$tmp/bf" 'c["mounts"].append({"destination": "/etc/hosts", "type": "bind",
+  "source": "'"$tmp"'/hosts", "options": ["rbind", "ro"]})'
+n=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["mounts"]) - 1)' \
+	"$tmp/bf/config.json")
+VMM_NAME=bf VMM_MODE=sleep oci create --bundle "$tmp/bf" bf
+[ "$status" -eq 0 ] || check_fail "create with a file bind mount: $(cat "$tmp/err")"
+if cmp -s "$tmp/hosts" "$root/bf/share/files/$n" &&
+	[ "$(stat -c %a "$root/bf/share/files/$n")" = 640 ]; then
+	echo "PASS: a file bind mount's source is copied to share/files/$n with its mode"
+else
+	check_fail "no copy of $tmp/hosts in $root/bf/share/files/$n: $(ls -l "$root/bf/share/files" 2>&1)"
+fi
+grep -qxF "oci_bind_file $n '/etc/hosts' ro" "$root/bf/share/process.sh" ||
+	check_fail "process.sh has no oci_bind_file for /etc/hosts: $(cat "$root/bf/share/process.sh")"
+oci delete bf
+[ "$status" -eq 0 ] || check_fail "delete bf: $(cat "$tmp/err")"
+oci_root_empty "after delete of a container with a file bind mount"
+# A source that reads more than the limit by the time of the copy: a
+# procfs file is "regular" with size 0 (so the plan takes it) but reads
+# megabytes. create fails after making ROOT/ID and removes it again.
+if [ "$(wc -c </proc/kallsyms 2>/dev/null || echo 0)" -gt 1048576 ]; then
+	oci_bundle "$tmp/bfbig" 'c["mounts"].append({"destination": "/k", "type": "bind",
+  "source": "/proc/kallsyms", "options": ["bind"]})'
+	oci create --bundle "$tmp/bfbig" bfbig
+	oci_expect_error "a file bind source that reads more than 1 MiB" "reads more than 1048576 bytes"
+	oci_root_empty "after a failed copy"
+else
+	echo "SKIP (a file bind source growing past the limit): /proc/kallsyms reads under 1 MiB here"
+fi
 
 [ "$lib_failed" = 0 ] && echo "oci-lifecycle: OK"
 lib_finish

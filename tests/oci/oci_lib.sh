@@ -26,7 +26,8 @@
 #	                            whose /init sources the agent
 #	oci_vm_guest                oci_require_kvm, then oci_linux_guest
 #	oci_host_vmm                the agent on this host instead of a VM:
-#	                            KVMINI_OCI_TEST_VMM=host-vmm.sh, AGENT_TMP
+#	                            KVMINI_OCI_TEST_VMM=host-vmm.sh, AGENT_TMP,
+#	                            AGENT_EXEC (kvmini-exec built for the host)
 #	                            (skips without root or unshare)
 # $kvmini must be set; $root is $tmp/root.
 
@@ -133,4 +134,8 @@ oci_host_vmm() {
 	oci_stand_in_guest
 	mkdir -p "$tmp/agent" || fail "cannot make $tmp/agent"
 	export KVMINI_OCI_TEST_VMM="$lib_root/tests/oci/host-vmm.sh" AGENT_TMP="$tmp/agent"
+	# The guest image's /bin/kvmini-exec, built for this host (tests/oci/meson.build).
+	AGENT_EXEC=$(dirname "$(dirname "$kvmini")")/tests/oci/kvmini-exec-host
+	[ -x "$AGENT_EXEC" ] || fail "no $AGENT_EXEC (build it: ninja -C $(dirname "$(dirname "$kvmini")"))"
+	export AGENT_EXEC
 }

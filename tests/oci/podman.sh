@@ -5,7 +5,8 @@
 # containers.conf, with the busybox rootfs imported by `podman import` into
 # a test-private store (--root/--runroot/--tmpdir under $tmp: the host's
 # podman state is never touched). Checks: `podman run --rm IMAGE echo hi`
-# prints hi and a status propagates; `podman run -it` through tmux gives a
+# prints hi and a status propagates; podman's /etc/hostname, /etc/hosts and
+# /run/.containerenv (file bind mounts) reach the container; `podman run -it` through tmux gives a
 # working terminal (a prompt, an answer, stty size, the exit
 # status); `podman run -d`
 # in the cgroup podman names, `podman pause`/`unpause`, `podman stop` and
@@ -97,7 +98,7 @@ no_leftovers() {
 if [ "$mode" = host ]; then
 	oci_host_vmm
 	write_conf "KVMINI_OCI_GUEST=$KVMINI_OCI_GUEST" "KVMINI_OCI_TEST_VMM=$KVMINI_OCI_TEST_VMM" \
-		"AGENT_TMP=$AGENT_TMP"
+		"AGENT_TMP=$AGENT_TMP" "AGENT_EXEC=$AGENT_EXEC"
 elif [ "$mode" = qemu ]; then
 	oci_qemu_vmm
 	oci_linux_guest
@@ -131,6 +132,20 @@ else
 	check_fail "podman run --rm echo hi: status $status, out: $(cat "$tmp/out"), err: $(cat "$tmp/err")"
 fi
 no_leftovers "after run --rm"
+# podman's own files (/etc/hostname, /etc/hosts, /run/.containerenv, each
+# bound from a file in its per-container directory) reach the container:
+# kvmini copies them at create, and the agent bind-mounts the copies.
+# The busybox rootfs has none of them. (podman writes /etc/hostname without
+# a newline; read is a shell builtin: no fork in the guest.)
+pm run --rm --network none --hostname kvmini-box "$image" sh -c 'read -r h </etc/hostname
+echo "hostname=$h"; grep -q kvmini-box /etc/hosts && echo hosts; test -f /run/.containerenv && echo containerenv' \
+	>"$tmp/out" 2>"$tmp/err"
+status=$?
+if [ "$status" -eq 0 ] && [ "$(tr -d '\r' <"$tmp/out")" = "$(printf 'hostname=kvmini-box\nhosts\ncontainerenv')" ]; then
+	echo "PASS: podman's /etc/hostname, /etc/hosts and /run/.containerenv reach the container"
+else
+	check_fail "podman's files: status $status, out: $(cat "$tmp/out"), err: $(cat "$tmp/err")"
+fi
 pm run --rm --network none "$image" sh -c 'exit 7' >"$tmp/out" 2>"$tmp/err"
 status=$?
 [ "$status" -eq 7 ] || check_fail "podman run exit 7: status $status: $(cat "$tmp/err")"

@@ -17,20 +17,11 @@ set -u
 lib_init linux-snapshot
 
 kvmini=${1:?usage: linux-snapshot.sh KVMINI SOURCE-ROOT}
-srcdir=${2:?usage: linux-snapshot.sh KVMINI SOURCE-ROOT}
+: "${2:?usage: linux-snapshot.sh KVMINI SOURCE-ROOT}" # the source root: lib.sh finds it itself
 TIMEOUT=${KVMINI_LINUX_TIMEOUT:-330}
 lib_require_kvm
 
-# The guest artefacts, found as tests/linux/linux-test.sh finds them.
-if [ -n "${KVMINI_LINUX_DIR:-}" ]; then
-	linux=$KVMINI_LINUX_DIR
-else
-	linux=$("$srcdir/guest/linux/build.sh" | tail -n 1) ||
-		lib_skip "the Linux guest is not built and guest/linux/build.sh failed"
-fi
-for f in vmlinux initramfs.cpio; do
-	[ -s "$linux/$f" ] || lib_skip "'$linux' has no $f"
-done
+lib_linux_guest vmlinux initramfs.cpio
 
 disk=$tmp/disk.img
 truncate -s 8M "$disk"

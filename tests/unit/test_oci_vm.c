@@ -140,6 +140,8 @@ static const char agent[] =
 	"oci_root() { record root \"$@\"; }\n"
 	"oci_terminal() { record terminal \"$@\"; }\n"
 	"oci_mount() { record mount \"$@\"; }\n"
+	"oci_bind_file() { record bind_file \"$@\"; }\n"
+	"oci_signal_port() { record signal_port \"$@\"; }\n"
 	"oci_exec() {\n"
 	"	record exec \"$@\"\n"
 	"	_cwd=$4; shift 4\n"
@@ -202,6 +204,7 @@ START_TEST(test_process_env_exact)
 				    "terminal\0000\0\n"
 				    "mount\0virtiofs\0kvmini-bind0\0/data dir\0ro\0\n"
 				    "mount\0proc\0proc\0/proc\0\0\n"
+				    "signal_port\00010001\0\n"
 				    "exec\0001000\000100\0005,6\0/sub dir\0A=it's\0B=a\nb\0"
 				    "C=$HOME `id` \\\0EMPTY=\0D=x=y\0--\0/usr/bin/env\0-0\0\n";
 	n = read_file("calls.out", out, sizeof(out));
@@ -325,6 +328,7 @@ START_TEST(test_plan)
 		"--mem",     "256M",
 		"--cpus",    "2",
 		"--cmdline", "console=ttyS0 quiet loglevel=1 kvmini.agent=" OCI_VM_SHARE_TAG,
+		"--vsock",   "3,vsock",
 		"--share",   NULL,
 		"--share",   "/s," OCI_VM_SHARE_TAG,
 		"--share",   "/tmp,kvmini-bind0",
@@ -336,7 +340,7 @@ START_TEST(test_plan)
 	snprintf(root, sizeof(root), "%s/rootfs,rootfs,ro", dir);
 	want[3] = kernel;
 	want[5] = initrd;
-	want[13] = root;
+	want[15] = root;
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		if (!want[i]) {
 			ck_assert_ptr_null(vm.argv[i]);
@@ -354,14 +358,13 @@ START_TEST(test_plan)
 	ck_assert_ptr_nonnull(strstr(err, "too many bind mounts (at most 2)"));
 	cfg.mounts[2] = proc;
 
-	/* A bind source that is not a directory, or has a ',' --share cannot carry. */
-	cfg.mounts[0].source = path; /* initramfs.cpio: a file is skipped, with a warning */
+	/* A bind source that is a file, missing, or has a ',' --share cannot carry. */
+	cfg.mounts[0].source = path; /* initramfs.cpio: a file is copied, not shared */
 	ck_assert_int_eq(oci_vm_plan(&cfg, bundle, "/s", "kvmini", &vm, err, sizeof(err)), 0);
-	ck_assert_int_eq(cfg.mounts[0].kind, OCI_MOUNT_SKIPPED);
-	ck_assert_uint_eq(cfg.nwarnings, 1);
-	ck_assert_ptr_nonnull(strstr(cfg.warnings[0], "is not a directory"));
-	ck_assert_str_eq(vm.argv[17], "/usr,kvmini-bind0,ro"); /* the next bind takes tag 0 */
-	ck_assert_ptr_null(vm.argv[18]);
+	ck_assert_int_eq(cfg.mounts[0].kind, OCI_MOUNT_FILE);
+	ck_assert_uint_eq(cfg.nwarnings, 0);
+	ck_assert_str_eq(vm.argv[19], "/usr,kvmini-bind0,ro"); /* the next bind takes tag 0 */
+	ck_assert_ptr_null(vm.argv[20]);
 	oci_vm_free(&vm);
 	cfg.mounts[0].kind = OCI_MOUNT_BIND;
 	cfg.mounts[0].source = "/nonexistent-kvmini";

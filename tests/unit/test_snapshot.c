@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Snapshot files without KVM: the manifest's round trip and refusals
- * (host/snapshot_manifest.c), state file headers and the sparse memory file
+ * (host/snapshot_manifest*.c), state file headers and the sparse memory file
  * (host/snapshot_files.c), the vCPU and VM state blobs (kvm/vcpu_state.c,
  * kvm/vm_state.c) and restore_check() on a whole directory
  * (host/restore.c). Setting state into KVM needs /dev/kvm: the snapshot

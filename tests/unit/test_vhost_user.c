@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The vhost-user frontend (devices/backends/vhost_user.c) against a fake
+ * The vhost-user frontend (devices/backends/vhost_user*.c) against a fake
  * backend on the other end of a socketpair: what it sends (message codes,
  * payloads, the memfd as SCM_RIGHTS, the ring addresses in the order the
  * spec gives), and that a backend's bad answers (wrong code, wrong size, no

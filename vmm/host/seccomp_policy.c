@@ -20,21 +20,20 @@
  * only register values, never memory): ioctl only with the requests the run
  * loop uses, clone only for threads, tgkill only inside this process, no new
  * executable memory.
+ *
+ * After the tables, seccomp_policy_add_rules() says which of them go into
+ * which program; seccomp_policy_program.c makes the filter and exports it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <sched.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "host/seccomp_policy.h"
+#include "host/seccomp_policy_program.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -268,135 +267,44 @@ static const struct {
 	{"clone3", ENOSYS},
 };
 
-/* seccomp_rule_add for a call by name; -errno with a message. */
-static int add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned int nargs,
-		    const struct scmp_arg_cmp *args)
-{
-	int nr = seccomp_syscall_resolve_name(name);
-	if (nr == __NR_SCMP_ERROR) {
-		fprintf(stderr, "seccomp: system call '%s' is unknown to libseccomp\n", name);
-		return -EINVAL;
-	}
-	int ret = seccomp_rule_add_array(ctx, action, nr, nargs, args);
-	if (ret)
-		fprintf(stderr, "seccomp: cannot add a rule for %s: %s\n", name, strerror(-ret));
-	return ret;
-}
-
-/* The ioctl requests of table reqs (n of them) by request number (argument 1). */
-static int add_ioctls(scmp_filter_ctx ctx, const unsigned long *reqs, size_t n)
-{
-	int ret = 0;
-
-	for (size_t i = 0; i < n && !ret; i++) {
-		struct scmp_arg_cmp req = SCMP_A1(SCMP_CMP_EQ, reqs[i]);
-		ret = add_rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, &req);
-	}
-	return ret;
-}
-
 /* SECCOMP_SNAPSHOT's group: snapshot_calls, snapshot_ioctls, snapshot_if. */
 static int add_snapshot_rules(scmp_filter_ctx ctx)
 {
-	int ret = add_ioctls(ctx, snapshot_ioctls, COUNT(snapshot_ioctls));
+	int ret = seccomp_policy_program_ioctls(ctx, snapshot_ioctls, COUNT(snapshot_ioctls));
 
 	for (size_t i = 0; i < COUNT(snapshot_calls) && !ret; i++)
-		ret = add_rule(ctx, SCMP_ACT_ALLOW, snapshot_calls[i], 0, NULL);
+		ret = seccomp_policy_program_rule(ctx, SCMP_ACT_ALLOW, snapshot_calls[i], 0, NULL);
 	for (size_t i = 0; i < COUNT(snapshot_if) && !ret; i++)
-		ret = add_rule(ctx, SCMP_ACT_ALLOW, snapshot_if[i].name, 1, &snapshot_if[i].arg);
+		ret = seccomp_policy_program_rule(ctx, SCMP_ACT_ALLOW, snapshot_if[i].name, 1,
+						  &snapshot_if[i].arg);
 	return ret;
 }
 
-static int add_rules(scmp_filter_ctx ctx, uint32_t tgid, unsigned int extras)
+int seccomp_policy_add_rules(scmp_filter_ctx ctx, uint32_t tgid, unsigned int extras)
 {
-	int ret = add_ioctls(ctx, allowed_ioctls, COUNT(allowed_ioctls));
+	int ret = seccomp_policy_program_ioctls(ctx, allowed_ioctls, COUNT(allowed_ioctls));
 
 	for (size_t i = 0; i < COUNT(allowed_calls) && !ret; i++)
-		ret = add_rule(ctx, SCMP_ACT_ALLOW, allowed_calls[i], 0, NULL);
+		ret = seccomp_policy_program_rule(ctx, SCMP_ACT_ALLOW, allowed_calls[i], 0, NULL);
 	for (size_t i = 0; (extras & SECCOMP_HOST_SOCKETS) && i < COUNT(host_socket_calls) && !ret;
 	     i++)
-		ret = add_rule(ctx, SCMP_ACT_ALLOW, host_socket_calls[i], 0, NULL);
+		ret = seccomp_policy_program_rule(ctx, SCMP_ACT_ALLOW, host_socket_calls[i], 0,
+						  NULL);
 	for (size_t i = 0;
 	     (extras & SECCOMP_HOST_SOCKETS) && i < COUNT(host_socket_failing_if) && !ret; i++)
-		ret = add_rule(ctx, SCMP_ACT_ERRNO(host_socket_failing_if[i].error),
-			       host_socket_failing_if[i].name, 1, &host_socket_failing_if[i].arg);
+		ret = seccomp_policy_program_rule(
+			ctx, SCMP_ACT_ERRNO(host_socket_failing_if[i].error),
+			host_socket_failing_if[i].name, 1, &host_socket_failing_if[i].arg);
 	if (!ret && (extras & SECCOMP_SNAPSHOT))
 		ret = add_snapshot_rules(ctx);
 	for (size_t i = 0; i < COUNT(allowed_if) && !ret; i++) {
 		struct scmp_arg_cmp arg = allowed_if[i].arg;
 		if (arg.datum_a == SECCOMP_POLICY_PID_PLACEHOLDER)
 			arg.datum_a = tgid;
-		ret = add_rule(ctx, SCMP_ACT_ALLOW, allowed_if[i].name, 1, &arg);
+		ret = seccomp_policy_program_rule(ctx, SCMP_ACT_ALLOW, allowed_if[i].name, 1, &arg);
 	}
 	for (size_t i = 0; i < COUNT(failing_calls) && !ret; i++)
-		ret = add_rule(ctx, SCMP_ACT_ERRNO(failing_calls[i].error), failing_calls[i].name,
-			       0, NULL);
-	return ret;
-}
-
-scmp_filter_ctx seccomp_policy_filter(uint32_t tgid, unsigned int extras)
-{
-	if (extras >= SECCOMP_PROGRAMS) {
-		fprintf(stderr, "seccomp: no such group of calls: %#x\n", extras);
-		return NULL;
-	}
-	/* Anything not allowed: SIGSYS, which seccomp.c's on_sigsys() reports. */
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
-	if (!ctx) {
-		fprintf(stderr, "seccomp: cannot create a filter\n");
-		return NULL;
-	}
-	/*
-	 * A call through another ABI (int $0x80, x32) would get around a
-	 * filter written for x86-64 numbers: trap those too.
-	 */
-	int ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRAP);
-	if (!ret)
-		ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-	if (!ret)
-		ret = add_rules(ctx, tgid, extras);
-	if (ret) {
-		seccomp_release(ctx);
-		return NULL;
-	}
-	return ctx;
-}
-
-int seccomp_policy_export(uint32_t tgid, unsigned int extras, struct sock_filter **code,
-			  size_t *len)
-{
-	scmp_filter_ctx ctx = seccomp_policy_filter(tgid, extras);
-	if (!ctx)
-		return -EINVAL;
-
-	/* libseccomp 2.5 exports to a file descriptor only: go through a temporary file. */
-	FILE *tmp = tmpfile();
-	struct stat st;
-	int ret = 0;
-	if (!tmp || (ret = seccomp_export_bpf(ctx, fileno(tmp))) != 0 ||
-	    fstat(fileno(tmp), &st) < 0) {
-		ret = ret ? ret : -errno;
-		fprintf(stderr, "seccomp: cannot export the filter: %s\n", strerror(-ret));
-		goto out;
-	}
-	size_t size = (size_t)st.st_size;
-	if (size == 0 || size % sizeof(**code) != 0) {
-		fprintf(stderr, "seccomp: the exported filter has %zu bytes\n", size);
-		ret = -EINVAL;
-		goto out;
-	}
-	*code = malloc(size);
-	if (!*code || pread(fileno(tmp), *code, size, 0) != (ssize_t)size) {
-		ret = *code ? -EIO : -ENOMEM;
-		fprintf(stderr, "seccomp: cannot read the exported filter back\n");
-		free(*code);
-		*code = NULL;
-		goto out;
-	}
-	*len = size / sizeof(**code);
-out:
-	if (tmp)
-		fclose(tmp);
-	seccomp_release(ctx);
+		ret = seccomp_policy_program_rule(ctx, SCMP_ACT_ERRNO(failing_calls[i].error),
+						  failing_calls[i].name, 0, NULL);
 	return ret;
 }

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The monitor's system-call allow-list (vmm/host/seccomp_policy.c), turned
- * into a libseccomp filter. Only build-time and test code links this:
- * vmm/host/seccomp_gen.c compiles the filter into a BPF program when kvmini
- * is built, and the monitor (vmm/host/seccomp.c) loads that program without
- * libseccomp. tests/unit/test_seccomp_policy.c checks that the compiled
- * program is still what libseccomp makes of this policy.
+ * into a libseccomp filter (vmm/host/seccomp_policy_program.c). Only build-time and test code links
+ * this: vmm/host/seccomp_gen.c compiles the filter into a BPF program when kvmini is built, and the
+ * monitor (vmm/host/seccomp.c) loads that program without libseccomp.
+ * tests/unit/test_seccomp_policy.c checks that the compiled program is still what libseccomp makes
+ * of this policy.
  */
 #ifndef KVMINI_SECCOMP_POLICY_H
 #define KVMINI_SECCOMP_POLICY_H
@@ -36,6 +36,14 @@
  * unknown extras), with a message on stderr. Free it with seccomp_release().
  */
 scmp_filter_ctx seccomp_policy_filter(uint32_t tgid, unsigned int extras);
+
+/*
+ * Add the policy's rules to ctx: the base tables, the groups extras asks
+ * for, tgid in place of SECCOMP_POLICY_PID_PLACEHOLDER. The tables' walk,
+ * in seccomp_policy.c; seccomp_policy_filter() (seccomp_policy_program.c)
+ * calls it on a fresh filter. 0, or -errno with a message on stderr.
+ */
+int seccomp_policy_add_rules(scmp_filter_ctx ctx, uint32_t tgid, unsigned int extras);
 
 /*
  * The BPF program libseccomp makes of seccomp_policy_filter(tgid, extras)

@@ -5,7 +5,9 @@
  * devices, device models and their backends), and each state file's size
  * and crc32. Written and read with json-c; reading trusts nothing: every
  * field is type-, range- and length-checked, unknown fields are refused,
- * and the first problem is described in err. No KVM here.
+ * and the first problem is described in err. No KVM here. The table and
+ * the writer are snapshot_manifest.c; parse and read are
+ * snapshot_manifest_read.c.
  */
 #ifndef KVMINI_SNAPSHOT_MANIFEST_H
 #define KVMINI_SNAPSHOT_MANIFEST_H
@@ -20,6 +22,14 @@
 #define SNAPSHOT_MAX_FILES	    (64 + 2) /* vCPUs, vm.state, devices.state */
 #define SNAPSHOT_NAME_MAX	    32
 #define SNAPSHOT_PATH_MAX	    4096
+#define SNAPSHOT_MANIFEST_FORMAT    "kvmini-snapshot" /* manifest.json's "format" */
+
+/*
+ * manifest.json's names of enum console_kind ("none", "stdio", "file"),
+ * indexed by it: what the writer (snapshot_manifest.c) puts in
+ * devices.console.kind and the reader (snapshot_manifest_read.c) accepts.
+ */
+extern const char *const snapshot_manifest_console_names[CONSOLE_FILE + 1];
 
 struct snapshot_file_entry {
 	char name[SNAPSHOT_NAME_MAX]; /* a plain name in the directory, no '/' */

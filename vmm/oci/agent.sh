@@ -135,15 +135,62 @@ oci_mount() {
 	esac
 }
 
+# oci_bind_file N DEST ro|rw: a bind mount of a host file. `create` copied
+# the file to files/N in the share (a VM sees only shared directories, and
+# sharing its parent would show its siblings): it is bind-mounted at DEST,
+# made as an empty file (and its parent directories) when missing, and
+# remounted read-only for ro. The container sees that copy: its writes stay
+# in it. A DEST that is a symbolic link is not followed (it would resolve in
+# the guest's tree, not the container's) and is skipped, as is a DEST the
+# root cannot hold (a read-only root without it). busybox's mount, no shell
+# of its own: each fork costs seconds where guest kernel code is emulated.
+oci_bind_file() {
+	_dst=$agent_root$2
+	if [ -L "$_dst" ]; then
+		agent_log "skipped bind mount of a file at $2: a symbolic link in the container"
+		return 0
+	fi
+	if [ ! -e "$_dst" ]; then
+		[ -d "${_dst%/*}" ] || mkdir -p "${_dst%/*}" 2>/dev/null
+		if ! { : >"$_dst"; } 2>/dev/null; then
+			agent_log "skipped bind mount of a file at $2: cannot create it"
+			return 0
+		fi
+	fi
+	if ! mount -o bind "$agent_dir/files/$1" "$_dst" 2>/dev/null; then
+		agent_log "skipped bind mount of a file at $2 (files/$1)"
+		return 0
+	fi
+	[ "$3" = ro ] || return 0
+	# A bind mount takes "ro" only on a remount (mount(2), MS_REMOUNT|MS_BIND).
+	mount -o remount,bind,ro "$_dst" 2>/dev/null && return 0
+	agent_log "cannot make the bind mount at $2 read-only: removed"
+	umount "$_dst" 2>/dev/null || agent_end 125
+}
+
+# oci_signal_port PORT: where kvmini-exec listens for `kvmini oci kill`'s
+# signals (the VM's vsock; vmm/oci/oci_signal.c). agent_signals may name
+# another channel (tests/oci/host-vmm.sh: a Unix socket).
+agent_signals=${agent_signals:-}
+oci_signal_port() {
+	[ -n "$agent_signals" ] || agent_signals="--signal-port $1"
+}
+
+# The process starter: guest/linux/kvmini-exec.c, /bin/kvmini-exec in the
+# guest image (tests/oci/host-vmm.sh names the host's build).
+agent_exec=${agent_exec:-/bin/kvmini-exec}
+
 agent_status=
 # oci_exec UID GID GIDS CWD ENV... -- ARGS...: run the process as UID:GID
-# in CWD with exactly ENV, the container root as /. busybox's nsenter does
-# the chdir (-w), chroot (-r), setgroups/setgid (-G) and setuid (-S), then
-# execs ARGS[0], found on ENV's PATH inside the root; env -i gives it exactly
-# ENV. Both are named through /bin/busybox: the guest image has no links
-# for them, and ENV's PATH is the container's. No process is forked for
-# the argument shuffling: every fork costs seconds where guest kernel code
-# is emulated.
+# with exactly the supplementary groups GIDS (comma-separated), in CWD with
+# exactly ENV, the container root as /. kvmini-exec changes root, then
+# directory (inside the root, as runc does), sets the groups, gid and uid,
+# and execs ARGS[0], found on ENV's PATH inside the root; env -i gives it
+# exactly ENV. kvmini-exec stays beside the process to pass on kill's
+# signals and ends with its status. A guest image without kvmini-exec gets
+# busybox's nsenter, which sets no supplementary groups and passes on no
+# signal. No process is forked for the argument shuffling: every fork
+# costs seconds where guest kernel code is emulated.
 oci_exec() {
 	_uid=$1 _gid=$2 _gids=$3 _cwd=$4
 	shift 4
@@ -161,20 +208,25 @@ oci_exec() {
 	done
 	shift
 	_m=$(($# - _n))
-	# -> ARGS... ENV... NSENTER... --  ->  ENV... NSENTER... -- ARGS...
-	# busybox's nsenter changes directory to -w before it changes root, so
-	# the directory is named from here: a symlink in the container's path
-	# resolves in the guest's tree (the VM, not the container, is the
-	# isolation boundary).
-	set -- "$@" /bin/busybox nsenter -F -r"$agent_root" -w"$agent_root$_cwd" -S "$_uid" -G "$_gid" --
+	# -> ARGS... ENV... STARTER... --  ->  ENV... STARTER... -- ARGS...
+	if [ -x "$agent_exec" ]; then
+		# shellcheck disable=SC2086 # agent_signals is two words, or none
+		set -- "$@" "$agent_exec" --root "$agent_root" --cwd "$_cwd" --uid "$_uid" \
+			--gid "$_gid" --groups "$_gids" --log "$agent_dir/agent.log" $agent_signals --
+	else
+		# busybox's nsenter changes directory to -w before it changes
+		# root, so the directory is named from here.
+		set -- "$@" /bin/busybox nsenter -F -r"$agent_root" -w"$agent_root$_cwd" \
+			-S "$_uid" -G "$_gid" --
+		agent_log "no $agent_exec: busybox nsenter starts the process, without" \
+			"supplementary groups ('$_gids') and without kill's signals"
+	fi
 	_i=0
 	while [ $_i -lt "$_m" ]; do
 		set -- "$@" "$1"
 		shift
 		_i=$((_i + 1))
 	done
-	[ -z "$_gids" ] ||
-		agent_log "supplementary groups '$_gids' not set: busybox nsenter sets none"
 	if [ "$agent_terminal" = 1 ]; then
 		setsid -c /bin/busybox env -i -- "$@"
 	else

@@ -25,7 +25,8 @@
 
 enum oci_mount_kind {
 	OCI_MOUNT_GUEST,   /* a kernel file system the guest makes: proc, sysfs, tmpfs, ... */
-	OCI_MOUNT_BIND,	   /* a host directory, shared into the guest by virtio-fs */
+	OCI_MOUNT_BIND,	   /* a host path; once planned, a directory shared by virtio-fs */
+	OCI_MOUNT_FILE,	   /* a host file, copied into the container's share (oci_files.c) */
 	OCI_MOUNT_SKIPPED, /* cannot be expressed in the guest: warned about */
 };
 

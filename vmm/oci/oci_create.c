@@ -24,6 +24,7 @@
 #include "oci/oci_config.h"
 #include "oci/oci_console.h"
 #include "oci/oci_create.h"
+#include "oci/oci_files.h"
 #include "oci/oci_log.h"
 #include "oci/oci_state.h"
 #include "oci/oci_vm.h"
@@ -60,6 +61,9 @@ static void vmm_child(int dirfd, int sync_fd, int tty, const char *fifo, const s
 {
 	char one = '1';
 
+	/* The VMM runs in the state directory: its --vsock socket is named from there. */
+	if (fchdir(dirfd))
+		_exit(1);
 	close(dirfd);
 	if (tty >= 0 && oci_console_attach(tty))
 		_exit(1);
@@ -269,6 +273,11 @@ int oci_create(const char *root, const char *id, const struct oci_create_opts *o
 	if ((ret = prepare(dirfd, id, bundle, &cfg, &vm, &st))) {
 		oci_log(LOG_ERROR, "cannot write the state of container '%s' in %s: %s", id, root,
 			strerror(-ret));
+		goto undo;
+	}
+	/* The file bind mounts' snapshots (oci_files.h), before the VM exists. */
+	if ((ret = oci_files_copy(&cfg, vm.share, err, sizeof(err)))) {
+		oci_log(LOG_ERROR, "container '%s': %s", id, err);
 		goto undo;
 	}
 	if ((ret = spawn(dirfd, root, id, o, &vm, pid)))

@@ -18,6 +18,7 @@
 #include "oci/oci_cgroup.h"
 #include "oci/oci_lifecycle.h"
 #include "oci/oci_log.h"
+#include "oci/oci_signal.h"
 #include "oci/oci_state.h"
 
 #define START_WAIT_MS  10000 /* a VMM that waits on the FIFO answers at once */
@@ -130,19 +131,49 @@ bool oci_lifecycle_signal_ok(int sig)
 	}
 }
 
+/*
+ * How long each step of a signal's way into the guest may take: guest kernel
+ * code may be emulated (slow) on some hosts, and podman stop waits 10 s
+ * before it sends KILL.
+ */
+#define OCI_LIFECYCLE_SIGNAL_TIMEOUT_MS 3000
+
+/*
+ * A running container's process gets every signal but KILL, STOP, CONT and 0
+ * itself, through the guest agent (oci_signal.c), as runc's process would.
+ * Without that channel (a guest with no vsock, or before the agent listens)
+ * TERM, INT and HUP fall back to ending the VM, which ends the process too;
+ * other signals have nowhere to go. 0 or -errno.
+ */
+static int kill_in_guest(int dirfd, const struct oci_state *st, const char *id, int sig)
+{
+	char why[160];
+	int ret = oci_signal_guest(dirfd, sig, OCI_LIFECYCLE_SIGNAL_TIMEOUT_MS, why, sizeof(why));
+
+	if (!ret) {
+		oci_log(LOG_DEBUG, "container '%s': signal %d went to its process in the guest", id,
+			sig);
+		return 0;
+	}
+	if (!oci_lifecycle_signal_ok(sig)) {
+		oci_log(LOG_ERROR,
+			"cannot send signal %d (%s) to container '%s': no channel to the guest's "
+			"process (%s); without one, TERM, INT and HUP stop the VM, KILL kills "
+			"it, STOP and CONT freeze and thaw it",
+			sig, strsignal(sig), id, why);
+		return -ENOTSUP;
+	}
+	oci_log(LOG_WARN, "container '%s': no channel to its process (%s): signal %d stops the VM",
+		id, why, sig);
+	return kill(st->pid, sig) ? -errno : 0;
+}
+
 int oci_lifecycle_kill(const char *root, const char *id, int sig, bool all)
 {
+	bool to_guest = sig != 0 && sig != SIGKILL && sig != SIGSTOP && sig != SIGCONT;
 	struct oci_state st;
 	int dirfd, ret;
 
-	if (!oci_lifecycle_signal_ok(sig)) {
-		oci_log(LOG_ERROR,
-			"cannot send signal %d (%s) to container '%s': kvmini has no channel to "
-			"the guest's process yet; TERM, INT and HUP stop the VM, KILL kills it, "
-			"STOP and CONT freeze and thaw it",
-			sig, strsignal(sig), id);
-		return -ENOTSUP;
-	}
 	if ((ret = open_state(root, id, &dirfd, &st)))
 		return ret;
 	if (st.status == OCI_STOPPED && all) {
@@ -159,8 +190,24 @@ int oci_lifecycle_kill(const char *root, const char *id, int sig, bool all)
 		oci_log(LOG_ERROR, "cannot kill container '%s': it is %s", id,
 			oci_state_status_name(st.status));
 		ret = -ESRCH;
-	} else if (st.pid <= 0 || kill(st.pid, sig)) {
-		errno = st.pid <= 0 ? ESRCH : errno;
+	} else if (st.pid <= 0) {
+		/* Never kill(0) or kill(-1): a "creating" state from a create that died has no pid.
+		 */
+		oci_log(LOG_ERROR, "cannot kill container '%s': it has no process", id);
+		ret = -ESRCH;
+	} else if (st.status == OCI_RUNNING && to_guest && !all) {
+		if ((ret = kill_in_guest(dirfd, &st, id, sig)) && ret != -ENOTSUP)
+			oci_log(LOG_ERROR, "cannot kill container '%s' (pid %d): %s", id,
+				(int)st.pid, strerror(-ret));
+	} else if (!oci_lifecycle_signal_ok(sig)) {
+		/* Created (no process yet), paused, or --all: only the VM can be signalled. */
+		oci_log(LOG_ERROR,
+			"cannot send signal %d (%s) to container '%s' while it is %s%s: only "
+			"TERM, INT and HUP (stop the VM), KILL, STOP and CONT reach it then",
+			sig, strsignal(sig), id, oci_state_status_name(st.status),
+			all ? " with --all" : "");
+		ret = -ENOTSUP;
+	} else if (kill(st.pid, sig)) {
 		ret = -errno;
 		oci_log(LOG_ERROR, "cannot kill container '%s' (pid %d): %s", id, (int)st.pid,
 			strerror(errno));

@@ -18,11 +18,14 @@
 int oci_lifecycle_start(const char *root, const char *id);
 
 /*
- * Send sig to the VMM process of a created or running container. Only
- * signals with a meaning for a VM are sent (oci_lifecycle_signal_ok());
- * others are refused with -ENOTSUP. With all (runc's kill --all), every
- * process in the container's cgroup gets sig too (the VMM's virtiofsd), and
- * a stopped container is no error.
+ * runc's kill. A running container's process in the guest gets sig itself
+ * (oci_signal_guest()), unless sig is KILL, STOP, CONT or 0, which go to the
+ * VMM process (kill the VM, freeze it, thaw it, probe it). When the guest
+ * cannot be reached, and for a created or paused container, only the
+ * signals of oci_lifecycle_signal_ok() are sent, to the VMM; others are
+ * refused with -ENOTSUP. With all (runc's kill --all), the VMM and every
+ * process in the container's cgroup get sig (the VMM's virtiofsd), and a
+ * stopped container is no error.
  */
 int oci_lifecycle_kill(const char *root, const char *id, int sig, bool all);
 

@@ -11,7 +11,8 @@
  * Read cfg->json's "mounts" into cfg->mounts, in order, each classified:
  * proc, sysfs, tmpfs, devpts and mqueue are made by the guest kernel
  * (OCI_MOUNT_GUEST); a bind mount ("bind"/"rbind" among the options, or
- * type "bind") of a host path is shared by virtio-fs (OCI_MOUNT_BIND);
+ * type "bind") of a host path is OCI_MOUNT_BIND (oci_files_plan() later
+ * tells a file, copied, from a directory, shared by virtio-fs);
  * anything else is OCI_MOUNT_SKIPPED with a warning. Options the guest
  * cannot apply are dropped with a warning. 0, or -EINVAL naming the mount
  * for a wrong type, a missing or relative destination, or a ".." in it.

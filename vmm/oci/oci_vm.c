@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 
 #include "errbuf.h"
+#include "oci/oci_files.h"
+#include "oci/oci_signal.h"
 #include "oci/oci_vm.h"
 
 void oci_vm_shell_quote(FILE *out, const char *s)
@@ -58,6 +60,13 @@ int oci_vm_write_process(const struct oci_config *cfg, FILE *out)
 
 		if (m->kind == OCI_MOUNT_SKIPPED)
 			continue;
+		if (m->kind == OCI_MOUNT_FILE) {
+			/* Its copy in the share: files/I (oci_files_copy()). */
+			fprintf(out, "oci_bind_file %zu", i);
+			put_words(out, &m->destination, 1);
+			fprintf(out, " %s\n", m->read_only ? "ro" : "rw");
+			continue;
+		}
 		if (m->kind == OCI_MOUNT_BIND) {
 			snprintf(tag, sizeof(tag), OCI_VM_BIND_TAG "%zu", bind++);
 			words[0] = "virtiofs";
@@ -67,6 +76,7 @@ int oci_vm_write_process(const struct oci_config *cfg, FILE *out)
 		put_words(out, words, 4);
 		fputc('\n', out);
 	}
+	fprintf(out, "oci_signal_port %d\n", OCI_SIGNAL_PORT);
 	fprintf(out, "oci_exec %" PRIu32 " %" PRIu32 " '", cfg->uid, cfg->gid);
 	for (size_t i = 0; i < cfg->ngids; i++)
 		fprintf(out, "%s%" PRIu32, i ? "," : "", cfg->gids[i]);
@@ -131,18 +141,7 @@ static int compose(struct oci_config *cfg, const char *exe, struct oci_vm *vm, c
 		struct oci_mount *m = &cfg->mounts[i];
 		if (m->kind != OCI_MOUNT_BIND)
 			continue;
-		ret = check_dir(m->source, "bind mount source", err, errlen);
-		if (ret == -ENOTDIR) {
-			/* podman binds files (/etc/hosts, ...): a share is a directory. */
-			m->kind = OCI_MOUNT_SKIPPED;
-			oci_config_warn(
-				cfg,
-				"mounts[%zu] (%.60s) is not honoured: its source '%.60s' is "
-				"not a directory, and virtio-fs shares only directories",
-				i, m->destination, m->source);
-			continue;
-		}
-		if (ret)
+		if ((ret = check_dir(m->source, "bind mount source", err, errlen)))
 			return ret;
 		snprintf(tag, sizeof(tag), OCI_VM_BIND_TAG "%zu", bind++);
 		if ((ret = add_share(vm, m->source, tag, m->read_only)))
@@ -160,8 +159,16 @@ static int compose(struct oci_config *cfg, const char *exe, struct oci_vm *vm, c
 	/* kvmini.agent=TAG: /init mounts the share on /run and sources agent.sh. */
 	snprintf(vm->cmdline, sizeof(vm->cmdline), "console=ttyS0 quiet loglevel=1 kvmini.agent=%s",
 		 OCI_VM_SHARE_TAG);
-	const char *fixed[] = {exe,	"run",	 "--kernel", vm->kernel, "--initrd",  vm->initrd,
-			       "--mem", vm->mem, "--cpus",   vm->cpus,	 "--cmdline", vm->cmdline};
+	/*
+	 * --vsock: `kvmini oci kill`'s way to the process (oci_signal.c). Its
+	 * socket is named relative to the state directory, where the VMM
+	 * process starts (oci_create.c): ROOT/ID with a 64-character ID would
+	 * not fit in a socket address.
+	 */
+	snprintf(vm->vsock, sizeof(vm->vsock), "%d,%s", OCI_SIGNAL_CID, OCI_SIGNAL_SOCKET);
+	const char *fixed[] = {exe,	    "run",	 "--kernel", vm->kernel, "--initrd",
+			       vm->initrd,  "--mem",	 vm->mem,    "--cpus",	 vm->cpus,
+			       "--cmdline", vm->cmdline, "--vsock",  vm->vsock};
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		vm->argv[n++] = fixed[i];
 	for (size_t i = 0; i < vm->nshares && n + 2 <= OCI_VM_MAX_ARGV; i++) {
@@ -195,6 +202,7 @@ int oci_vm_plan(struct oci_config *cfg, const char *bundle, const char *share, c
 	if ((ret = check_dir(vm->rootfs, "root.path: the container's root", err, errlen)) ||
 	    (ret = check_file(vm->kernel, err, errlen)) ||
 	    (ret = check_file(vm->initrd, err, errlen)) ||
+	    (ret = oci_files_plan(cfg, err, errlen)) ||
 	    (ret = compose(cfg, exe, vm, err, errlen))) {
 		oci_vm_free(vm);
 		return ret;

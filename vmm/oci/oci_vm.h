@@ -21,7 +21,7 @@
 #define OCI_VM_FORMAT	 1	       /* process.sh's oci_format */
 /* kvmini run's --share limit: the root, the process description and the binds. */
 #define OCI_VM_MAX_SHARES CONFIG_MAX_SHARES
-#define OCI_VM_MAX_ARGV	  (12 + 2 * OCI_VM_MAX_SHARES) /* kvmini run's */
+#define OCI_VM_MAX_ARGV	  (14 + 2 * OCI_VM_MAX_SHARES) /* kvmini run's */
 
 /* Where the guest comes from: OCI_GUEST_DIR/vmlinux and initramfs.cpio. */
 #define OCI_VM_GUEST_ENV     "KVMINI_OCI_GUEST"
@@ -33,6 +33,7 @@ struct oci_vm {
 	char share[4096];		 /* the directory shared as OCI_VM_SHARE_TAG */
 	char mem[16], cpus[8];
 	char cmdline[256];
+	char vsock[32];			 /* "--vsock" value: OCI_SIGNAL_CID,OCI_SIGNAL_SOCKET */
 	char *shares[OCI_VM_MAX_SHARES]; /* "--share" values, malloc'd */
 	size_t nshares;
 	const char *argv[OCI_VM_MAX_ARGV + 1]; /* kvmini run's, NULL-terminated */
@@ -48,18 +49,20 @@ void oci_vm_shell_quote(FILE *out, const char *s);
 /*
  * Write process.sh for cfg to out: calls to the agent's functions, each
  * value quoted by oci_vm_shell_quote(), in this order: oci_format 1,
- * oci_hostname, oci_root TAG ro|rw, oci_terminal 0|1, one oci_mount per
- * honoured mount (bind mounts as virtiofs with their tag), and last
- * oci_exec UID GID GIDS CWD ENV... -- ARGS.... 0, or -EIO if out failed.
+ * oci_hostname, oci_root TAG ro|rw, oci_terminal 0|1, per honoured mount
+ * oci_mount (bind mounts of directories as virtiofs with their tag) or
+ * oci_bind_file I DEST ro|rw (a file: its copy files/I in the share), and
+ * last oci_exec UID GID GIDS CWD ENV... -- ARGS.... 0, or -EIO if out failed.
  */
 int oci_vm_write_process(const struct oci_config *cfg, FILE *out);
 
 /*
  * Plan the VM for cfg, whose bundle is the absolute path bundle, with the
  * process description in share (an absolute directory): find the guest
- * ($KVMINI_OCI_GUEST, else OCI_VM_GUEST_DEFAULT), check the root and each
- * bind source (a directory; a path with ',' cannot be a --share; a source
- * that exists but is not a directory becomes OCI_MOUNT_SKIPPED with a
+ * ($KVMINI_OCI_GUEST, else OCI_VM_GUEST_DEFAULT), check the root, sort the
+ * bind mounts by their sources (oci_files_plan(): a directory stays
+ * OCI_MOUNT_BIND and becomes a share, which a path with ',' cannot be; a
+ * small regular file becomes OCI_MOUNT_FILE; anything else is skipped with a
  * warning in cfg), and fill vm->argv with `kvmini run` (argv[0] is exe).
  * 0, or -errno with err naming the file. Free with oci_vm_free().
  */

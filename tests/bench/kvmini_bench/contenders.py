@@ -27,11 +27,11 @@ LINUX_CMDLINE = "console=ttyS0 reboot=t panic=-1 quiet"
 GUEST_MEM = 128 << 20
 
 NAMES = ["kvmini-tiny", "kvmini-linux", "qemu-microvm", "runc-true", "runc-init",
-         "crun-true", "crun-init", "podman-init", "kvmini-oci-init", "namespace", "process",
-         "kvm-floor"]
+         "crun-true", "crun-init", "podman-init", "kvmini-oci-init", "podman-kvmini-init",
+         "namespace", "process", "kvm-floor"]
 # The contenders that run a container's root file system (the rootfs is built
 # when one of them is selected).
-ROOTFS_USERS = NAMES[3:11]
+ROOTFS_USERS = NAMES[3:12]
 # Why a QEMU that cannot use KVM is no contender for the speed rows.
 QEMU_TCG = ("without /dev/kvm QEMU runs the guest with TCG, a CPU emulator (a Linux boot takes "
             "minutes): its numbers would measure binary translation, not virtualization, so "
@@ -252,13 +252,40 @@ def _containers(o, runtime, rootfs, busybox_skip):
     return out
 
 
-def _podman(o, rootfs, busybox_skip):
-    """podman with runc, over the same root directory (`podman run --rootfs`)."""
+def _podman(o, rootfs, busybox_skip, kvmini_oci=None):
+    """podman over the same root directory (`podman run --rootfs`): with runc
+    (podman-init), or, given the kvmini-oci-init contender, with kvmini-oci
+    as its OCI runtime (podman-kvmini-init: the same container in a microVM,
+    started the way podman users start one; it cannot run where that
+    contender cannot)."""
     binary = shutil.which("podman")
-    c = Contender("podman-init", "container", "podman (runc), busybox container, init script")
-    c.skip = ("podman not installed (apt-get install podman)" if not binary
-              else "needs root (this bench does not set up rootless containers)"
-              if os.geteuid() != 0 else busybox_skip)
+    if kvmini_oci is None:
+        name, runtime, kind = "podman-init", "runc", "container"
+        what = "podman (runc), busybox container, init script"
+    else:
+        name, kind = "podman-kvmini-init", "vm"
+        runtime = os.path.join(os.path.dirname(o.kvmini), "kvmini-oci")
+        what = "podman (kvmini-oci: microVM, own kernel), busybox container, init script"
+    c = Contender(name, kind, what)
+    c.skip = _reasons("podman not installed (apt-get install podman)" if not binary
+                      else "needs root (this bench does not set up rootless containers)"
+                      if os.geteuid() != 0 else busybox_skip,
+                      kvmini_oci.skip if kvmini_oci else None)
+
+    prefix = []
+    if kvmini_oci is not None:
+        # podman gives an OCI runtime only containers.conf's conmon_env_vars,
+        # so that is how kvmini oci learns where the guest is
+        # (docs/containers.md, "With podman and containerd"); runtime_supports_*
+        # as for the other VM runtimes (kata, krun). Through env(1): the other
+        # podman row keeps the host's own configuration.
+        conf = os.path.join(o.workdir, "podman-kvmini.conf")
+        with open(conf, "w") as f:
+            f.write('[engine]\nruntime_supports_json = ["kvmini-oci"]\n'
+                    'runtime_supports_kvm = ["kvmini-oci"]\n'
+                    'conmon_env_vars = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:'
+                    '/sbin:/bin", "KVMINI_OCI_GUEST=%s"]\n' % os.environ.get("KVMINI_OCI_GUEST", ""))
+        prefix = ["env", "CONTAINERS_CONF=" + conf]
 
     def argv(tag, args, limits=None):
         lim = []
@@ -268,8 +295,8 @@ def _podman(o, rootfs, busybox_skip):
             lim += ["--memory", "%dm" % limits["memory_mib"]]
         # -i: keep stdin attached, which the held (memory-probe, density)
         # runs wait on; podman does not pass it to the container otherwise.
-        return [binary, "run", "--rm", "-i", "--runtime", "runc", "--network", "none",
-                "--name", tag] + lim + ["--rootfs", rootfs] + args
+        return prefix + [binary, "run", "--rm", "-i", "--runtime", runtime, "--network", "none",
+                         "--name", tag] + lim + ["--rootfs", rootfs] + args
 
     c.argv = lambda tag: argv(tag, ["/init.sh"])
     c.probe_argv = lambda tag: argv(tag, ["/init.sh", "hold"])
@@ -280,11 +307,17 @@ def _podman(o, rootfs, busybox_skip):
     c.total = "until `podman run --rm` exited (the container removed)"
     c.cleanup = lambda tag: subprocess.run([binary, "rm", "--force", tag],
                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    c.kernel = "host kernel, shared"
     c.image = [("busybox rootfs", rootfs)]
     c.host_program = binary
-    c.wrap_skip, c.limits = c.skip, True
-    c.wrap = argv
+    if kvmini_oci is None:
+        c.kernel = "host kernel, shared"
+        c.wrap_skip, c.limits = c.skip, True
+        c.wrap = argv
+    else:
+        c.kernel = "own kernel: Linux guest"
+        c.guest_ram = GUEST_MEM
+        c.slow = True
+        c.wrap_skip = _reasons(c.skip, "the workloads run in the kvmini Linux guest row")
     return c
 
 
@@ -415,7 +448,9 @@ def build_contenders(o):
     out += _containers(o, "runc", rootfs, busybox_skip)
     out += _containers(o, "crun", rootfs, busybox_skip)
     out.append(_podman(o, rootfs, busybox_skip))
-    out.append(_kvmini_oci(o, kvm, linux_dir, linux_skip, rootfs, busybox_skip))
+    kvmini_oci = _kvmini_oci(o, kvm, linux_dir, linux_skip, rootfs, busybox_skip)
+    out.append(kvmini_oci)
+    out.append(_podman(o, rootfs, busybox_skip, kvmini_oci))
     out += _floors(o, kvm, rootfs, busybox_skip)
     assert [c.name for c in out] == NAMES
     # The host-side contenders run the workload program from the rootfs.

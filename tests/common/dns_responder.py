@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 """dns_responder.py ADDR...: a tiny DNS server (RFC 1035) on UDP port 53 of
 each ADDR that answers every query with one A record, 192.0.2.1 (TTL 60),
-for tests/hardening/seccomp-dns.sh. Prints "ready" once bound and
-"query from HOST:PORT" for each query; runs until killed."""
+for tests/hardening/seccomp-dns.sh and tests/linux/net-test.sh. Prints
+"ready" once bound and "query from HOST:PORT" for each query; runs until
+killed."""
 import select
 import socket
 import struct
