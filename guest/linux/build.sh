@@ -9,7 +9,8 @@
 #   System.map       symbol addresses (map an emulation-failure RIP to code)
 #   config           the kernel .config that was built
 #   initramfs.cpio   uncompressed newc cpio: busybox + /init (init.sh)
-#                    + our own programs (guest_programs: /bin/kvmini-vsock)
+#                    + our own programs (guest_programs: /bin/kvmini-vsock,
+#                    /bin/kvmini-exec)
 #   rootfs.ext4      64 MiB ext4 root disk: busybox + /sbin/init (init.sh)
 #                    + the same programs
 #   manifest         what was built, from which inputs, and how long it took
