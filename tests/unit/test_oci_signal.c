@@ -165,6 +165,19 @@ START_TEST(test_agent_error)
 }
 END_TEST
 
+START_TEST(test_agent_error_printable)
+{
+	struct peer p = {.answers = {"OK 5\n", "ERR \033[2J\033]0;owned\007\n"}};
+	char err[128] = "";
+
+	ck_assert_int_eq(exchange(&p, 10, 2000, err, sizeof(err)), -ESRCH);
+	/* The guest's bytes reach kill's message, its escape sequences do not. */
+	ck_assert_ptr_null(strchr(err, '\033'));
+	ck_assert_ptr_null(strchr(err, '\007'));
+	ck_assert_ptr_nonnull(strstr(err, "?[2J?]0;owned?"));
+}
+END_TEST
+
 START_TEST(test_hung_guest_times_out)
 {
 	struct peer p = {.silent = true};
@@ -209,6 +222,7 @@ int main(void)
 	tcase_add_test(tc, test_socket_without_vmm);
 	tcase_add_test(tc, test_guest_refuses_port);
 	tcase_add_test(tc, test_agent_error);
+	tcase_add_test(tc, test_agent_error_printable);
 	tcase_add_test(tc, test_hung_guest_times_out);
 	tcase_add_test(tc, test_garbled_answers);
 	tcase_add_test(tc, test_overlong_line);

@@ -25,6 +25,7 @@
  * Read one line (up to '\n', which is dropped) within timeout_ms.
  * 0, -ETIMEDOUT, -ECONNREFUSED at EOF before a line (kvmini closes the host
  * connection when the guest refuses the port), -EPROTO for an overlong one.
+ * The guest is hostile: a byte that is not printable ASCII becomes '?'.
  */
 static int read_line(int fd, char *line, size_t size, int timeout_ms)
 {
@@ -49,6 +50,9 @@ static int read_line(int fd, char *line, size_t size, int timeout_ms)
 			line[len] = '\0';
 			return 0;
 		}
+		/* The guest writes these lines and kill may print them: no control bytes. */
+		if ((unsigned char)line[len] < 0x20 || (unsigned char)line[len] >= 0x7f)
+			line[len] = '?';
 		len++;
 	}
 	return -EPROTO;
