@@ -151,5 +151,21 @@ fi
 oci delete sleep
 oci_root_empty "sleep"
 
+# run passes SIGTERM on as kill does: the process's TERM trap ends it with 4
+# (where the guest has no vsock, the VM stops: kvmini's 122).
+timeout --foreground 600 "$kvmini" oci --root "$root" run --bundle "$tmp/sleep" runsig \
+	>"$tmp/runsig.out" 2>&1 </dev/null &
+runsig=$!
+lib_wait_line "$tmp/runsig.out" SLEEPER-READY 300 ||
+	check_fail "the container under run did not start: $(cat "$tmp/runsig.out")"
+kill -TERM "$runsig" # timeout(1) --foreground passes it to run alone
+wait "$runsig"
+status=$?
+want=4
+[ "$mode" != qemu ] || want=$STATUS_SIGNAL
+[ "$status" -eq "$want" ] ||
+	check_fail "run got SIGTERM: status $status, want $want: $(cat "$tmp/runsig.out")"
+oci_root_empty "runsig"
+
 [ "$lib_failed" = 0 ] && echo "oci-run-busybox-$mode: OK"
 lib_finish

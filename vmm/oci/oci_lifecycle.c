@@ -334,37 +334,62 @@ static int agent_status(const char *root, const char *id)
 	return code;
 }
 
-static volatile pid_t run_child = -1;
-
-static void forward_signal(int sig)
+/* The signals run passes on (run_wait()), blocked from create to the VMM's end. */
+static void run_signals(sigset_t *set)
 {
-	if (run_child > 0)
-		kill(run_child, sig);
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGCHLD);
+}
+
+/*
+ * Wait for the VMM process, passing SIGINT, SIGTERM and SIGHUP on as kill
+ * does (to the container's process in the guest, else to the VMM), as runc
+ * run passes them to the container. They are blocked (run_signals()) and
+ * taken with sigwaitinfo() beside SIGCHLD, so none is lost between two
+ * waits. Returns waitpid's status, or -1.
+ */
+static int run_wait(const char *root, const char *id, pid_t pid)
+{
+	siginfo_t info;
+	sigset_t set;
+	int status = -1;
+
+	run_signals(&set);
+	for (;;) {
+		pid_t done = waitpid(pid, &status, WNOHANG);
+		if (done == pid || (done < 0 && errno != EINTR))
+			break;
+		int sig = sigwaitinfo(&set, &info);
+		if (sig > 0 && sig != SIGCHLD)
+			oci_lifecycle_kill(root, id, sig, false);
+	}
+	return status;
 }
 
 int oci_lifecycle_run(const char *root, const char *id, const struct oci_create_opts *o)
 {
-	struct sigaction sa = {.sa_handler = forward_signal};
-	static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
+	sigset_t set, old;
 	pid_t pid;
 	int status;
 
 	if (oci_create(root, id, o, &pid))
 		return 1;
-	run_child = pid;
-	if (!o->detach)
-		for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-			sigaction(forwarded[i], &sa, NULL);
+	/* After create's fork: the VMM process keeps the caller's signal mask. */
+	run_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
 	if (oci_lifecycle_start(root, id)) {
 		oci_lifecycle_delete(root, id, true);
 		return 1;
 	}
 	if (o->detach)
 		return 0;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return 1;
-	run_child = -1;
+	status = run_wait(root, id, pid);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (status < 0)
+		return 1;
 	int agent = agent_status(root, id);
 	if (!o->keep)
 		oci_lifecycle_delete(root, id, true);
