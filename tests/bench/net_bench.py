@@ -119,12 +119,14 @@ class Servers:
         return (statistics.median(times), times[int(len(times) * 0.9)])
 
 
-def commands(host, mib, runs):
-    """The shell loop a row runs: the same text on the host and in the guest."""
+def commands(host, mib, runs, bb=""):
+    """The shell loop a row runs: the same busybox applets on the host (bb
+    "busybox ") and in the guest (bb "": its applets are on PATH)."""
     return (
-        "for i in $(seq %d); do dd if=/dev/zero bs=64k count=%d 2>/dev/null | nc %s %d; "
-        "nc %s %d </dev/null >/dev/null; nc %s %d -e cat; done; echo NET-BENCH-DONE"
-        % (runs, mib * 16, host, PORTS["sink"], host, PORTS["source"], host, PORTS["echo"])
+        "for i in $(seq %d); do %sdd if=/dev/zero bs=64k count=%d 2>/dev/null | %snc %s %d; "
+        "%snc %s %d </dev/null >/dev/null; %snc %s %d -e cat; done; echo NET-BENCH-DONE"
+        % (runs, bb, mib * 16, bb, host, PORTS["sink"], bb, host, PORTS["source"], bb, host,
+           PORTS["echo"])
     )
 
 
@@ -160,8 +162,10 @@ def guest_row(args, servers, name, net, ip_param, host, tmp):
     cmdline = 'console=ttyS0 %s-- "%s"' % (ip_param, commands(host, args.mib, args.runs))
     log = os.path.join(tmp, name + ".log")
     status = boot(args, net, cmdline, log)
-    if status != 0 or "NET-BENCH-DONE" not in open(log, errors="replace").read():
-        sys.stdout.write(open(log, errors="replace").read()[-3000:])
+    with open(log, errors="replace") as f:
+        output = f.read()
+    if status != 0 or "NET-BENCH-DONE" not in output:
+        sys.stdout.write(output[-3000:])
         die("%s: the guest ended with status %d before it was done" % (name, status))
     time.sleep(0.2)  # the last server thread records its result
     return summarize(name, servers, args.runs, time.monotonic() - start)
@@ -170,8 +174,7 @@ def guest_row(args, servers, name, net, ip_param, host, tmp):
 def host_row(args, servers):
     servers.clear()
     start = time.monotonic()
-    loop = commands("127.0.0.1", args.mib, args.runs).replace("nc ", "busybox nc ")
-    loop = loop.replace("dd ", "busybox dd ")
+    loop = commands("127.0.0.1", args.mib, args.runs, bb="busybox ")
     subprocess.run(["sh", "-c", loop], stdout=subprocess.DEVNULL, check=True)
     time.sleep(0.2)
     return summarize("host loopback", servers, args.runs, time.monotonic() - start)

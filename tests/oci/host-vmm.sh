@@ -10,6 +10,8 @@
 # scratch directory); with $AGENT_EXEC (kvmini-exec built for this host) the
 # agent starts the process with it, and kill's signals reach it. Used by run-busybox.sh host, podman.sh and
 # containerd.sh.
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh" # lib_wait_line
 : "${AGENT_TMP:?host-vmm.sh needs AGENT_TMP}"
 : >"$AGENT_TMP/shares.$$"
 while [ $# -gt 0 ]; do
@@ -32,11 +34,7 @@ if [ -n "${AGENT_EXEC:-}" ]; then
 	python3 "$(dirname "$0")/vsock_stand_in.py" "$PWD/vsock" 10001 "$AGENT_TMP/signal.$$" \
 		>"$AGENT_TMP/relay.$$" 2>&1 &
 	relay=$!
-	n=0
-	until grep -q ready "$AGENT_TMP/relay.$$" 2>/dev/null || [ $n -ge 100 ]; do
-		sleep 0.05
-		n=$((n + 1))
-	done
+	lib_wait_line "$AGENT_TMP/relay.$$" '^ready$' 5
 fi
 # What the "VM" leaves behind when it ends, as kvmini removes its socket.
 end_vm() {
